@@ -1,0 +1,1 @@
+"""Retain: open-source customer retention."""

@@ -1,0 +1,1 @@
+"""Customer profiles: who a customer is and how to reach them."""

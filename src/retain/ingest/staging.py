@@ -1,0 +1,418 @@
+"""Read an input file into DuckDB, type every column and collect each row's problems.
+
+Staging always runs in DuckDB: it streams CSV, Parquet and JSON Lines with bounded memory and
+validates millions of rows in one vectorised pass. The result is a temporary table ``_stage``
+holding the row number and the typed columns of the kind, deduplicated by key.
+"""
+
+from __future__ import annotations
+
+import codecs
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from retain.ingest.kinds import Column, Kind
+from retain.ingest.mapping import ColumnMapping
+from retain.ingest.problems import IngestError, Problem
+from retain.warehouse.sql import quote_identifier as _quote
+from retain.warehouse.sql import quote_literal as _string_literal
+
+STAGE = "_stage"
+RAW = "_raw"
+NATIVE_ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-16": "utf-16", "latin-1": "latin-1"}
+FORMATS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "json",
+    ".ndjson": "json",
+    ".json": "json",
+}
+OFFSET_PATTERN = r"(Z|[+-]\d{2}(:?\d{2})?)$"
+
+ProgressCallback = Callable[[str, float | None], None]
+
+
+@dataclass(frozen=True)
+class StageOptions:
+    """How to read one file."""
+
+    mapping: ColumnMapping
+    timezone: str
+    encoding: str = "utf-8"
+    max_problems: int = 50
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A file read, typed and validated into the temporary table ``_stage``."""
+
+    rows_read: int
+    rows_staged: int
+    ignored_columns: list[str]
+
+
+def detect_format(path: Path) -> str:
+    """csv, parquet or json, from the file's name."""
+    suffixes = [suffix.lower() for suffix in path.suffixes if suffix.lower() != ".gz"]
+    file_format = FORMATS.get(suffixes[-1] if suffixes else "")
+    if file_format is None:
+        raise IngestError(
+            [Problem(str(path), None, None, "unknown file type; use .csv, .parquet or .jsonl")]
+        )
+    return file_format
+
+
+def stage_file(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    kind: Kind,
+    path: Path,
+    options: StageOptions,
+    run: Callable[[str], object],
+) -> StagedFile:
+    """Read ``path`` into ``_stage``; raise IngestError with every problem found (up to a limit).
+
+    ``run`` executes one long statement, reporting progress while it runs.
+    """
+    file_name = str(path)
+    file_format = detect_format(path)
+    with _utf8_copy(path, options.encoding, file_format) as readable:
+        _read_raw(con, readable, file_format, file_name, options, run)
+    raw_columns = [row[0] for row in con.execute(f"DESCRIBE {RAW}").fetchall()]
+    sources = _resolve_columns(kind, raw_columns, options.mapping, file_name)
+    first_row = 2 if file_format == "csv" else 1
+    run(_stage_sql(kind, sources, raw_columns, options, first_row))
+    con.execute(f"DROP TABLE {RAW}")
+    _raise_row_problems(con, kind, file_name, options.max_problems)
+    if kind.derived_key and kind.key[0] not in sources:
+        _derive_key(con, kind)
+    rows_read = _count(con, STAGE)
+    _raise_duplicate_keys(con, kind, file_name, options.max_problems)
+    _drop_repeated_rows(con, kind)
+    used = set(sources.values())
+    ignored = [] if kind.extra_columns_into else [c for c in raw_columns if c not in used]
+    return StagedFile(rows_read=rows_read, rows_staged=_count(con, STAGE), ignored_columns=ignored)
+
+
+@contextmanager
+def _utf8_copy(path: Path, encoding: str, file_format: str) -> Iterator[Path]:
+    """The file itself, or a streamed UTF-8 copy when DuckDB cannot read its encoding."""
+    normalized = codecs.lookup(encoding).name if encoding else "utf-8"
+    if file_format == "parquet" or normalized.replace("_", "-") in NATIVE_ENCODINGS:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="retain-import-") as folder:
+        copy = Path(folder) / path.name
+        with (
+            path.open(encoding=encoding, newline="") as source,
+            copy.open("w", encoding="utf-8", newline="") as target,
+        ):
+            shutil.copyfileobj(source, target, length=1 << 20)
+        yield copy
+
+
+def _read_raw(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    file_format: str,
+    file_name: str,
+    options: StageOptions,
+    run: Callable[[str], object],
+) -> None:
+    literal = _string_literal(str(path))
+    if file_format == "csv":
+        encoding = NATIVE_ENCODINGS.get(codecs.lookup(options.encoding).name, "utf-8")
+        source = (
+            f"read_csv({literal}, all_varchar = true, header = true, store_rejects = true, "
+            f"encoding = {_string_literal(encoding)})"
+        )
+    elif file_format == "parquet":
+        source = f"(SELECT COLUMNS(*)::VARCHAR FROM read_parquet({literal}))"
+    else:
+        source = (
+            f"(SELECT COLUMNS(*)::VARCHAR FROM read_json({literal}, format = 'newline_delimited'))"
+        )
+    try:
+        run(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM {source}")
+    except duckdb.Error as error:
+        raise IngestError([Problem(file_name, None, None, _first_line(error))]) from error
+    if file_format == "csv":
+        _raise_rejected_lines(con, file_name, options)
+
+
+def _raise_rejected_lines(
+    con: duckdb.DuckDBPyConnection, file_name: str, options: StageOptions
+) -> None:
+    rejected = con.execute(
+        "SELECT line, column_name, error_type, csv_line FROM reject_errors ORDER BY line"
+    ).fetchall()
+    if not rejected:
+        return
+    problems = [
+        Problem(
+            file_name,
+            int(line),
+            column,
+            _reject_reason(error_type, options.encoding),
+            None if error_type == "INVALID ENCODING" else text,
+        )
+        for line, column, error_type, text in rejected[: options.max_problems]
+    ]
+    raise IngestError(problems, total=len(rejected))
+
+
+def _reject_reason(error_type: str, encoding: str) -> str:
+    if error_type == "INVALID ENCODING":
+        return (
+            f"the file is not valid {encoding}: name its encoding with --encoding "
+            "(for example gb18030 for Chinese Excel exports)"
+        )
+    return error_type.lower().replace("_", " ")
+
+
+def _resolve_columns(
+    kind: Kind, raw_columns: list[str], mapping: ColumnMapping, file_name: str
+) -> dict[str, str]:
+    """The file column that feeds each kind column present (mapped, or matched by name)."""
+    by_folded_name = {column.strip().lower(): column for column in raw_columns}
+    known = {column.name for column in kind.columns}
+    problems = [
+        Problem(file_name, None, name, "the mapping names a column that this kind does not have")
+        for name in mapping.columns
+        if name not in known
+    ]
+    sources: dict[str, str] = {}
+    for column in kind.columns:
+        wanted = mapping.columns.get(column.name, column.name)
+        found = by_folded_name.get(wanted.strip().lower())
+        if found is not None:
+            sources[column.name] = found
+        elif (
+            column.required
+            and column.name not in _defaults(kind, mapping)
+            and not (kind.derived_key and column.name in kind.key)
+        ):
+            problems.append(
+                Problem(
+                    file_name,
+                    None,
+                    column.name,
+                    f"missing column {wanted!r}; the file has: {', '.join(raw_columns)}",
+                )
+            )
+    if problems:
+        raise IngestError(problems)
+    return sources
+
+
+def _defaults(kind: Kind, mapping: ColumnMapping) -> dict[str, str]:
+    return {**kind.defaults, **mapping.defaults}
+
+
+def _stage_sql(
+    kind: Kind,
+    sources: dict[str, str],
+    raw_columns: list[str],
+    options: StageOptions,
+    first_row: int,
+) -> str:
+    defaults = _defaults(kind, options.mapping)
+    values = {column.name: _raw_value(column.name, sources, defaults) for column in kind.columns}
+    typed = {column.name: _typed(column, values[column.name], options) for column in kind.columns}
+    checks = [
+        check
+        for column in kind.columns
+        for check in _column_checks(column, values[column.name], typed[column.name])
+    ]
+    selected = [f"{expression} AS {_quote(name)}" for name, expression in typed.items()]
+    if kind.extra_columns_into:
+        used = set(sources.values())
+        extra = [column for column in raw_columns if column not in used]
+        selected.append(f"{_json_object(extra)} AS {_quote(kind.extra_columns_into)}")
+    problem_list = f"list_filter([{', '.join(checks)}], p -> p IS NOT NULL)" if checks else "[]"
+    return (
+        f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT rowid + {first_row} AS _row, "
+        f"{', '.join(selected)}, {problem_list} AS _problems FROM {RAW}"
+    )
+
+
+def _raw_value(name: str, sources: dict[str, str], defaults: dict[str, str]) -> str:
+    default = defaults.get(name)
+    if name not in sources:
+        return _string_literal(default) if default is not None else "NULL::VARCHAR"
+    value = f"NULLIF(trim({_quote(sources[name])}), '')"
+    return f"coalesce({value}, {_string_literal(default)})" if default is not None else value
+
+
+def _typed(column: Column, value: str, options: StageOptions) -> str:
+    if column.type == "string":
+        return value
+    if column.type == "decimal":
+        return f"TRY_CAST({value} AS DECIMAL(18, 2))"
+    if column.type == "integer":
+        return f"TRY_CAST({value} AS BIGINT)"
+    if column.type == "number":
+        return f"TRY_CAST({value} AS DOUBLE)"
+    return _timestamp(value, options.mapping.formats.get(column.name), options.timezone)
+
+
+def _timestamp(value: str, strptime_format: str | None, timezone: str) -> str:
+    """UTC timestamp: offsets are honoured, naive times are read in ``timezone``."""
+    zone = _string_literal(timezone)
+    if strptime_format is not None:
+        parsed = f"TRY_STRPTIME({value}, {_string_literal(strptime_format)})"
+        return f"timezone('UTC', timezone({zone}, {parsed}))"
+    return (
+        f"CASE WHEN regexp_matches({value}, '{OFFSET_PATTERN}') "
+        f"THEN timezone('UTC', TRY_CAST({value} AS TIMESTAMPTZ)) "
+        f"ELSE timezone('UTC', timezone({zone}, TRY_CAST({value} AS TIMESTAMP))) END"
+    )
+
+
+def _column_checks(column: Column, value: str, typed: str) -> list[str]:
+    name = column.name
+    checks = []
+    if column.required:
+        checks.append(_problem(f"{value} IS NULL", name, "NULL", "missing value"))
+    if column.type != "string":
+        checks.append(
+            _problem(f"{value} IS NOT NULL AND {typed} IS NULL", name, value, _unreadable(column))
+        )
+    if column.non_negative:
+        checks.append(_problem(f"{typed} < 0", name, value, "must not be negative"))
+    if column.choices:
+        allowed = ", ".join(_string_literal(choice) for choice in column.choices)
+        checks.append(
+            _problem(
+                f"{typed} NOT IN ({allowed})",
+                name,
+                value,
+                f"must be one of {', '.join(column.choices)}",
+            )
+        )
+    if column.pattern:
+        checks.append(
+            _problem(
+                f"NOT regexp_matches({typed}, {_string_literal(column.pattern)})",
+                name,
+                value,
+                f"does not look like a {name.replace('_', ' ')}",
+            )
+        )
+    return checks
+
+
+def _unreadable(column: Column) -> str:
+    what = {
+        "timestamp": "a date or time",
+        "decimal": "an amount",
+        "integer": "a whole number",
+        "number": "a number",
+    }[column.type]
+    return f"cannot read this as {what}"
+
+
+def _problem(condition: str, column: str, value: str, reason: str) -> str:
+    return (
+        f"CASE WHEN {condition} THEN {{'column': {_string_literal(column)}, "
+        f"'value': {value}, 'reason': {_string_literal(reason)}}} END"
+    )
+
+
+def _json_object(columns: list[str]) -> str:
+    if not columns:
+        return "'{}'"
+    pairs = ", ".join(f"{_string_literal(column)}, {_quote(column)}" for column in columns)
+    return f"json_object({pairs})::VARCHAR"
+
+
+def _raise_row_problems(
+    con: duckdb.DuckDBPyConnection, kind: Kind, file_name: str, limit: int
+) -> None:
+    cross_checks = " UNION ALL ".join(
+        f"SELECT _row, {_string_literal(check.column)}, NULL, {_string_literal(check.reason)} "
+        f"FROM {STAGE} WHERE len(_problems) = 0 AND NOT ({check.condition})"
+        for check in kind.row_checks
+    )
+    per_column = (
+        f"SELECT _row, p.column, p.value, p.reason FROM "
+        f"(SELECT _row, unnest(_problems) AS p FROM {STAGE} WHERE len(_problems) > 0)"
+    )
+    every = f"{per_column} UNION ALL {cross_checks}" if cross_checks else per_column
+    found = con.execute(f"SELECT *, count(*) OVER () FROM ({every}) ORDER BY 1 LIMIT {limit}")
+    rows = found.fetchall()
+    if rows:
+        problems = [
+            Problem(file_name, row, column, reason, value) for row, column, value, reason, _ in rows
+        ]
+        raise IngestError(problems, total=rows[0][4])
+
+
+def _derive_key(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
+    """Give rows without ids a stable one: their content plus which repeat of it they are."""
+    key = kind.key[0]
+    content = [column.name for column in kind.columns if column.name != key]
+    parts = ", ".join(f"coalesce(CAST({_quote(name)} AS VARCHAR), '\\N')" for name in content)
+    partition = ", ".join(_quote(name) for name in content)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * REPLACE ("
+        f"md5(concat_ws('|', {parts}, CAST(row_number() OVER (PARTITION BY {partition} "
+        f"ORDER BY _row) AS VARCHAR))) AS {_quote(key)}) FROM {STAGE}"
+    )
+
+
+def _raise_duplicate_keys(
+    con: duckdb.DuckDBPyConnection, kind: Kind, file_name: str, limit: int
+) -> None:
+    key = ", ".join(_quote(name) for name in kind.key)
+    content = ", ".join(_quote(name) for name in _content_columns(kind))
+    rows = con.execute(
+        f"SELECT min(_row), max(_row), CAST(row({key}) AS VARCHAR), count(*) OVER () FROM {STAGE} "
+        f"GROUP BY {key} HAVING count(DISTINCT row({content})) > 1 ORDER BY 1 LIMIT {limit}"
+    ).fetchall()
+    if rows:
+        what = " + ".join(kind.key)
+        problems = [
+            Problem(
+                file_name,
+                last,
+                what,
+                f"same {what} as row {first} but different content",
+                value.strip("()"),
+            )
+            for first, last, value, _ in rows
+        ]
+        raise IngestError(problems, total=rows[0][3])
+
+
+def _drop_repeated_rows(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
+    key = ", ".join(_quote(name) for name in kind.key)
+    distinct_keys = con.execute(f"SELECT count(DISTINCT row({key})) FROM {STAGE}").fetchone()
+    if distinct_keys is not None and distinct_keys[0] < _count(con, STAGE):
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM {STAGE} "
+            f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _row) = 1"
+        )
+
+
+def _content_columns(kind: Kind) -> list[str]:
+    names = [column.name for column in kind.columns]
+    return names + ([kind.extra_columns_into] if kind.extra_columns_into else [])
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    result = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(result[0]) if result else 0
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0]

@@ -1,0 +1,7 @@
+"""Every domain's store tables, imported so that Base.metadata knows them all (for Alembic)."""
+
+from retain.customers.models import CustomerProfile
+from retain.ingest.models import ImportRun
+from retain.store import Base
+
+__all__ = ["Base", "CustomerProfile", "ImportRun"]

@@ -1,0 +1,103 @@
+"""Settings, read from the environment (prefix ``RETAIN_``) and a ``.env`` file.
+
+Each field's description is its help text: ``retain config show`` and docs/configuration.md
+are generated from this one table.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "password", "xxx", "todo"})
+
+
+class Settings(BaseSettings):
+    """Where Retain keeps its data and how it reaches its two planes."""
+
+    model_config = SettingsConfigDict(env_prefix="RETAIN_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Folder for the embedded store, the warehouse and generated demo files.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the store; default sqlite:///<data dir>/retain.db.",
+    )
+    warehouse_url: str | None = Field(
+        default=None,
+        description=(
+            "URL of the analytics warehouse: duckdb:///path or postgresql://...; "
+            "default duckdb:///<data dir>/warehouse.duckdb."
+        ),
+    )
+    default_timezone: str = Field(
+        default="UTC",
+        description="Time zone assumed for imported timestamps that carry no offset.",
+    )
+    max_import_problems: int = Field(
+        default=50, ge=1, description="How many problems an import reports before it stops."
+    )
+    import_memory_limit: str = Field(
+        default="1GB",
+        description="Memory an import may use before it spills to <data dir>/tmp (DuckDB units).",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="Key that signs links and sessions; required by the server."
+    )
+
+    @field_validator("secret_key")
+    @classmethod
+    def refuse_placeholder_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError("RETAIN_SECRET_KEY is a placeholder; set a long random value")
+        return value
+
+    @property
+    def store_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'retain.db'}"
+
+    @property
+    def resolved_warehouse_url(self) -> str:
+        return self.warehouse_url or f"duckdb:///{self.data_dir / 'warehouse.duckdb'}"
+
+    def masked(self) -> list[dict[str, Any]]:
+        """The effective settings with secrets and URL passwords masked, one row per setting."""
+        effective = {
+            "data_dir": str(self.data_dir),
+            "database_url": mask_url(self.store_url),
+            "warehouse_url": mask_url(self.resolved_warehouse_url),
+            "default_timezone": self.default_timezone,
+            "max_import_problems": self.max_import_problems,
+            "import_memory_limit": self.import_memory_limit,
+            "secret_key": "********" if self.secret_key else "(not set)",
+        }
+        return [
+            {
+                "name": f"RETAIN_{name.upper()}",
+                "value": effective[name],
+                "help": field.description or "",
+            }
+            for name, field in type(self).model_fields.items()
+        ]
+
+
+def mask_url(url: str) -> str:
+    """Replace the password in a URL with asterisks."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":********@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

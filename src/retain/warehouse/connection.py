@@ -1,0 +1,71 @@
+"""Connect to the warehouse named by a URL and make sure the canonical tables exist."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import ibis
+from ibis.backends import BaseBackend
+
+from retain.warehouse.schema import CANONICAL_TABLES
+
+SUPPORTED_SCHEMES = ("duckdb", "postgresql", "postgres")
+
+
+def connect(url: str, *, create_tables: bool = True) -> BaseBackend:
+    """An Ibis backend for ``url`` holding the canonical tables (created when missing)."""
+    backend = _open(url)
+    if create_tables:
+        ensure_canonical_tables(backend)
+    return backend
+
+
+def _open(url: str) -> BaseBackend:
+    scheme = urlsplit(url).scheme.split("+", 1)[0]
+    if scheme == "duckdb":
+        return _open_duckdb(url)
+    if scheme in ("postgresql", "postgres"):
+        return _open_postgres(url)
+    raise ValueError(
+        f"unsupported warehouse URL scheme {scheme!r}; use one of: {', '.join(SUPPORTED_SCHEMES)}"
+    )
+
+
+def _open_duckdb(url: str) -> BaseBackend:
+    # As in SQLAlchemy URLs: duckdb:///relative/path, duckdb:////absolute/path, duckdb:// in memory.
+    path = url.split("://", 1)[1].removeprefix("/") or ":memory:"
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    backend = ibis.duckdb.connect(path)
+    backend.raw_sql("SET TimeZone = 'UTC'")
+    return backend
+
+
+def _open_postgres(url: str) -> BaseBackend:
+    parts = urlsplit(url)
+    return ibis.postgres.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        database=parts.path.lstrip("/") or None,
+    )
+
+
+def ensure_canonical_tables(backend: BaseBackend) -> None:
+    """Create every canonical table that does not exist yet; existing ones are left alone."""
+    existing = set(backend.list_tables())
+    for name, schema in CANONICAL_TABLES.items():
+        if name not in existing:
+            backend.create_table(name, schema=schema)
+
+
+def backend_name(backend: BaseBackend) -> str:
+    """The engine behind an Ibis backend: ``duckdb`` or ``postgres``."""
+    return str(backend.name)
+
+
+def row_counts(backend: BaseBackend) -> dict[str, int]:
+    """How many rows each canonical table holds."""
+    return {name: int(backend.table(name).count().execute()) for name in CANONICAL_TABLES}

@@ -1,0 +1,124 @@
+"""The canonical warehouse tables. Their names and columns are the contract every module uses."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.datatypes as dt
+
+MONEY = dt.Decimal(18, 2)
+
+CANONICAL_TABLES: dict[str, ibis.Schema] = {
+    "customer": ibis.schema(
+        {
+            "customer_id": dt.String(nullable=False),
+            "signup_at": dt.Timestamp(),
+            "country": dt.String(),
+            "channel": dt.String(),
+            "language": dt.String(),
+            "attributes": dt.String(),  # JSON object text: every backend can store and parse it
+        }
+    ),
+    "order": ibis.schema(
+        {
+            "order_id": dt.String(nullable=False),
+            "customer_id": dt.String(nullable=False),
+            "ordered_at": dt.Timestamp(nullable=False),
+            "amount": MONEY,
+            "currency": dt.String(),
+            "status": dt.String(),
+            "discount": MONEY,
+        }
+    ),
+    "order_line": ibis.schema(
+        {
+            "order_id": dt.String(nullable=False),
+            "line_number": dt.Int64(nullable=False),
+            "product_id": dt.String(),
+            "product_name": dt.String(),
+            "category": dt.String(),
+            "quantity": dt.Int64(),
+            "unit_price": MONEY,
+            "amount": MONEY,
+        }
+    ),
+    "subscription_change": ibis.schema(
+        {
+            "change_id": dt.String(nullable=False),
+            "customer_id": dt.String(nullable=False),
+            "subscription_id": dt.String(),
+            "changed_at": dt.Timestamp(nullable=False),
+            "plan": dt.String(),
+            "mrr_before": MONEY,
+            "mrr_after": MONEY,
+            "currency": dt.String(),
+            "kind": dt.String(),
+            "renews_at": dt.Timestamp(),
+        }
+    ),
+    "usage_event": ibis.schema(
+        {
+            "event_id": dt.String(nullable=False),
+            "customer_id": dt.String(nullable=False),
+            "occurred_at": dt.Timestamp(nullable=False),
+            "name": dt.String(),
+            "quantity": dt.Float64(),
+        }
+    ),
+    "delivery": ibis.schema(
+        {
+            "delivery_id": dt.String(nullable=False),
+            "playbook": dt.String(),
+            "step": dt.String(),
+            "channel": dt.String(),
+            "customer_id": dt.String(nullable=False),
+            "sent_at": dt.Timestamp(),
+            "holdout": dt.Boolean(),
+            "outcome": dt.String(),
+        }
+    ),
+    "survey_response": ibis.schema(
+        {
+            "response_id": dt.String(nullable=False),
+            "customer_id": dt.String(nullable=False),
+            "kind": dt.String(),
+            "score": dt.Int64(),
+            "comment": dt.String(),
+            "language": dt.String(),
+            "answered_at": dt.Timestamp(nullable=False),
+        }
+    ),
+    "ticket_event": ibis.schema(
+        {
+            "event_id": dt.String(nullable=False),
+            "ticket_id": dt.String(nullable=False),
+            "customer_id": dt.String(nullable=False),
+            "occurred_at": dt.Timestamp(nullable=False),
+            "kind": dt.String(),
+            "channel": dt.String(),
+            "priority": dt.String(),
+            "subject": dt.String(),
+            "satisfaction": dt.Int64(),
+        }
+    ),
+    "loyalty_event": ibis.schema(
+        {
+            "event_id": dt.String(nullable=False),
+            "customer_id": dt.String(nullable=False),
+            "occurred_at": dt.Timestamp(nullable=False),
+            "kind": dt.String(),
+            "points": dt.Int64(),
+        }
+    ),
+    "return_event": ibis.schema(
+        {
+            "return_id": dt.String(nullable=False),
+            "order_id": dt.String(nullable=False),
+            "customer_id": dt.String(nullable=False),
+            "returned_at": dt.Timestamp(nullable=False),
+            "amount": MONEY,
+            "currency": dt.String(),
+            "reason": dt.String(),
+            "status": dt.String(),
+        }
+    ),
+}
