@@ -10,6 +10,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -72,9 +73,7 @@ def upsert(session: Session, model: type[Base], rows: list[dict[str, object]]) -
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[dialect]
-    statement = insert(model)
-    keys = [column.name for column in model.__table__.primary_key.columns]
+    statement = postgresql_insert(model) if dialect == "postgresql" else sqlite_insert(model)
+    keys = [column.name for column in sa_inspect(model).primary_key]
     replaced = {name: statement.excluded[name] for name in rows[0] if name not in keys}
     session.execute(statement.on_conflict_do_update(index_elements=keys, set_=replaced), rows)
-

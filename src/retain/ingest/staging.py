@@ -96,8 +96,9 @@ def stage_file(
     if kind.derived_key and kind.key[0] not in sources:
         _derive_key(con, kind)
     rows_read = _count(con, STAGE)
-    _raise_duplicate_keys(con, kind, file_name, options.max_problems)
-    _drop_repeated_rows(con, kind)
+    if _has_repeated_keys(con, kind):
+        _raise_conflicting_repeats(con, kind, file_name, options.max_problems)
+        _drop_repeated_rows(con, kind)
     used = set(sources.values())
     ignored = [] if kind.extra_columns_into else [c for c in raw_columns if c not in used]
     return StagedFile(rows_read=rows_read, rows_staged=_count(con, STAGE), ignored_columns=ignored)
@@ -267,15 +268,20 @@ def _typed(column: Column, value: str, options: StageOptions) -> str:
 
 def _timestamp(value: str, strptime_format: str | None, timezone: str) -> str:
     """UTC timestamp: offsets are honoured, naive times are read in ``timezone``."""
-    zone = _string_literal(timezone)
     if strptime_format is not None:
-        parsed = f"TRY_STRPTIME({value}, {_string_literal(strptime_format)})"
-        return f"timezone('UTC', timezone({zone}, {parsed}))"
+        return _naive_to_utc(f"TRY_STRPTIME({value}, {_string_literal(strptime_format)})", timezone)
+    # CASE evaluates the costly time-zone cast only for the rows that carry an offset.
     return (
         f"CASE WHEN regexp_matches({value}, '{OFFSET_PATTERN}') "
         f"THEN timezone('UTC', TRY_CAST({value} AS TIMESTAMPTZ)) "
-        f"ELSE timezone('UTC', timezone({zone}, TRY_CAST({value} AS TIMESTAMP))) END"
+        f"ELSE {_naive_to_utc(f'TRY_CAST({value} AS TIMESTAMP)', timezone)} END"
     )
+
+
+def _naive_to_utc(timestamp: str, timezone: str) -> str:
+    if timezone == "UTC":
+        return timestamp
+    return f"timezone('UTC', timezone({_string_literal(timezone)}, {timestamp}))"
 
 
 def _column_checks(column: Column, value: str, typed: str) -> list[str]:
@@ -370,7 +376,7 @@ def _derive_key(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
     )
 
 
-def _raise_duplicate_keys(
+def _raise_conflicting_repeats(
     con: duckdb.DuckDBPyConnection, kind: Kind, file_name: str, limit: int
 ) -> None:
     key = ", ".join(_quote(name) for name in kind.key)
@@ -394,14 +400,18 @@ def _raise_duplicate_keys(
         raise IngestError(problems, total=rows[0][3])
 
 
-def _drop_repeated_rows(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
+def _has_repeated_keys(con: duckdb.DuckDBPyConnection, kind: Kind) -> bool:
     key = ", ".join(_quote(name) for name in kind.key)
     distinct_keys = con.execute(f"SELECT count(DISTINCT row({key})) FROM {STAGE}").fetchone()
-    if distinct_keys is not None and distinct_keys[0] < _count(con, STAGE):
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM {STAGE} "
-            f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _row) = 1"
-        )
+    return distinct_keys is not None and distinct_keys[0] < _count(con, STAGE)
+
+
+def _drop_repeated_rows(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
+    key = ", ".join(_quote(name) for name in kind.key)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM {STAGE} "
+        f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _row) = 1"
+    )
 
 
 def _content_columns(kind: Kind) -> list[str]:

@@ -208,7 +208,8 @@ def _copy_stage(
     with tempfile.TemporaryDirectory(prefix="retain-copy-") as folder:
         path = Path(folder) / "stage.csv"
         staging.execute(
-            f"COPY (SELECT {columns} FROM {STAGE}) TO {_literal(str(path))} (FORMAT csv)"
+            f"COPY (SELECT {columns} FROM {STAGE}) TO {_literal(str(path))} "
+            "(FORMAT csv, HEADER false)"
         )
         size = max(os.path.getsize(path), 1)
         sent = 0

@@ -1,0 +1,75 @@
+"""The FastAPI application: health, OpenAPI docs and each domain's router."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Depends, FastAPI
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from retain import __version__
+from retain.settings import Settings, get_settings
+from retain.store import get_engine
+from retain.warehouse import connect
+from retain.web import pages
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+class ComponentHealth(BaseModel):
+    status: Literal["ok", "unavailable"]
+    detail: str = ""
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    version: str
+    store: ComponentHealth
+    warehouse: ComponentHealth
+
+
+def create_app() -> FastAPI:
+    """A new application; settings are read per request through the SettingsDep dependency."""
+    app = FastAPI(
+        title="Retain", version=__version__, docs_url="/docs", openapi_url="/api/v1/openapi.json"
+    )
+
+    @app.get("/health", tags=["health"])
+    def health(settings: SettingsDep) -> Health:
+        """Whether the store and the warehouse answer."""
+        store, warehouse = _check_store(settings), _check_warehouse(settings)
+        healthy = store.status == warehouse.status == "ok"
+        return Health(
+            status="ok" if healthy else "degraded",
+            version=__version__,
+            store=store,
+            warehouse=warehouse,
+        )
+
+    app.include_router(pages.router)
+    return app
+
+
+def _check_store(settings: Settings) -> ComponentHealth:
+    try:
+        with get_engine(settings.store_url).connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:  # any driver error means the same to a health check
+        return ComponentHealth(status="unavailable", detail=type(error).__name__)
+    return ComponentHealth(status="ok")
+
+
+def _check_warehouse(settings: Settings) -> ComponentHealth:
+    try:
+        connect(settings.resolved_warehouse_url, create_tables=False).disconnect()
+    except Exception as error:  # a locked DuckDB file or a refused connection alike
+        return ComponentHealth(status="unavailable", detail=type(error).__name__)
+    return ComponentHealth(status="ok")
+
+
+def serve(*, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the application with uvicorn until interrupted."""
+    import uvicorn
+
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")

@@ -1,0 +1,64 @@
+"""The ``retain`` command: assembled from each domain's commands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from retain.ingest import cli as ingest_cli
+from retain.output import OutputFormat, render
+from retain.settings import get_settings
+from retain.store import upgrade_store
+from retain.warehouse import connect, row_counts
+
+app = typer.Typer(
+    help="Retain: customer retention, measured, predicted and acted on.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+config_app = typer.Typer(help="Settings.", no_args_is_help=True)
+db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
+warehouse_app = typer.Typer(help="The analytics warehouse.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(db_app, name="db")
+app.add_typer(warehouse_app, name="warehouse")
+ingest_cli.register(app)
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
+
+
+@config_app.command("show")
+def show_config(output_format: FormatOption = OutputFormat.table) -> None:
+    """Print the effective settings, secrets masked."""
+    render(get_settings().masked(), output_format=output_format, title="Settings")
+
+
+@db_app.command("upgrade")
+def upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Create or migrate the store's tables."""
+    upgrade_store(get_settings().store_url, revision)
+    typer.echo(f"store at revision {revision}")
+
+
+@warehouse_app.command("status")
+def warehouse_status(output_format: FormatOption = OutputFormat.table) -> None:
+    """Row counts of the canonical warehouse tables."""
+    backend = connect(get_settings().resolved_warehouse_url)
+    try:
+        counts = row_counts(backend)
+    finally:
+        backend.disconnect()
+    rows = [{"table": table, "rows": count} for table, count in counts.items()]
+    render(rows, output_format=output_format, title="Warehouse")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the dashboard and the API."""
+    from retain.api import serve as serve_api
+
+    serve_api(host=host, port=port)

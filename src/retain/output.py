@@ -1,0 +1,74 @@
+"""Print results as a Rich table, JSON or CSV: the ``--format`` option of every command."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def render(
+    rows: Sequence[dict[str, Any]],
+    *,
+    output_format: OutputFormat,
+    title: str = "",
+    console: Console | None = None,
+) -> None:
+    """Write ``rows`` to standard output in ``output_format``."""
+    if output_format is OutputFormat.json:
+        sys.stdout.write(json.dumps(list(rows), default=_json_value, ensure_ascii=False, indent=2))
+        sys.stdout.write("\n")
+    elif output_format is OutputFormat.csv:
+        _write_csv(rows)
+    else:
+        (console or Console()).print(_table(rows, title))
+
+
+def _write_csv(rows: Sequence[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+def _table(rows: Sequence[dict[str, Any]], title: str) -> Table:
+    table = Table(title=title or None)
+    for name in rows[0] if rows else []:
+        numeric = isinstance(rows[0][name], int | float | Decimal)
+        table.add_column(name, justify="right" if numeric else "left")
+    for row in rows:
+        table.add_row(*(_cell(value) for value in row.values()))
+    return table
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.4g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
