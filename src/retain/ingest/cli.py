@@ -19,24 +19,13 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from retain.ingest.demo import DEMO_KINDS, generate_demo
 from retain.ingest.kinds import KINDS
 from retain.ingest.problems import IngestError
 from retain.ingest.progress import Progress as ProgressCallback
 from retain.ingest.service import ImportResult, ingest_file
 from retain.output import OutputFormat, render
 from retain.settings import get_settings
-
-# Import order of the demo files: everything after customers refers to them, lines to orders.
-DEMO_KINDS = (
-    "customers",
-    "orders",
-    "order-lines",
-    "subscription-changes",
-    "usage-events",
-    "survey-responses",
-    "ticket-events",
-    "return-events",
-)
 
 err = Console(stderr=True)
 KindArgument = Annotated[
@@ -83,8 +72,6 @@ def demo(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Generate a demo business, import it and serve the dashboard."""
-    from retain.ingest.demo import generate_demo  # numpy-heavy: loaded only when asked for
-
     settings = get_settings()
     out_dir = settings.data_dir / "demo"
     with Progress(*_columns(), console=err, transient=True) as progress:

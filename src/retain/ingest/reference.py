@@ -22,9 +22,9 @@ Options:
   (`columns`), with `strptime` formats per column (`formats`), default values (`defaults`) and
   the time zone of timestamps without an offset (`timezone`). Column names also match without
   regard to case and surrounding spaces.
-- `--timezone ZONE`: IANA time zone of timestamps without an offset (default `RETAIN_DEFAULT_TIMEZONE`,
-  itself `UTC`). Timestamps with an offset (`2025-03-02T14:05:00+08:00`) keep their own. All
-  times are stored in UTC.
+- `--timezone ZONE`: IANA time zone of timestamps without an offset (default
+  `RETAIN_DEFAULT_TIMEZONE`, itself `UTC`). Timestamps with an offset
+  (`2025-03-02T14:05:00+08:00`) keep their own. All times are stored in UTC.
 - `--encoding NAME`: text encoding of CSV and JSON files, e.g. `gb18030` for Chinese Excel exports.
 
 ```yaml
