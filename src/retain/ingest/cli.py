@@ -74,7 +74,7 @@ def demo(
     """Generate a demo business, import it and serve the dashboard."""
     settings = get_settings()
     out_dir = settings.data_dir / "demo"
-    with Progress(*_columns(), console=err, transient=True) as progress:
+    with _progress_bar() as progress:
         task = progress.add_task("generating", total=customers)
         business = generate_demo(
             out_dir=out_dir,
@@ -113,19 +113,21 @@ def _result_row(result: ImportResult) -> dict[str, object]:
     return row
 
 
-def _columns() -> tuple[ProgressColumn, ...]:
-    return (
+def _progress_bar() -> Progress:
+    """A transient progress bar on standard error, shown only on a terminal."""
+    columns: tuple[ProgressColumn, ...] = (
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(),
     )
+    return Progress(*columns, console=err, transient=True, disable=not err.is_terminal)
 
 
 @contextmanager
 def _import_progress(label: str = "import") -> Iterator[ProgressCallback]:
     """A Rich progress bar fed by the import's (stage, fraction) reports."""
-    with Progress(*_columns(), console=err, transient=True) as progress:
+    with _progress_bar() as progress:
         tasks: dict[str, TaskID] = {}
 
         def on_progress(stage: str, fraction: float | None) -> None:
