@@ -1,7 +1,8 @@
 """Every domain's store tables, imported so that Base.metadata knows them all (for Alembic)."""
 
+from retain.currency.models import ExchangeRate
 from retain.customers.models import CustomerProfile
 from retain.ingest.models import ImportRun
 from retain.store import Base
 
-__all__ = ["Base", "CustomerProfile", "ImportRun"]
+__all__ = ["Base", "CustomerProfile", "ExchangeRate", "ImportRun"]

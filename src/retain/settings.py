@@ -48,6 +48,15 @@ class Settings(BaseSettings):
         default="1GB",
         description="Memory an import may use before it spills to <data dir>/tmp (DuckDB units).",
     )
+    reporting_currency: str = Field(
+        default="USD", pattern="^[A-Z]{3}$", description="Currency that money metrics are shown in."
+    )
+    crr_target: float = Field(
+        default=0.85, gt=0, le=1, description="Customer retention rate each period should reach."
+    )
+    active_window_days: int = Field(
+        default=365, ge=1, description="An order keeps its customer active for this many days."
+    )
     secret_key: SecretStr | None = Field(
         default=None, description="Key that signs links and sessions; required by the server."
     )
@@ -76,6 +85,9 @@ class Settings(BaseSettings):
             "default_timezone": self.default_timezone,
             "max_import_problems": self.max_import_problems,
             "import_memory_limit": self.import_memory_limit,
+            "reporting_currency": self.reporting_currency,
+            "crr_target": self.crr_target,
+            "active_window_days": self.active_window_days,
             "secret_key": "********" if self.secret_key else "(not set)",
         }
         return [

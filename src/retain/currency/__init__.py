@@ -1,0 +1,1 @@
+"""Exchange rates: money in several currencies reported in one."""
