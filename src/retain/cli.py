@@ -6,7 +6,9 @@ from typing import Annotated
 
 import typer
 
+from retain.currency import cli as currency_cli
 from retain.ingest import cli as ingest_cli
+from retain.metrics import cli as metrics_cli
 from retain.output import OutputFormat, render
 from retain.settings import get_settings
 from retain.store import upgrade_store
@@ -23,7 +25,9 @@ warehouse_app = typer.Typer(help="The analytics warehouse.", no_args_is_help=Tru
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(warehouse_app, name="warehouse")
+app.add_typer(currency_cli.app, name="fx")
 ingest_cli.register(app)
+metrics_cli.register(app)
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 

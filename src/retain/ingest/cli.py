@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +21,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from retain.currency.service import set_rate
 from retain.ingest.demo import DEMO_KINDS, generate_demo
 from retain.ingest.kinds import KINDS
 from retain.ingest.problems import IngestError
@@ -26,6 +29,7 @@ from retain.ingest.progress import Progress as ProgressCallback
 from retain.ingest.service import ImportResult, ingest_file
 from retain.output import OutputFormat, render
 from retain.settings import get_settings
+from retain.store import session_scope
 
 err = Console(stderr=True)
 KindArgument = Annotated[
@@ -83,6 +87,7 @@ def demo(
             on_progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
     results = [_import_demo_file(kind, business.files[kind]) for kind in DEMO_KINDS]
+    _record_demo_exchange_rate(business.params_path)
     render(
         [_result_row(result) for result in results],
         output_format=output_format,
@@ -92,6 +97,15 @@ def demo(
         from retain.api import serve as serve_api
 
         serve_api(host=host, port=port)
+
+
+def _record_demo_exchange_rate(params_path: Path) -> None:
+    """The demo prices Chinese customers in CNY: record the rate it used, so money adds up."""
+    settings = get_settings()
+    cny_per_usd = Decimal(str(json.loads(params_path.read_text())["model"]["cny_per_usd"]))
+    if settings.reporting_currency == "USD":
+        with session_scope(settings.store_url) as session:
+            set_rate(session=session, currency="CNY", rate=1 / cny_per_usd)
 
 
 def _import_demo_file(kind: str, path: Path) -> ImportResult:

@@ -73,17 +73,29 @@ def cohort_customers(source: ActivitySource, basis: Basis, grid: PeriodGrid) -> 
         distinct=False,
     )
     summed = steps.group_by(["cohort", "k"]).aggregate(step=steps.step.sum())
-    so_far = ibis.window(group_by="cohort", order_by="k", preceding=None, following=0)
-    unbounded = summed.select("cohort", "k", customers_unbounded=summed.step.sum().over(so_far))
     sizes = cohorts.group_by("cohort").aggregate(cohort_size=cohorts.count())
-    joined = unbounded.left_join(classic, ["cohort", "k"]).select(
-        unbounded.cohort,
-        unbounded.k,
-        unbounded.customers_unbounded,
-        customers=classic.customers.fill_null(0),
+    periods = ibis.memtable({"k": list(range(grid.count))})
+    cells = sizes.cross_join(periods)
+    cells = cells.filter(cells.cohort + cells.k < grid.count)
+    filled = (
+        cells.left_join(summed, ["cohort", "k"])
+        .left_join(classic, ["cohort", "k"])
+        .select(
+            cells.cohort,
+            cells.k,
+            cells.cohort_size,
+            step=summed.step.fill_null(0),
+            customers=classic.customers.fill_null(0),
+        )
     )
-    result = joined.join(sizes, "cohort")
-    return result.filter(result.cohort + result.k < grid.count)
+    so_far = ibis.window(group_by="cohort", order_by="k", preceding=None, following=0)
+    return filled.select(
+        "cohort",
+        "k",
+        "cohort_size",
+        "customers",
+        customers_unbounded=filled.step.sum().over(so_far),
+    )
 
 
 def cohort_revenue(

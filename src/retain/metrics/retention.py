@@ -20,7 +20,7 @@ def boundary_counts(ranges: ir.Table, grid: PeriodGrid) -> ir.Table:
     ``ranges`` are active_ranges() with a ``dimension`` column.
     """
     zero, one, none = ibis.literal(0, "int64"), ibis.literal(1, "int64"), ibis.literal(0.0)
-    paying = (ranges.mrr > 0.005).cast("int64")
+    paying = ibis.ifelse(ranges.mrr > 0.005, one, zero)
     spans = ranges.filter(ranges.hi > ranges.lo)
     adjacent = ranges.filter(ranges.adjacent_next)
     first = ranges.filter(ranges.lo == ranges.first_k)

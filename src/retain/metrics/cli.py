@@ -1,0 +1,178 @@
+"""``retain metrics`` and ``retain cohorts``: thin commands over the metrics service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from retain.currency.service import MissingRateError, list_rates
+from retain.metrics.service import (
+    CohortQuery,
+    MetricsInputError,
+    MetricsQuery,
+    Money,
+    compute_cohorts,
+    compute_metrics,
+)
+from retain.output import OutputFormat, render
+from retain.settings import get_settings
+from retain.store import session_scope, upgrade_store
+from retain.warehouse import connect
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
+FromOption = Annotated[
+    datetime | None,
+    typer.Option(
+        "--from", formats=["%Y-%m-%d"], help="First day to measure (default: a year before --to)."
+    ),
+]
+ToOption = Annotated[
+    datetime | None,
+    typer.Option(
+        "--to", formats=["%Y-%m-%d"], help="Last day to measure (default: the latest data)."
+    ),
+]
+BasisOption = Annotated[
+    str, typer.Option(help="What makes a customer active: orders, subscriptions or any.")
+]
+ExportOption = Annotated[
+    Path | None, typer.Option(help="Also write the rows to this .csv or .parquet file.")
+]
+
+
+def metrics(
+    start: FromOption = None,
+    end: ToOption = None,
+    period: Annotated[str, typer.Option(help="month, quarter or year.")] = "month",
+    by: Annotated[str | None, typer.Option(help="Cut by country, channel or language.")] = None,
+    basis: BasisOption = "any",
+    active_window: Annotated[
+        int | None,
+        typer.Option(
+            help="Days an order keeps its customer active (default RETAIN_ACTIVE_WINDOW_DAYS)."
+        ),
+    ] = None,
+    target: Annotated[
+        float | None, typer.Option(help="CRR target (default RETAIN_CRR_TARGET, 0.85).")
+    ] = None,
+    export: ExportOption = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Retention, churn, revenue, order and NPS metrics for each period."""
+    settings = get_settings()
+    query = MetricsQuery(
+        start=_day(start),
+        end=_day(end),
+        period=_choice(period, ("month", "quarter", "year")),
+        by=by,
+        basis=_choice(basis, ("orders", "subscriptions", "any")),
+        active_window_days=active_window or settings.active_window_days,
+        crr_target=target if target is not None else settings.crr_target,
+    )
+    rows = _run(lambda backend, money: compute_metrics(backend=backend, query=query, money=money))
+    _show(rows, export, output_format, title=f"Retention by {period}")
+
+
+def cohorts(
+    start: FromOption = None,
+    end: ToOption = None,
+    by: Annotated[str, typer.Option(help="Cohort period: week, month or quarter.")] = "month",
+    value: Annotated[str, typer.Option(help="customers or revenue.")] = "customers",
+    mode: Annotated[
+        str, typer.Option(help="classic (active in exactly period k) or unbounded (in k or later).")
+    ] = "classic",
+    basis: BasisOption = "any",
+    export: ExportOption = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """The acquisition-cohort retention table."""
+    query = CohortQuery(
+        start=_day(start),
+        end=_day(end),
+        period=_choice(by, ("week", "month", "quarter")),
+        value=_choice(value, ("customers", "revenue")),
+        mode=_choice(mode, ("classic", "unbounded")),
+        basis=_choice(basis, ("orders", "subscriptions", "any")),
+    )
+    rows = _run(lambda backend, money: compute_cohorts(backend=backend, query=query, money=money))
+    if export is not None:
+        _export(rows, export)
+    title = f"Cohorts by {by} ({value}, {mode})"
+    if output_format is OutputFormat.table:
+        render(_cohort_grid(rows, value), output_format=output_format, title=title)
+    else:
+        render(rows, output_format=output_format, title=title)
+
+
+def _cohort_grid(rows: list[dict[str, Any]], value: str) -> list[dict[str, Any]]:
+    """The long cohort rows as a grid: one row per cohort, one column per period since."""
+    grid: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        line = grid.setdefault(
+            row["cohort"], {"cohort": f"{row['cohort']:%Y-%m-%d}", "size": row["cohort_size"]}
+        )
+        share = row["share"]
+        line[str(row["period"])] = "" if share is None else f"{share:.0%}"
+    width = max((len(line) for line in grid.values()), default=0)
+    return [
+        {**line, **{str(k): line.get(str(k), "") for k in range(width - 2)}}
+        for line in grid.values()
+    ]
+
+
+def _run(work: Callable[[Any, Money], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    settings = get_settings()
+    upgrade_store(settings.store_url)
+    with session_scope(settings.store_url) as session:
+        money = Money(
+            rates=list_rates(session=session), reporting_currency=settings.reporting_currency
+        )
+    backend = connect(settings.resolved_warehouse_url)
+    try:
+        return work(backend, money)
+    except (MetricsInputError, MissingRateError) as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(code=2) from None
+    finally:
+        backend.disconnect()
+
+
+def _show(
+    rows: list[dict[str, Any]], export: Path | None, output_format: OutputFormat, title: str
+) -> None:
+    if export is not None:
+        _export(rows, export)
+    render(rows, output_format=output_format, title=title)
+
+
+def _export(rows: list[dict[str, Any]], path: Path) -> None:
+    frame = pd.DataFrame(rows)
+    if path.suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    elif path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        typer.echo(f"{path}: export to .csv or .parquet", err=True)
+        raise typer.Exit(code=2)
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
+
+
+def _choice(value: str, allowed: tuple[str, ...]) -> Any:
+    if value not in allowed:
+        typer.echo(f"{value!r} is not one of: {', '.join(allowed)}", err=True)
+        raise typer.Exit(code=2)
+    return value
+
+
+def register(app: typer.Typer) -> None:
+    """Add this domain's commands to the main CLI."""
+    app.command()(metrics)
+    app.command()(cohorts)
