@@ -53,7 +53,7 @@ def _subscribed_periods(changes: ir.Table, grid: PeriodGrid) -> ir.Table:
         first_q=grid.period_of(spans.changed_at),
         last_q=ibis.ifelse(spans.until.isnull(), grid.count - 1, grid.period_of(spans.until)),
     )
-    periods = ibis.memtable({"q": list(range(grid.count))})
+    periods = grid.period_table()
     return spans.join(periods, (periods.q >= spans.first_q) & (periods.q <= spans.last_q)).select(
         "customer_id", "q"
     )
@@ -74,8 +74,8 @@ def cohort_customers(source: ActivitySource, basis: Basis, grid: PeriodGrid) -> 
     )
     summed = steps.group_by(["cohort", "k"]).aggregate(step=steps.step.sum())
     sizes = cohorts.group_by("cohort").aggregate(cohort_size=cohorts.count())
-    periods = ibis.memtable({"k": list(range(grid.count))})
-    cells = sizes.cross_join(periods)
+    periods = grid.period_table()
+    cells = sizes.cross_join(periods.select(k=periods.q))
     cells = cells.filter(cells.cohort + cells.k < grid.count)
     filled = (
         cells.left_join(summed, ["cohort", "k"])
@@ -137,7 +137,7 @@ def _mrr_at_period_ends(changes: ir.Table, grid: PeriodGrid) -> ir.Table:
             spans.until.isnull(), grid.count - 1, grid.first_boundary_at_or_after(spans.until) - 2
         ),
     )
-    periods = ibis.memtable({"q": list(range(grid.count))})
+    periods = grid.period_table()
     joined = spans.join(periods, (periods.q >= spans.first_q) & (periods.q <= spans.last_q))
     return joined.select("customer_id", "q", revenue=joined.mrr)
 

@@ -79,6 +79,10 @@ class PeriodGrid:
         """One row per boundary: ``k`` and its instant ``at``."""
         return ibis.memtable({"k": list(range(self.count + 1)), "at": self.boundaries})
 
+    def period_table(self) -> ir.Table:
+        """One row per period: ``q`` from 0 to count - 1."""
+        return ibis.memtable({"q": list(range(self.count))})
+
 
 def period_start(day: date, unit: PeriodUnit) -> datetime:
     """The first instant of the calendar period that holds ``day``."""
