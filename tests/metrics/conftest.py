@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 
 import ibis
 import pandas as pd
-import pyarrow as pa
 import pytest
 from ibis.backends import BaseBackend
 
 from retain.warehouse import CANONICAL_TABLES, connect
-
-
-def _arrow(frame: pd.DataFrame, schema: ibis.Schema) -> pa.Table:
-    """``frame`` as an Arrow table of exactly the canonical column types."""
-    arrow_schema = schema.to_pyarrow()
-    columns = []
-    for field in arrow_schema:
-        values = frame[field.name] if field.name in frame else pd.Series([None] * len(frame))
-        if pa.types.is_decimal(field.type):
-            values = values.map(lambda v: None if pd.isna(v) else Decimal(str(v)))
-        columns.append(pa.array(values.tolist(), type=field.type, from_pandas=True))
-    return pa.Table.from_arrays(columns, schema=arrow_schema.with_metadata({}))
-
+from tests.metrics.warehouse_data import canonical_arrow, fill_canonical_tables
 
 Loader = Callable[[dict[str, pd.DataFrame]], BaseBackend]
 
@@ -63,13 +49,11 @@ def load_warehouse(request: pytest.FixtureRequest) -> Iterator[Loader]:
         backend = ibis.pyspark.connect(session)
 
     def load(frames: dict[str, pd.DataFrame]) -> BaseBackend:
-        for name, schema in CANONICAL_TABLES.items():
+        if session is None:
+            return fill_canonical_tables(backend, frames)
+        for name, schema in CANONICAL_TABLES.items():  # Ibis cannot yet load null decimals
             frame = frames.get(name, pd.DataFrame(columns=list(schema.names)))
-            table = _arrow(frame, schema)
-            if session is not None:  # Ibis cannot yet load null decimals into Spark
-                session.createDataFrame(table).createOrReplaceTempView(name)
-            else:
-                backend.create_table(name, table, overwrite=True)
+            session.createDataFrame(canonical_arrow(frame, schema)).createOrReplaceTempView(name)
         return backend
 
     yield load

@@ -14,6 +14,7 @@ from retain.ingest.kinds import KINDS
 from retain.metrics import CohortQuery, MetricsQuery, Money, compute_cohorts, compute_metrics
 from retain.warehouse import connect
 from tests.metrics.conftest import Loader
+from tests.metrics.warehouse_data import fill_canonical_tables
 
 MONEY = Money(rates={"CNY": Decimal(1) / Decimal(7)})
 QUERY = MetricsQuery(start=date(2025, 1, 1), end=date(2026, 9, 30), basis="any", by="country")
@@ -35,11 +36,11 @@ def business(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame
 
 @pytest.fixture(scope="module")
 def reference(business: dict[str, pd.DataFrame]) -> tuple[list[dict], list[dict]]:
-    load_duckdb = connect("duckdb://")
-    for table, frame in business.items():
-        load_duckdb.create_table(table, frame, overwrite=True)
-    return (compute_metrics(backend=load_duckdb, query=QUERY, money=MONEY),
-            compute_cohorts(backend=load_duckdb, query=COHORTS, money=MONEY))
+    duckdb = fill_canonical_tables(connect("duckdb://"), business)
+    return (
+        compute_metrics(backend=duckdb, query=QUERY, money=MONEY),
+        compute_cohorts(backend=duckdb, query=COHORTS, money=MONEY),
+    )
 
 
 def assert_same_rows(got: list[dict], want: list[dict]) -> None:
@@ -54,7 +55,8 @@ def assert_same_rows(got: list[dict], want: list[dict]) -> None:
 
 
 def test_every_backend_gives_the_same_metrics_and_cohorts(
-    load_warehouse: Loader, business: dict[str, pd.DataFrame],
+    load_warehouse: Loader,
+    business: dict[str, pd.DataFrame],
     reference: tuple[list[dict], list[dict]],
 ) -> None:
     backend = load_warehouse(business)
@@ -67,18 +69,28 @@ def test_every_backend_gives_the_same_metrics_and_cohorts(
 
 
 def test_counts_match_a_brute_force_reading_of_the_definitions(
-    business: dict[str, pd.DataFrame], reference: tuple[list[dict], list[dict]],
+    business: dict[str, pd.DataFrame],
+    reference: tuple[list[dict], list[dict]],
 ) -> None:
     orders = business["order"]
     orders = orders[orders.status != "cancelled"]
     changes = business["subscription_change"].sort_values("changed_at")
     country = business["customer"].set_index("customer_id").country
-    firsts = pd.concat([orders.groupby("customer_id").ordered_at.min(),
-                        changes.groupby("customer_id").changed_at.min()]).groupby(level=0).min()
+    firsts = (
+        pd.concat(
+            [
+                orders.groupby("customer_id").ordered_at.min(),
+                changes.groupby("customer_id").changed_at.min(),
+            ]
+        )
+        .groupby(level=0)
+        .min()
+    )
 
     def active(at: datetime) -> set[str]:
-        recent = orders[(orders.ordered_at > at - pd.Timedelta(days=365))
-                        & (orders.ordered_at <= at)]
+        recent = orders[
+            (orders.ordered_at > at - pd.Timedelta(days=365)) & (orders.ordered_at <= at)
+        ]
         latest = changes[changes.changed_at <= at].groupby("customer_id").mrr_after.last()
         return set(recent.customer_id) | set(latest[latest > 0].index)
 
@@ -88,6 +100,9 @@ def test_counts_match_a_brute_force_reading_of_the_definitions(
         at_start, at_end = active(start) & in_country, active(end) & in_country
         first = firsts.reindex(sorted(at_end))
         new = int(((first > start) & (first <= end)).sum())
-        assert (row["customers_start"], row["customers_end"], row["new_customers"],
-                row["retained_customers"]) == (len(at_start), len(at_end), new,
-                                               len(at_start & at_end)), row
+        assert (
+            row["customers_start"],
+            row["customers_end"],
+            row["new_customers"],
+            row["retained_customers"],
+        ) == (len(at_start), len(at_end), new, len(at_start & at_end)), row

@@ -37,8 +37,9 @@ def canonical(name: str) -> ir.Table:
 
 
 def source() -> ActivitySource:
-    return ActivitySource(order=canonical("order"),
-                          subscription_change=canonical("subscription_change"))
+    return ActivitySource(
+        order=canonical("order"), subscription_change=canonical("subscription_change")
+    )
 
 
 def crr() -> ir.Table:
