@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from retain import __version__
+from retain.metrics import api as metrics_api
 from retain.settings import Settings, get_settings
 from retain.store import get_engine
 from retain.warehouse import connect
@@ -47,6 +48,7 @@ def create_app() -> FastAPI:
             warehouse=warehouse,
         )
 
+    app.include_router(metrics_api.router)
     app.include_router(pages.router)
     return app
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-import ibis
 import pandas as pd
 import pytest
 from ibis.backends import BaseBackend
@@ -46,7 +45,7 @@ def load_warehouse(request: pytest.FixtureRequest) -> Iterator[Loader]:
         backend = connect(f"postgresql://postgres@127.0.0.1:5432/{database}")
     else:
         session = request.getfixturevalue("spark_session")
-        backend = ibis.pyspark.connect(session)
+        backend = connect("spark://local[2]", create_tables=False)  # joins the running session
 
     def load(frames: dict[str, pd.DataFrame]) -> BaseBackend:
         if session is None:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from retain.currency.service import MissingRateError, list_rates
+from retain.currency.service import MissingRateError
 from retain.metrics.service import (
     CohortQuery,
     MetricsInputError,
@@ -18,11 +18,10 @@ from retain.metrics.service import (
     Money,
     compute_cohorts,
     compute_metrics,
+    on_warehouse,
 )
 from retain.output import OutputFormat, render
 from retain.settings import get_settings
-from retain.store import session_scope, upgrade_store
-from retain.warehouse import connect
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 FromOption = Annotated[
@@ -126,20 +125,11 @@ def _cohort_grid(rows: list[dict[str, Any]], value: str) -> list[dict[str, Any]]
 
 
 def _run(work: Callable[[Any, Money], list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    settings = get_settings()
-    upgrade_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
-        money = Money(
-            rates=list_rates(session=session), reporting_currency=settings.reporting_currency
-        )
-    backend = connect(settings.resolved_warehouse_url)
     try:
-        return work(backend, money)
+        return on_warehouse(get_settings(), work)
     except (MetricsInputError, MissingRateError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(code=2) from None
-    finally:
-        backend.disconnect()
 
 
 def _show(

@@ -10,7 +10,7 @@ from ibis.backends import BaseBackend
 
 from retain.warehouse.schema import CANONICAL_TABLES
 
-SUPPORTED_SCHEMES = ("duckdb", "postgresql", "postgres")
+SUPPORTED_SCHEMES = ("duckdb", "postgresql", "postgres", "spark")
 
 
 def connect(url: str, *, create_tables: bool = True) -> BaseBackend:
@@ -27,6 +27,8 @@ def _open(url: str) -> BaseBackend:
         return _open_duckdb(url)
     if scheme in ("postgresql", "postgres"):
         return _open_postgres(url)
+    if scheme == "spark":
+        return _open_spark(url)
     raise ValueError(
         f"unsupported warehouse URL scheme {scheme!r}; use one of: {', '.join(SUPPORTED_SCHEMES)}"
     )
@@ -51,6 +53,20 @@ def _open_postgres(url: str) -> BaseBackend:
         password=unquote(parts.password) if parts.password else None,
         database=parts.path.lstrip("/") or None,
     )
+
+
+def _open_spark(url: str) -> BaseBackend:
+    """spark://local[2] (or another master URL after the scheme): Spark's own catalog."""
+    from pyspark.sql import SparkSession
+
+    master = url.split("://", 1)[1] or "local[*]"
+    session = (
+        SparkSession.builder.master(master)
+        .appName("retain")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    return ibis.pyspark.connect(session)
 
 
 def ensure_canonical_tables(backend: BaseBackend) -> None:

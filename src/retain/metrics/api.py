@@ -1,0 +1,76 @@
+"""``/api/v1/metrics`` and ``/api/v1/cohorts``: thin routes over the metrics service."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+
+from retain.currency.service import MissingRateError
+from retain.metrics.service import (
+    CohortQuery,
+    MetricsInputError,
+    MetricsQuery,
+    compute_cohorts,
+    compute_metrics,
+    on_warehouse,
+)
+from retain.settings import Settings, get_settings
+
+router = APIRouter(prefix="/api/v1", tags=["metrics"])
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+From = Annotated[date | None, Query(alias="from", description="First day to measure.")]
+To = Annotated[date | None, Query(alias="to", description="Last day to measure.")]
+BasisParam = Annotated[Literal["orders", "subscriptions", "any"], Query()]
+
+
+@router.get("/metrics")
+def get_metrics(
+    settings: SettingsDep,
+    start: From = None,
+    end: To = None,
+    period: Literal["month", "quarter", "year"] = "month",
+    by: Literal["country", "channel", "language"] | None = None,
+    basis: BasisParam = "any",
+    active_window: Annotated[int | None, Query(ge=1)] = None,
+    target: Annotated[float | None, Query(gt=0, le=1)] = None,
+) -> list[dict[str, Any]]:
+    """Retention, churn, revenue, order and NPS metrics, one row per period."""
+    query = MetricsQuery(
+        start=start,
+        end=end,
+        period=period,
+        by=by,
+        basis=basis,
+        active_window_days=active_window or settings.active_window_days,
+        crr_target=target if target is not None else settings.crr_target,
+    )
+    return _answer(
+        settings, lambda backend, money: compute_metrics(backend=backend, query=query, money=money)
+    )
+
+
+@router.get("/cohorts")
+def get_cohorts(
+    settings: SettingsDep,
+    start: From = None,
+    end: To = None,
+    by: Literal["week", "month", "quarter"] = "month",
+    value: Literal["customers", "revenue"] = "customers",
+    mode: Literal["classic", "unbounded"] = "classic",
+    basis: BasisParam = "any",
+) -> list[dict[str, Any]]:
+    """The acquisition-cohort table, one row per cohort and period since acquisition."""
+    query = CohortQuery(start=start, end=end, period=by, value=value, mode=mode, basis=basis)
+    return _answer(
+        settings, lambda backend, money: compute_cohorts(backend=backend, query=query, money=money)
+    )
+
+
+def _answer(settings: Settings, work: Any) -> list[dict[str, Any]]:
+    try:
+        rows: list[dict[str, Any]] = on_warehouse(settings, work)
+    except (MetricsInputError, MissingRateError) as error:
+        raise HTTPException(status_code=422, detail=str(error)) from None
+    return rows
