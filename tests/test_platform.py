@@ -115,3 +115,10 @@ def test_openapi_schema_is_served() -> None:
     schema = TestClient(create_app()).get("/api/v1/openapi.json").json()
 
     assert schema["info"]["title"] == "Retain" and "/health" in schema["paths"]
+
+
+def test_unknown_warehouse_scheme_is_refused() -> None:
+    from retain.warehouse import connect
+
+    with pytest.raises(ValueError, match="unsupported warehouse URL scheme 'mysql'"):
+        connect("mysql://root@127.0.0.1/test")

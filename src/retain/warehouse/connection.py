@@ -22,7 +22,7 @@ def connect(url: str, *, create_tables: bool = True) -> BaseBackend:
 
 
 def _open(url: str) -> BaseBackend:
-    scheme = urlsplit(url).scheme.split("+", 1)[0]
+    scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
     if scheme == "duckdb":
         return _open_duckdb(url)
     if scheme in ("postgresql", "postgres"):
