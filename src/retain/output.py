@@ -6,7 +6,7 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -60,7 +60,11 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:,.4g}"
+        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
+    if isinstance(value, datetime) and value == datetime.combine(value.date(), time()):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, bool):
+        return str(value)
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)

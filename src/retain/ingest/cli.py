@@ -27,6 +27,7 @@ from retain.ingest.kinds import KINDS
 from retain.ingest.problems import IngestError
 from retain.ingest.progress import Progress as ProgressCallback
 from retain.ingest.service import ImportResult, ingest_file
+from retain.metrics.service import MetricsQuery, compute_metrics, on_warehouse
 from retain.output import OutputFormat, render
 from retain.settings import get_settings
 from retain.store import session_scope
@@ -93,10 +94,25 @@ def demo(
         output_format=output_format,
         title=f"Demo business in {out_dir} (ground truth: {business.truth_path.name})",
     )
+    if output_format is OutputFormat.table:
+        render(
+            _headline_metrics(),
+            output_format=output_format,
+            title="The last six months (retain metrics for more)",
+        )
     if serve:
         from retain.api import serve as serve_api
 
         serve_api(host=host, port=port)
+
+
+def _headline_metrics() -> list[dict[str, object]]:
+    rows = on_warehouse(
+        get_settings(),
+        lambda backend, money: compute_metrics(backend=backend, query=MetricsQuery(), money=money),
+    )
+    keys = ("period_start", "customers_end", "crr", "churn_rate", "ndr", "revenue", "nps")
+    return [{key: row.get(key) for key in keys} for row in rows[-6:]]
 
 
 def _record_demo_exchange_rate(params_path: Path) -> None:

@@ -74,7 +74,13 @@ def metrics(
         crr_target=target if target is not None else settings.crr_target,
     )
     rows = _run(lambda backend, money: compute_metrics(backend=backend, query=query, money=money))
-    _show(rows, export, output_format, title=f"Retention by {period}")
+    if export is not None:
+        _export(rows, export)
+    title = f"Retention by {period}"
+    if output_format is OutputFormat.table:
+        render(_metrics_by_period(rows, by), output_format=output_format, title=title)
+    else:
+        render(rows, output_format=output_format, title=title)
 
 
 def cohorts(
@@ -108,6 +114,21 @@ def cohorts(
         render(rows, output_format=output_format, title=title)
 
 
+def _metrics_by_period(rows: list[dict[str, Any]], by: str | None) -> list[dict[str, Any]]:
+    """One row per metric, one column per period (and cut): how a wide result reads best."""
+    hidden = {"period_start", "period_end", "crr_target", by}
+    columns = {_period_label(row, by): row for row in rows}
+    names = [name for name in rows[0] if name not in hidden] if rows else []
+    return [
+        {"metric": name, **{label: row[name] for label, row in columns.items()}} for name in names
+    ]
+
+
+def _period_label(row: dict[str, Any], by: str | None) -> str:
+    label = f"{row['period_start']:%Y-%m}"
+    return f"{label} {row[by]}" if by else label
+
+
 def _cohort_grid(rows: list[dict[str, Any]], value: str) -> list[dict[str, Any]]:
     """The long cohort rows as a grid: one row per cohort, one column per period since."""
     grid: dict[Any, dict[str, Any]] = {}
@@ -130,14 +151,6 @@ def _run(work: Callable[[Any, Money], list[dict[str, Any]]]) -> list[dict[str, A
     except (MetricsInputError, MissingRateError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(code=2) from None
-
-
-def _show(
-    rows: list[dict[str, Any]], export: Path | None, output_format: OutputFormat, title: str
-) -> None:
-    if export is not None:
-        _export(rows, export)
-    render(rows, output_format=output_format, title=title)
 
 
 def _export(rows: list[dict[str, Any]], path: Path) -> None:
