@@ -81,7 +81,7 @@ def test_cli_exports_and_refuses_bad_input(environment: Settings, tmp_path: Path
         ],
     )
     reversed_range = runner.invoke(app, ["metrics", "--from", "2025-03-01", "--to", "2025-01-01"])
-    unknown_cut = runner.invoke(app, ["metrics", "--by", "plan"])
+    unknown_cut = runner.invoke(app, ["metrics", "--by", "segment"])
     no_data = runner.invoke(app, ["metrics", "--from", "2010-01-01", "--to", "2010-03-01"])
 
     assert as_csv.exit_code == 0
@@ -90,7 +90,7 @@ def test_cli_exports_and_refuses_bad_input(environment: Settings, tmp_path: Path
     assert pd.read_parquet(export)["customers_end"].tolist() == [1, 2]
     assert (reversed_range.exit_code, unknown_cut.exit_code, no_data.exit_code) == (2, 2, 2)
     assert "is after" in reversed_range.output
-    assert "unknown dimension 'plan'" in unknown_cut.output
+    assert "unknown dimension 'segment'" in unknown_cut.output
     assert "no customers, orders or subscriptions" in no_data.output
 
 

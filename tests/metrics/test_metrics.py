@@ -116,6 +116,22 @@ def test_cut_by_country(load_warehouse: Loader) -> None:
     assert (january["US"]["customers_start"], january["US"]["customers_end"]) == (2, 1)  # B D; D
 
 
+def test_cut_by_latest_plan(load_warehouse: Loader) -> None:
+    backend = load_warehouse(subscriptions())
+
+    rows = compute(
+        backend=backend,
+        money=USD,
+        query=MetricsQuery(**JANUARY_TO_APRIL, basis="subscriptions", by="plan"),
+    )
+
+    february = {row["plan"]: row for row in rows if row["period_start"].month == 2}
+    assert sorted(february) == ["basic", "pro", "team"]  # G, F (back on pro), H
+    assert (february["basic"]["customers_start"], february["basic"]["lost_customers"]) == (1, 1)
+    assert february["pro"]["expansion_mrr"] == 50.0
+    assert february["team"]["mrr_start"] == 200.0
+
+
 def test_amounts_convert_to_the_reporting_currency(load_warehouse: Loader) -> None:
     data = shop()
     data["order"].loc[data["order"].order_id == "o2", ["amount", "currency"]] = [350.0, "CNY"]
@@ -162,8 +178,8 @@ def test_bad_requests_are_refused(load_warehouse: Loader) -> None:
             money=USD,
             query=MetricsQuery(start=date(2025, 5, 1), end=date(2025, 1, 1)),
         )
-    with pytest.raises(MetricsInputError, match="unknown dimension 'plan'"):
-        compute(backend=backend, money=USD, query=MetricsQuery(**JANUARY_TO_APRIL, by="plan"))
+    with pytest.raises(MetricsInputError, match="unknown dimension 'segment'"):
+        compute(backend=backend, money=USD, query=MetricsQuery(**JANUARY_TO_APRIL, by="segment"))
     with pytest.raises(MetricsInputError, match="no customers, orders or subscriptions"):
         compute(
             backend=backend,

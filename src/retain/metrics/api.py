@@ -31,7 +31,7 @@ def get_metrics(
     start: From = None,
     end: To = None,
     period: Literal["month", "quarter", "year"] = "month",
-    by: Literal["country", "channel", "language"] | None = None,
+    by: Literal["country", "channel", "language", "plan"] | None = None,
     basis: BasisParam = "any",
     active_window: Annotated[int | None, Query(ge=1)] = None,
     target: Annotated[float | None, Query(gt=0, le=1)] = None,

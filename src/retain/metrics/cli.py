@@ -48,7 +48,9 @@ def metrics(
     start: FromOption = None,
     end: ToOption = None,
     period: Annotated[str, typer.Option(help="month, quarter or year.")] = "month",
-    by: Annotated[str | None, typer.Option(help="Cut by country, channel or language.")] = None,
+    by: Annotated[
+        str | None, typer.Option(help="Cut by country, channel, language or plan.")
+    ] = None,
     basis: BasisOption = "any",
     active_window: Annotated[
         int | None,

@@ -32,7 +32,7 @@ from retain.store import session_scope, upgrade_store
 from retain.warehouse import connect
 
 T = TypeVar("T")
-DIMENSIONS = ("country", "channel", "language")
+DIMENSIONS = ("country", "channel", "language", "plan")
 Row = dict[str, Any]
 Lookup = dict[tuple[str, int], Row]
 ALL = "all"
@@ -95,12 +95,11 @@ def compute_metrics(
 
 def prepare_tables(backend: BaseBackend, *, by: str | None, money: Money) -> PreparedTables:
     """The canonical tables with a ``dimension`` column and converted amounts."""
-    customers = backend.table("customer")
+    labels = _dimension_labels(backend, by) if by is not None else None
 
     def cut(table: ir.Table) -> ir.Table:
-        if by is None:
+        if labels is None:
             return table.mutate(dimension=ibis.literal(ALL))
-        labels = customers.select("customer_id", dimension=customers[by].fill_null("unknown"))
         joined = table.left_join(labels, "customer_id")
         return joined.mutate(dimension=joined.dimension.fill_null("unknown"))
 
@@ -129,6 +128,17 @@ def prepare_tables(backend: BaseBackend, *, by: str | None, money: Money) -> Pre
     )
     surveys = backend.table("survey_response").select("customer_id", "answered_at", "kind", "score")
     return PreparedTables(cut(orders), cut(changes), cut(returns), cut(surveys))
+
+
+def _dimension_labels(backend: BaseBackend, by: str) -> ir.Table:
+    """customer_id and its ``dimension`` label: a customer field, or the latest plan."""
+    if by == "plan":
+        changes = backend.table("subscription_change")
+        return changes.group_by("customer_id").aggregate(
+            dimension=changes.plan.argmax(changes.changed_at)
+        )
+    customers = backend.table("customer")
+    return customers.select("customer_id", dimension=customers[by])
 
 
 def _check_currencies(backend: BaseBackend, money: Money) -> None:
