@@ -52,6 +52,23 @@ class StageOptions:
 
 
 @dataclass(frozen=True)
+class ColumnCheck:
+    """A rule on one column, as a SQL condition that is true when the value breaks it."""
+
+    condition: str
+    column: str
+    value: str
+    reason: str
+
+    def as_struct(self) -> str:
+        """The problem as a DuckDB struct when the rule is broken, else NULL."""
+        return (
+            f"CASE WHEN {self.condition} THEN {{'column': {_string_literal(self.column)}, "
+            f"'value': {self.value}, 'reason': {_string_literal(self.reason)}}} END"
+        )
+
+
+@dataclass(frozen=True)
 class StagedFile:
     """A file read, typed and validated into the temporary table ``_stage``."""
 
@@ -90,9 +107,10 @@ def stage_file(
     raw_columns = [row[0] for row in con.execute(f"DESCRIBE {RAW}").fetchall()]
     sources = _resolve_columns(kind, raw_columns, options.mapping, file_name)
     first_row = 2 if file_format == "csv" else 1
-    run(_stage_sql(kind, sources, raw_columns, options, first_row))
+    checks = _all_column_checks(kind, sources, options)
+    run(_stage_sql(kind, sources, raw_columns, options, first_row, checks))
+    _raise_row_problems(con, kind, checks, first_row, file_name, options.max_problems)
     con.execute(f"DROP TABLE {RAW}")
-    _raise_row_problems(con, kind, file_name, options.max_problems)
     if kind.derived_key and kind.key[0] not in sources:
         _derive_key(con, kind)
     rows_read = _count(con, STAGE)
@@ -219,30 +237,44 @@ def _defaults(kind: Kind, mapping: ColumnMapping) -> dict[str, str]:
     return {**kind.defaults, **mapping.defaults}
 
 
+def _all_column_checks(
+    kind: Kind, sources: dict[str, str], options: StageOptions
+) -> list[ColumnCheck]:
+    defaults = _defaults(kind, options.mapping)
+    checks = []
+    for column in kind.columns:
+        value = _raw_value(column.name, sources, defaults)
+        checks += _column_checks(column, value, _typed(column, value, options))
+    return checks
+
+
 def _stage_sql(
     kind: Kind,
     sources: dict[str, str],
     raw_columns: list[str],
     options: StageOptions,
     first_row: int,
+    checks: list[ColumnCheck],
 ) -> str:
+    """The typed rows, each with ``_ok``: whether it passes every column check.
+
+    Only the flag is computed here; the problems themselves are spelled out afterwards for the
+    failing rows alone, which keeps the pass over a clean file lean.
+    """
     defaults = _defaults(kind, options.mapping)
-    values = {column.name: _raw_value(column.name, sources, defaults) for column in kind.columns}
-    typed = {column.name: _typed(column, values[column.name], options) for column in kind.columns}
-    checks = [
-        check
+    typed = {
+        column.name: _typed(column, _raw_value(column.name, sources, defaults), options)
         for column in kind.columns
-        for check in _column_checks(column, values[column.name], typed[column.name])
-    ]
+    }
     selected = [f"{expression} AS {_quote(name)}" for name, expression in typed.items()]
     if kind.extra_columns_into:
         used = set(sources.values())
         extra = [column for column in raw_columns if column not in used]
         selected.append(f"{_json_object(extra)} AS {_quote(kind.extra_columns_into)}")
-    problem_list = f"list_filter([{', '.join(checks)}], p -> p IS NOT NULL)" if checks else "[]"
+    failing = " OR ".join(f"coalesce({check.condition}, false)" for check in checks) or "false"
     return (
         f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT rowid + {first_row} AS _row, "
-        f"{', '.join(selected)}, {problem_list} AS _problems FROM {RAW}"
+        f"{', '.join(selected)}, NOT ({failing}) AS _ok FROM {RAW}"
     )
 
 
@@ -284,21 +316,23 @@ def _naive_to_utc(timestamp: str, timezone: str) -> str:
     return f"timezone('UTC', timezone({_string_literal(timezone)}, {timestamp}))"
 
 
-def _column_checks(column: Column, value: str, typed: str) -> list[str]:
+def _column_checks(column: Column, value: str, typed: str) -> list[ColumnCheck]:
     name = column.name
     checks = []
     if column.required:
-        checks.append(_problem(f"{value} IS NULL", name, "NULL", "missing value"))
+        checks.append(ColumnCheck(f"{value} IS NULL", name, "NULL", "missing value"))
     if column.type != "string":
         checks.append(
-            _problem(f"{value} IS NOT NULL AND {typed} IS NULL", name, value, _unreadable(column))
+            ColumnCheck(
+                f"{value} IS NOT NULL AND {typed} IS NULL", name, value, _unreadable(column)
+            )
         )
     if column.non_negative:
-        checks.append(_problem(f"{typed} < 0", name, value, "must not be negative"))
+        checks.append(ColumnCheck(f"{typed} < 0", name, value, "must not be negative"))
     if column.choices:
         allowed = ", ".join(_string_literal(choice) for choice in column.choices)
         checks.append(
-            _problem(
+            ColumnCheck(
                 f"{typed} NOT IN ({allowed})",
                 name,
                 value,
@@ -307,7 +341,7 @@ def _column_checks(column: Column, value: str, typed: str) -> list[str]:
         )
     if column.pattern:
         checks.append(
-            _problem(
+            ColumnCheck(
                 f"NOT regexp_matches({typed}, {_string_literal(column.pattern)})",
                 name,
                 value,
@@ -327,13 +361,6 @@ def _unreadable(column: Column) -> str:
     return f"cannot read this as {what}"
 
 
-def _problem(condition: str, column: str, value: str, reason: str) -> str:
-    return (
-        f"CASE WHEN {condition} THEN {{'column': {_string_literal(column)}, "
-        f"'value': {value}, 'reason': {_string_literal(reason)}}} END"
-    )
-
-
 def _json_object(columns: list[str]) -> str:
     if not columns:
         return "'{}'"
@@ -342,25 +369,40 @@ def _json_object(columns: list[str]) -> str:
 
 
 def _raise_row_problems(
-    con: duckdb.DuckDBPyConnection, kind: Kind, file_name: str, limit: int
+    con: duckdb.DuckDBPyConnection,
+    kind: Kind,
+    checks: list[ColumnCheck],
+    first_row: int,
+    file_name: str,
+    limit: int,
 ) -> None:
-    cross_checks = " UNION ALL ".join(
-        f"SELECT _row, {_string_literal(check.column)}, NULL, {_string_literal(check.reason)} "
-        f"FROM {STAGE} WHERE len(_problems) = 0 AND NOT ({check.condition})"
+    found = [f"({_column_problems_sql(checks, first_row)})"] if checks else []
+    found += [
+        f"(SELECT _row, {_string_literal(check.column)}, NULL, {_string_literal(check.reason)} "
+        f"FROM {STAGE} WHERE _ok AND NOT ({check.condition}))"
         for check in kind.row_checks
-    )
-    per_column = (
-        f"SELECT _row, p.column, p.value, p.reason FROM "
-        f"(SELECT _row, unnest(_problems) AS p FROM {STAGE} WHERE len(_problems) > 0)"
-    )
-    every = f"{per_column} UNION ALL {cross_checks}" if cross_checks else per_column
-    found = con.execute(f"SELECT *, count(*) OVER () FROM ({every}) ORDER BY 1 LIMIT {limit}")
-    rows = found.fetchall()
+    ]
+    if not found:
+        return
+    every = " UNION ALL ".join(found)
+    rows = con.execute(
+        f"SELECT *, count(*) OVER () FROM ({every}) ORDER BY 1 LIMIT {limit}"
+    ).fetchall()
     if rows:
         problems = [
             Problem(file_name, row, column, reason, value) for row, column, value, reason, _ in rows
         ]
         raise IngestError(problems, total=rows[0][4])
+
+
+def _column_problems_sql(checks: list[ColumnCheck], first_row: int) -> str:
+    """Each failed column check of the rows that are not ``_ok``, read again from the file."""
+    cases = ", ".join(check.as_struct() for check in checks)
+    return (
+        f"SELECT _row, p.column, p.value, p.reason FROM (SELECT rowid + {first_row} AS _row, "
+        f"unnest(list_filter([{cases}], p -> p IS NOT NULL)) AS p FROM {RAW} "
+        f"WHERE rowid + {first_row} IN (SELECT _row FROM {STAGE} WHERE NOT _ok))"
+    )
 
 
 def _derive_key(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
