@@ -76,13 +76,13 @@ def metrics(
         crr_target=target if target is not None else settings.crr_target,
     )
     rows = _run(lambda backend, money: compute_metrics(backend=backend, query=query, money=money))
-    if export is not None:
-        _export(rows, export)
-    title = f"Retention by {period}"
-    if output_format is OutputFormat.table:
-        render(_metrics_by_period(rows, by), output_format=output_format, title=title)
-    else:
-        render(rows, output_format=output_format, title=title)
+    _show(
+        rows,
+        export=export,
+        output_format=output_format,
+        title=f"Retention by {period}",
+        as_table=lambda: _metrics_by_period(rows, by),
+    )
 
 
 def cohorts(
@@ -107,13 +107,28 @@ def cohorts(
         basis=_choice(basis, ("orders", "subscriptions", "any")),
     )
     rows = _run(lambda backend, money: compute_cohorts(backend=backend, query=query, money=money))
+    _show(
+        rows,
+        export=export,
+        output_format=output_format,
+        title=f"Cohorts by {by} ({value}, {mode})",
+        as_table=lambda: _cohort_grid(rows),
+    )
+
+
+def _show(
+    rows: list[dict[str, Any]],
+    *,
+    export: Path | None,
+    output_format: OutputFormat,
+    title: str,
+    as_table: Callable[[], list[dict[str, Any]]],
+) -> None:
+    """Export the rows if asked, then print them; a table gets its own, readable shape."""
     if export is not None:
         _export(rows, export)
-    title = f"Cohorts by {by} ({value}, {mode})"
-    if output_format is OutputFormat.table:
-        render(_cohort_grid(rows, value), output_format=output_format, title=title)
-    else:
-        render(rows, output_format=output_format, title=title)
+    shown = as_table() if output_format is OutputFormat.table else rows
+    render(shown, output_format=output_format, title=title)
 
 
 def _metrics_by_period(rows: list[dict[str, Any]], by: str | None) -> list[dict[str, Any]]:
@@ -131,7 +146,7 @@ def _period_label(row: dict[str, Any], by: str | None) -> str:
     return f"{label} {row[by]}" if by else label
 
 
-def _cohort_grid(rows: list[dict[str, Any]], value: str) -> list[dict[str, Any]]:
+def _cohort_grid(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The long cohort rows as a grid: one row per cohort, one column per period since."""
     grid: dict[Any, dict[str, Any]] = {}
     for row in rows:

@@ -101,6 +101,7 @@ from retain.ingest.demo.vocabulary import (
     TICKET_TEMPLATES,
     TIME_ZONES,
 )
+from retain.ingest.kinds import KINDS
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -113,16 +114,8 @@ EPOCH = datetime(1970, 1, 1)
 SECOND = 1 / 86_400
 MINUTE = 60 * SECOND
 DAYS_PER_YEAR = 365.25
-DEMO_KINDS = (
-    "customers",
-    "orders",
-    "order-lines",
-    "subscription-changes",
-    "usage-events",
-    "survey-responses",
-    "ticket-events",
-    "return-events",
-)
+# One file per import kind, in the order they import (everything names customers first).
+DEMO_KINDS = tuple(KINDS)
 
 
 @dataclass(frozen=True)
