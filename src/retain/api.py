@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from retain import __version__
+from retain.lifetime import api as lifetime_api
 from retain.metrics import api as metrics_api
 from retain.settings import Settings, get_settings
 from retain.store import get_engine
@@ -49,6 +50,7 @@ def create_app() -> FastAPI:
         )
 
     app.include_router(metrics_api.router)
+    app.include_router(lifetime_api.router)
     app.include_router(pages.router)
     return app
 

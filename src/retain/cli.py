@@ -8,6 +8,7 @@ import typer
 
 from retain.currency import cli as currency_cli
 from retain.ingest import cli as ingest_cli
+from retain.lifetime import cli as lifetime_cli
 from retain.metrics import cli as metrics_cli
 from retain.output import OutputFormat, render
 from retain.settings import get_settings
@@ -28,6 +29,7 @@ app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(currency_cli.app, name="fx")
 ingest_cli.register(app)
 metrics_cli.register(app)
+lifetime_cli.register(app)
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 

@@ -3,6 +3,7 @@
 from retain.currency.models import ExchangeRate
 from retain.customers.models import CustomerProfile
 from retain.ingest.models import ImportRun
+from retain.lifetime.tables import CustomerPrediction
 from retain.store import Base
 
-__all__ = ["Base", "CustomerProfile", "ExchangeRate", "ImportRun"]
+__all__ = ["Base", "CustomerPrediction", "CustomerProfile", "ExchangeRate", "ImportRun"]

@@ -48,24 +48,24 @@ def rfm_summary(
         raise LifetimeInputError(f"the orders table lacks column(s): {', '.join(missing)}")
     if observation_start is not None and observation_start > calibration_end:
         raise LifetimeInputError("observation_start must be on or before calibration_end")
-    days = _purchase_days(orders, calibration_end)
+    days = purchase_days(orders, calibration_end)
     per_customer = _per_customer(days)
     if observation_start is not None:
-        per_customer = per_customer.filter(per_customer.first_day >= _day_number(observation_start))
+        per_customer = per_customer.filter(per_customer.first_day >= day_number(observation_start))
     return _in_unit(per_customer, calibration_end, unit)
 
 
-def _day_number(day: date) -> int:
+def day_number(day: date) -> int:
     """Days since 1970-01-01, the same numbering the expression gives ordered_at."""
     return (day - EPOCH).days
 
 
-def _purchase_days(orders: ir.Table, calibration_end: date) -> ir.Table:
+def purchase_days(orders: ir.Table, calibration_end: date) -> ir.Table:
     """One row per customer and UTC day with a purchase, with the day's total value."""
     # Integer day numbers from epoch seconds: the same arithmetic on every backend.
     day = (orders.ordered_at.epoch_seconds() // SECONDS_PER_DAY).cast("int64")
     numbered = orders.select("customer_id", day=day, amount=orders.amount.cast("float64"))
-    kept = numbered.filter(numbered.day <= _day_number(calibration_end))
+    kept = numbered.filter(numbered.day <= day_number(calibration_end))
     return kept.group_by(["customer_id", "day"]).aggregate(value=kept.amount.sum())
 
 
@@ -86,7 +86,7 @@ def _in_unit(per_customer: ir.Table, calibration_end: date, unit: TimeUnit) -> i
     days_per_unit = DAYS_PER_UNIT[unit]
     frequency = (per_customer.purchase_days - 1).cast("int64")
     recency = (per_customer.last_day - per_customer.first_day).cast("float64") / days_per_unit
-    age = (_day_number(calibration_end) - per_customer.first_day).cast("float64") / days_per_unit
+    age = (day_number(calibration_end) - per_customer.first_day).cast("float64") / days_per_unit
     monetary = ibis.ifelse(
         frequency > 0, per_customer.repeat_value / frequency.cast("float64"), ibis.null("float64")
     )

@@ -1,0 +1,70 @@
+"""``/api/v1/clv/fit`` and ``/api/v1/customers/{id}/prediction``: thin routes over the service."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, ConfigDict
+
+from retain.currency.service import MissingRateError
+from retain.lifetime.fitting import FitNotConverged, LifetimeInputError
+from retain.lifetime.service import ClvInputError, ClvQuery, fit_models, get_prediction
+from retain.metrics.service import on_warehouse
+from retain.settings import Settings, get_settings
+from retain.store import session_scope, upgrade_store
+
+router = APIRouter(prefix="/api/v1", tags=["lifetime"])
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+class PredictionRead(BaseModel):
+    """A customer's latest lifetime-value prediction, as ``retain clv predict`` stored it."""
+
+    model_config = ConfigDict(from_attributes=True, protected_namespaces=())
+
+    customer_id: str
+    model: str
+    unit: str
+    horizon: int
+    probability_alive: float
+    expected_purchases: float
+    expected_spend: float
+    clv: float
+    next_order_at: datetime | None
+    predicted_at: datetime
+
+
+@router.get("/clv/fit")
+def get_clv_fit(
+    settings: SettingsDep,
+    model: Literal["bgnbd", "pareto", "mbgnbd"] = "bgnbd",
+    calibration_end: Annotated[
+        date | None, Query(description="Last day of orders to fit on (default: the latest).")
+    ] = None,
+    unit: Literal["days", "weeks", "months"] = "weeks",
+) -> dict[str, Any]:
+    """Fit a transaction model and Gamma-Gamma: estimates, errors, intervals, log-likelihood."""
+    query = ClvQuery(model=model, calibration_end=calibration_end, unit=unit)
+    try:
+        fitted = on_warehouse(
+            settings, lambda backend, money: fit_models(backend=backend, query=query, money=money)
+        )
+    except (ClvInputError, FitNotConverged, LifetimeInputError, MissingRateError) as error:
+        raise HTTPException(status_code=422, detail=str(error)) from None
+    return fitted.as_dict()
+
+
+@router.get("/customers/{customer_id}/prediction")
+def get_customer_prediction(settings: SettingsDep, customer_id: str) -> PredictionRead:
+    """The customer's latest stored prediction; 404 until ``retain clv predict`` has run."""
+    upgrade_store(settings.store_url)
+    with session_scope(settings.store_url) as session:
+        found = get_prediction(session=session, customer_id=customer_id)
+        if found is None:
+            raise HTTPException(
+                status_code=404,
+                detail=f"no prediction for customer {customer_id!r}; run 'retain clv predict'",
+            )
+        return PredictionRead.model_validate(found)
