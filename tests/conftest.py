@@ -19,6 +19,17 @@ POSTGRES_ADMIN_URL = os.environ.get(
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
+def shared_data_file(*parts: str) -> Path:
+    """A file of the shared data folder; on CI a missing one fails the test, elsewhere skips it."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.is_file():
+        message = f"shared data not found at {path} (the shared folder beside the project)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
 def _postgres_reachable() -> str | None:
     try:
         with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3):

@@ -1,25 +1,20 @@
-"""The CDNOW 1/10 sample, read from the shared data folder (tests skip with a reason without it)."""
+"""The CDNOW 1/10 sample, read from the shared data folder (see tests.conftest.shared_data_file)."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pandas as pd
-import pytest
 
-from tests.conftest import SHARED_DATA
+from tests.conftest import shared_data_file
 
-CDNOW = SHARED_DATA / "cdnow"
 CALIBRATION_END = date(1997, 9, 30)  # 39 weeks after 1997-01-01, the end day included
 
 
 def cdnow_orders() -> pd.DataFrame:
     """The sample's transactions as canonical orders: customer_id, ordered_at, amount."""
-    path = CDNOW / "CDNOW_sample.txt"
-    if not path.exists():
-        pytest.skip(f"CDNOW data not found at {path} (the shared data folder is absent)")
     raw = pd.read_csv(
-        path,
+        shared_data_file("cdnow", "CDNOW_sample.txt"),
         sep=r"\s+",
         header=None,
         names=["master_id", "customer_id", "date", "cds", "amount"],
@@ -36,9 +31,8 @@ def cdnow_orders() -> pd.DataFrame:
 
 def shipped_summary() -> pd.DataFrame:
     """cdnow_customers_summary.csv: frequency, recency and T in weeks, 39-week calibration."""
-    path = CDNOW / "cdnow_customers_summary.csv"
-    if not path.exists():
-        pytest.skip(f"CDNOW data not found at {path} (the shared data folder is absent)")
-    summary = pd.read_csv(path).rename(columns={"ID": "customer_id"})
+    summary = pd.read_csv(shared_data_file("cdnow", "cdnow_customers_summary.csv")).rename(
+        columns={"ID": "customer_id"}
+    )
     summary.attrs["unit"] = "weeks"
     return summary

@@ -20,7 +20,7 @@ from retain.cli import app
 from retain.lifetime.tables import CustomerPrediction
 from retain.settings import Settings
 from retain.store import session_scope
-from tests.lifetime.cdnow import CALIBRATION_END, CDNOW
+from tests.lifetime.cdnow import CALIBRATION_END, cdnow_orders
 
 SHOP_START, SHOP_END = date(2024, 1, 1), date(2025, 6, 30)
 SHOP_CALIBRATION_END, SHOP_CUSTOMERS = "2024-12-31", 300
@@ -243,18 +243,9 @@ def test_api_serves_the_fit_and_stored_predictions(environment: Settings, tmp_pa
 
 @pytest.fixture
 def cdnow_files(tmp_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The CDNOW sample as a customers CSV and an orders CSV (skips without the shared data)."""
-    path = CDNOW / "CDNOW_sample.txt"
-    if not path.exists():
-        pytest.skip(f"CDNOW data not found at {path} (the shared data folder is absent)")
-    raw = pd.read_csv(
-        path,
-        sep=r"\s+",
-        header=None,
-        names=["master_id", "customer_id", "date", "cds", "amount"],
-        dtype={"master_id": str, "customer_id": str, "date": str},
-    )
-    ordered = pd.to_datetime(raw["date"], format="%Y%m%d")
+    """The CDNOW sample as customers and orders frames, ready to write as import CSVs."""
+    raw = cdnow_orders()
+    ordered = raw["ordered_at"]
     first = ordered.groupby(raw["customer_id"]).min()
     people = pd.DataFrame(
         {"customer_id": first.index, "signup_at": first.dt.strftime("%Y-%m-%d").to_numpy()}
