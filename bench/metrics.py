@@ -385,7 +385,7 @@ def retain_expressions(folder: Path, orders: int, customers: int) -> Measurement
         sections=sections,
         diagnostics=diagnostics,
         peak_mb=peak_rss_mb(),
-        periods=periods_of_counts(results["customer counts S/E/N/R"], grid),
+        periods=periods_of_counts(results["counts"], grid),
         cells=cells_of_cohort_frames(
             results["cohort customers"], results["cohort revenue"], cohort_grid
         ),
@@ -405,45 +405,21 @@ def retain_expression_table(
 
     from retain.metrics.activity import ActivitySource, active_ranges, events
     from retain.metrics.cohorts import cohort_customers, cohort_revenue
-    from retain.metrics.feedback import survey_counts
-    from retain.metrics.retention import boundary_counts, running_totals
-    from retain.metrics.revenue import (
-        lifetime_steps,
-        mrr_movements,
-        order_metrics,
-        returns_per_period,
-        revenue_retention,
-        with_order_history,
-    )
-    from retain.metrics.service import Money, prepare_tables
+    from retain.metrics.retention import boundary_counts
+    from retain.metrics.service import MetricsQuery, Money, metric_expressions, prepare_tables
 
     tables = prepare_tables(backend, by=None, money=Money(rates={}))
     source = ActivitySource(order=tables.orders, subscription_change=tables.changes)
     ranges = active_ranges(events(source, "orders"), grid, window_days=ACTIVE_WINDOW_DAYS)
-    labels = ibis.union(
-        tables.orders.select("customer_id", "dimension"),
-        tables.changes.select("customer_id", "dimension"),
-        distinct=True,
-    )
-    labelled = ranges.left_join(labels, "customer_id").select(ranges, "dimension")
     currencies = [
         backend.table(name).filter(lambda t: t.currency.notnull()).select("currency").distinct()
         for name in ("order", "subscription_change", "return_event")
     ]
+    query = MetricsQuery(basis="orders", active_window_days=ACTIVE_WINDOW_DAYS)
     executed = {
         "currency check (each call)": ibis.union(*currencies, distinct=False),
-        "customer counts S/E/N/R": boundary_counts(labelled, grid),
-        "MRR movements": mrr_movements(tables.changes, grid),
-        "order metrics": order_metrics(with_order_history(tables.orders), grid),
-        "returns": returns_per_period(tables.returns, grid),
-        "revenue retention": revenue_retention(tables.orders, grid),
-        "lifetime revenue": running_totals(
-            lifetime_steps(tables.orders, tables.returns, grid),
-            grid,
-            running=["d_net_revenue", "d_buyers"],
-            points=[],
-        ),
-        "surveys": survey_counts(tables.surveys, grid),
+        # The names compute_metrics uses; "counts" is the customer counts S/E/N/R.
+        **metric_expressions(tables, grid, query),
         "cohort customers": cohort_customers(source, "orders", cohort_grid),
         "cohort revenue": cohort_revenue(source, tables.returns, "orders", cohort_grid),
     }
@@ -835,7 +811,7 @@ def print_measurement(measurement: Measurement) -> None:
 def compute_ratios(results: dict[str, Measurement]) -> dict[str, float]:
     ratios: dict[str, float] = {}
     api, parts = results["retain_api"], results["retain_expressions"]
-    counts = parts.sections["customer counts S/E/N/R"].seconds
+    counts = parts.sections["counts"].seconds
     for sql_side in ("sql_in_memory", "sql_on_warehouse"):
         if sql_side not in results:
             continue

@@ -170,9 +170,10 @@ def _latest_event_day(backend: BaseBackend) -> date:
     return max(present).date()
 
 
-def _measure(
+def metric_expressions(
     tables: PreparedTables, grid: PeriodGrid, query: MetricsQuery
-) -> dict[str, pd.DataFrame]:
+) -> dict[str, ir.Table]:
+    """Every small result table that compute_metrics reads, as unexecuted Ibis expressions."""
     source = ActivitySource(order=tables.orders, subscription_change=tables.changes)
     ranges = active_ranges(events(source, query.basis), grid, window_days=query.active_window_days)
     labels = ibis.union(
@@ -181,11 +182,10 @@ def _measure(
         distinct=True,
     )
     ranges = ranges.left_join(labels, "customer_id").select(ranges, "dimension")
-    history = with_order_history(tables.orders)
-    expressions: dict[str, ir.Table] = {
+    return {
         "counts": boundary_counts(ranges, grid),
         "movements": mrr_movements(tables.changes, grid),
-        "orders": order_metrics(history, grid),
+        "orders": order_metrics(with_order_history(tables.orders), grid),
         "returns": returns_per_period(tables.returns, grid),
         "revenue_retention": revenue_retention(tables.orders, grid),
         "lifetime": running_totals(
@@ -196,6 +196,12 @@ def _measure(
         ),
         "surveys": survey_counts(tables.surveys, grid),
     }
+
+
+def _measure(
+    tables: PreparedTables, grid: PeriodGrid, query: MetricsQuery
+) -> dict[str, pd.DataFrame]:
+    expressions = metric_expressions(tables, grid, query)
     return {name: expression.to_pandas() for name, expression in expressions.items()}
 
 
