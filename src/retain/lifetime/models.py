@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, gammaln, hyp2f1
 
-from retain.lifetime.compress import compress, expand
+from retain.lifetime.compression import compress, expand
 from retain.lifetime.fitting import (
     Array,
     FitResult,

@@ -20,7 +20,7 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
-from retain.lifetime.compress import compress, expand
+from retain.lifetime.compression import compress, expand
 from retain.lifetime.fitting import DAYS_PER_UNIT, LifetimeInputError, TimeUnit, check_unit
 
 __all__ = ["compress", "expand", "rfm_summary"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from retain.lifetime.compress import expand
+from retain.lifetime.compression import expand
 from retain.lifetime.fitting import DAYS_PER_UNIT, LifetimeInputError
 from retain.lifetime.models import GammaGammaModel, TransactionModel, check_transactions
 
