@@ -29,6 +29,7 @@ lint: test-env
 
 bench: env
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/metrics.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
