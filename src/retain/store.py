@@ -77,3 +77,13 @@ def upsert(session: Session, model: type[Base], rows: list[dict[str, object]]) -
     keys = [column.name for column in sa_inspect(model).primary_key]
     replaced = {name: statement.excluded[name] for name in rows[0] if name not in keys}
     session.execute(statement.on_conflict_do_update(index_elements=keys, set_=replaced), rows)
+
+
+_current_stores: set[str] = set()
+
+
+def ensure_store(url: str) -> None:
+    """Migrate the store to the newest schema once per process (requests pay nothing after)."""
+    if url not in _current_stores:
+        upgrade_store(url)
+        _current_stores.add(url)

@@ -10,7 +10,7 @@ import typer
 from retain.currency.service import list_rates, set_rate
 from retain.output import OutputFormat, render
 from retain.settings import get_settings
-from retain.store import session_scope, upgrade_store
+from retain.store import ensure_store, session_scope
 
 app = typer.Typer(help="Exchange rates to the reporting currency.", no_args_is_help=True)
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
@@ -25,7 +25,7 @@ def set_command(
     settings = get_settings()
     try:
         value = Decimal(rate)
-        upgrade_store(settings.store_url)
+        ensure_store(settings.store_url)
         with session_scope(settings.store_url) as session:
             set_rate(session=session, currency=currency.upper(), rate=value)
     except (InvalidOperation, ValueError) as error:
@@ -38,7 +38,7 @@ def set_command(
 def list_command(output_format: FormatOption = OutputFormat.table) -> None:
     """Print the exchange rates."""
     settings = get_settings()
-    upgrade_store(settings.store_url)
+    ensure_store(settings.store_url)
     with session_scope(settings.store_url) as session:
         rates = list_rates(session=session)
     rows = [

@@ -20,7 +20,7 @@ from retain.ingest.problems import IngestError, Problem
 from retain.ingest.progress import Progress, enable_progress, run_with_progress
 from retain.ingest.staging import STAGE, StagedFile, StageOptions, stage_file
 from retain.settings import Settings, get_settings
-from retain.store import session_scope, upgrade_store
+from retain.store import ensure_store, session_scope
 from retain.warehouse import connect
 from retain.warehouse.load import MergePlan, merge_stage
 
@@ -63,7 +63,7 @@ def ingest_file(
         encoding=encoding,
         max_problems=max_problems or settings.max_import_problems,
     )
-    upgrade_store(settings.store_url)
+    ensure_store(settings.store_url)
     started_at = _now()
     backend = connect(settings.resolved_warehouse_url)
     try:

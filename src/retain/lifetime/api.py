@@ -13,7 +13,7 @@ from retain.lifetime.fitting import FitNotConverged, LifetimeInputError
 from retain.lifetime.service import ClvInputError, ClvQuery, fit_models, get_prediction
 from retain.metrics.service import on_warehouse
 from retain.settings import Settings, get_settings
-from retain.store import session_scope, upgrade_store
+from retain.store import ensure_store, session_scope
 
 router = APIRouter(prefix="/api/v1", tags=["lifetime"])
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -59,7 +59,7 @@ def get_clv_fit(
 @router.get("/customers/{customer_id}/prediction")
 def get_customer_prediction(settings: SettingsDep, customer_id: str) -> PredictionRead:
     """The customer's latest stored prediction; 404 until ``retain clv predict`` has run."""
-    upgrade_store(settings.store_url)
+    ensure_store(settings.store_url)
     with session_scope(settings.store_url) as session:
         found = get_prediction(session=session, customer_id=customer_id)
         if found is None:

@@ -28,7 +28,7 @@ from retain.metrics.revenue import (
     with_order_history,
 )
 from retain.settings import Settings
-from retain.store import session_scope, upgrade_store
+from retain.store import ensure_store, session_scope
 from retain.warehouse import connect
 
 T = TypeVar("T")
@@ -447,7 +447,7 @@ def _earliest_event_day(backend: BaseBackend) -> date:
 
 def on_warehouse(settings: Settings, work: Callable[[BaseBackend, Money], T]) -> T:
     """Run ``work`` on a short-lived warehouse connection with the store's exchange rates."""
-    upgrade_store(settings.store_url)
+    ensure_store(settings.store_url)
     with session_scope(settings.store_url) as session:
         money = Money(
             rates=list_rates(session=session), reporting_currency=settings.reporting_currency
