@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 UV := $(BIN)/uv
 
-.PHONY: env test-env demo test lint bench clean
+.PHONY: env test-env browser demo test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +15,16 @@ env: $(BIN)/python
 test-env: $(BIN)/python
 	$(UV) pip install --quiet --python $(BIN)/python -e '.[test]'
 
+# Debian's Chromium and CJK fonts for the browser tests (without the fonts Chinese shows as boxes).
+browser:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	fi
+
 demo: env
 	$(BIN)/retain demo
 
-test: test-env
+test: test-env browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src
 	$(BIN)/pytest -n 2

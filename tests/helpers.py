@@ -36,3 +36,20 @@ def warehouse_count(settings: Settings, table: str) -> int:
         return int(backend.table(table).count().execute())
     finally:
         backend.disconnect()
+
+
+def signed_in_client(settings: Settings, role: str = "admin") -> Any:
+    """A TestClient of a new app whose requests carry a fresh API key of ``role``."""
+    from fastapi.testclient import TestClient
+
+    from retain.api import create_app
+    from retain.auth.roles import Role
+    from retain.auth.service import create_key
+    from retain.store import ensure_store, session_scope
+
+    ensure_store(settings.store_url)
+    with session_scope(settings.store_url) as session:
+        token = create_key(
+            session=session, name=f"test {role}", role=Role(role), actor="test"
+        ).token
+    return TestClient(create_app(), headers={"Authorization": f"Bearer {token}"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,12 @@ from sqlalchemy import inspect
 from typer.testing import CliRunner
 
 from retain.api import create_app
+from retain.auth.roles import Role
+from retain.auth.service import create_user
 from retain.cli import app
 from retain.settings import Settings, mask_url
-from retain.store import get_engine, upgrade_store
+from retain.store import ensure_store, get_engine, session_scope, upgrade_store
+from tests.api.test_auth import sign_in
 from tests.helpers import write_csv
 
 
@@ -100,15 +104,19 @@ def test_health_is_degraded_when_the_warehouse_is_unreachable(
 
 
 def test_overview_page_speaks_english_and_chinese(environment: Settings, tmp_path: Path) -> None:
+    ensure_store(environment.store_url)
+    with session_scope(environment.store_url) as session:
+        create_user(session=session, username="ana", password="x" * 12, role=Role.viewer, actor="t")
     client = TestClient(create_app())
+    sign_in(client, "ana", "x" * 12)
 
     english = client.get("/?lang=en")
     chinese = client.get("/?lang=zh-CN")
     remembered = client.get("/")
 
-    assert "Warehouse tables" in english.text and 'lang="en"' in english.text
-    assert "数据仓库表" in chinese.text and 'lang="zh-CN"' in chinese.text
-    assert "数据仓库表" in remembered.text  # the cookie keeps the last choice
+    assert "Sign out" in english.text and 'lang="en"' in english.text
+    assert "退出" in chinese.text and 'lang="zh-CN"' in chinese.text
+    assert "退出" in remembered.text  # the cookie keeps the last choice
 
 
 def test_openapi_schema_is_served() -> None:
@@ -122,3 +130,22 @@ def test_unknown_warehouse_scheme_is_refused() -> None:
 
     with pytest.raises(ValueError, match="unsupported warehouse URL scheme 'mysql'"):
         connect("mysql://root@127.0.0.1/test")
+
+
+def test_concurrent_first_requests_migrate_the_store_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'racing.db'}"
+    failures: list[BaseException] = []
+
+    def first_request() -> None:
+        try:
+            ensure_store(url)
+        except BaseException as error:  # collected: a thread's exception would vanish
+            failures.append(error)
+
+    threads = [threading.Thread(target=first_request) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert "app_user" in inspect(get_engine(url)).get_table_names()

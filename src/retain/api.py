@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from retain import __version__
+from retain import __version__, problem_details
+from retain.auth import api as auth_api
+from retain.churn import api as churn_api
+from retain.customers import api as customers_api
+from retain.dependencies import SettingsDep
+from retain.ingest import api as ingest_api
 from retain.lifetime import api as lifetime_api
+from retain.loyalty import api as loyalty_api
 from retain.metrics import api as metrics_api
-from retain.settings import Settings, get_settings
+from retain.settings import Settings
 from retain.store import get_engine
 from retain.warehouse import connect
 from retain.web import pages
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+from retain.web.pages import STATIC_DIR
 
 
 class ComponentHealth(BaseModel):
@@ -49,9 +55,18 @@ def create_app() -> FastAPI:
             warehouse=warehouse,
         )
 
+    problem_details.install(app)
+    pages.install(app)
+    app.include_router(auth_api.router)
+    app.include_router(customers_api.router)
+    app.include_router(ingest_api.router)
     app.include_router(metrics_api.router)
     app.include_router(lifetime_api.router)
+    app.include_router(churn_api.router)
+    app.include_router(loyalty_api.router)
+    app.include_router(loyalty_api.public_router)
     app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 
 

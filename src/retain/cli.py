@@ -6,14 +6,18 @@ from typing import Annotated
 
 import typer
 
+from retain.auth import cli as auth_cli
+from retain.churn import cli as churn_cli
 from retain.currency import cli as currency_cli
 from retain.ingest import cli as ingest_cli
 from retain.lifetime import cli as lifetime_cli
+from retain.loyalty import cli as loyalty_cli
 from retain.metrics import cli as metrics_cli
 from retain.output import OutputFormat, render
 from retain.settings import get_settings
 from retain.store import upgrade_store
 from retain.warehouse import connect, row_counts
+from retain.warehouse.connection import create_customer_indexes
 
 app = typer.Typer(
     help="Retain: customer retention, measured, predicted and acted on.",
@@ -30,6 +34,9 @@ app.add_typer(currency_cli.app, name="fx")
 ingest_cli.register(app)
 metrics_cli.register(app)
 lifetime_cli.register(app)
+auth_cli.register(app)
+churn_cli.register(app)
+loyalty_cli.register(app)
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 
@@ -57,6 +64,20 @@ def warehouse_status(output_format: FormatOption = OutputFormat.table) -> None:
         backend.disconnect()
     rows = [{"table": table, "rows": count} for table, count in counts.items()]
     render(rows, output_format=output_format, title="Warehouse")
+
+
+@warehouse_app.command("index")
+def warehouse_index() -> None:
+    """Index customer_id in every fact table: fast customer-360 reads, slower imports."""
+    backend = connect(get_settings().resolved_warehouse_url)
+    try:
+        made = create_customer_indexes(backend)
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        backend.disconnect()
+    typer.echo(f"{len(made)} indexes in place: {', '.join(made)}")
 
 
 @app.command()

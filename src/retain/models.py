@@ -1,9 +1,45 @@
 """Every domain's store tables, imported so that Base.metadata knows them all (for Alembic)."""
 
+from retain.auth.models import ApiKey, AuditEntry, User
+from retain.churn.models import ChurnScore, CustomerTask, HealthScore, UsageAlert
 from retain.currency.models import ExchangeRate
 from retain.customers.models import CustomerProfile
-from retain.ingest.models import ImportRun
+from retain.ingest.models import IdempotentRequest, ImportRun
 from retain.lifetime.tables import CustomerPrediction
+from retain.loyalty.models import (
+    LoyaltyAllocation,
+    LoyaltyCampaign,
+    LoyaltyEntry,
+    LoyaltyExport,
+    LoyaltyMember,
+    LoyaltyRedemption,
+    LoyaltyReferral,
+    LoyaltyRuleset,
+    LoyaltyTierChange,
+)
 from retain.store import Base
 
-__all__ = ["Base", "CustomerPrediction", "CustomerProfile", "ExchangeRate", "ImportRun"]
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "Base",
+    "ChurnScore",
+    "CustomerPrediction",
+    "CustomerProfile",
+    "CustomerTask",
+    "ExchangeRate",
+    "HealthScore",
+    "IdempotentRequest",
+    "ImportRun",
+    "LoyaltyAllocation",
+    "LoyaltyCampaign",
+    "LoyaltyEntry",
+    "LoyaltyExport",
+    "LoyaltyMember",
+    "LoyaltyRedemption",
+    "LoyaltyReferral",
+    "LoyaltyRuleset",
+    "LoyaltyTierChange",
+    "UsageAlert",
+    "User",
+]

@@ -58,7 +58,36 @@ class Settings(BaseSettings):
         default=365, ge=1, description="An order keeps its customer active for this many days."
     )
     secret_key: SecretStr | None = Field(
-        default=None, description="Key that signs links and sessions; required by the server."
+        default=None,
+        description=(
+            "Key that signs links and sessions; default a random key kept in "
+            "<data dir>/secret.key. Set it when several servers share sessions."
+        ),
+    )
+    warehouse_idle_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description=(
+            "The server keeps warehouse connections open while requests come and closes them "
+            "after this many idle seconds, so that imports can take DuckDB's file lock."
+        ),
+    )
+    session_hours: int = Field(
+        default=12, ge=1, description="How long a dashboard sign-in lasts before it is asked again."
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="When set, POST /api/v1/events requires an HMAC-SHA256 signature made with it.",
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where rate-limit counters live: memory:// (one process) or redis://host:port.",
+    )
+    login_rate_limit: str = Field(
+        default="10/minute", description="Sign-in attempts allowed per client address and user."
+    )
+    intake_rate_limit: str = Field(
+        default="1200/minute", description="Event-intake requests allowed per API key or user."
     )
 
     @field_validator("secret_key")
@@ -89,6 +118,12 @@ class Settings(BaseSettings):
             "crr_target": self.crr_target,
             "active_window_days": self.active_window_days,
             "secret_key": "********" if self.secret_key else "(not set)",
+            "warehouse_idle_seconds": self.warehouse_idle_seconds,
+            "session_hours": self.session_hours,
+            "webhook_secret": "********" if self.webhook_secret else "(not set)",
+            "rate_limit_storage": mask_url(self.rate_limit_storage),
+            "login_rate_limit": self.login_rate_limit,
+            "intake_rate_limit": self.intake_rate_limit,
         }
         return [
             {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -80,10 +81,15 @@ def upsert(session: Session, model: type[Base], rows: list[dict[str, object]]) -
 
 
 _current_stores: set[str] = set()
+# Alembic keeps its state in module globals: two threads migrating at once break each other.
+_migrating = threading.Lock()
 
 
 def ensure_store(url: str) -> None:
     """Migrate the store to the newest schema once per process (requests pay nothing after)."""
-    if url not in _current_stores:
-        upgrade_store(url)
-        _current_stores.add(url)
+    if url in _current_stores:
+        return
+    with _migrating:
+        if url not in _current_stores:
+            upgrade_store(url)
+            _current_stores.add(url)

@@ -31,7 +31,7 @@ def frame(**columns: list[float]) -> pd.DataFrame:
         (frame(frequency=[1.5], recency=[1.0], T=[3.0]), "whole number"),
         (frame(frequency=[1], recency=[4.0], T=[3.0]), "cannot exceed T"),
         (frame(frequency=[0], recency=[1.0], T=[3.0]), "frequency 0"),
-        (frame(frequency=[1], recency=[1.0], T=[0.0]), "T more than 0"),
+        (frame(frequency=[0], recency=[0.0], T=[-1.0]), "0 or more"),
         (frame(frequency=[1], recency=[np.nan], T=[3.0]), "missing values"),
         (frame(frequency=[], recency=[], T=[]), "no customers"),
     ],
@@ -153,3 +153,18 @@ def test_time_to_next_purchase(fitted: tuple) -> None:
     assert "regular" in reached.index and "lapsed" not in reached.index
     at = transactions.expected_purchases(CUSTOMERS.iloc[[0]], horizon=float(times["regular"]))
     assert float(at.iloc[0]) == pytest.approx(1.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("model", [BetaGeoModel, ParetoNBDModel])
+def test_a_customer_first_seen_on_the_calibration_end_is_fit_and_predicted(model: type) -> None:
+    # T = 0 adds nothing to the likelihood, so the fit must equal the fit without that customer.
+    summary = shipped_summary()
+    newcomer = pd.DataFrame({"frequency": [0], "recency": [0.0], "T": [0.0]})
+    if "customer_id" in summary.columns:
+        newcomer["customer_id"] = "today"
+    with_newcomer = pd.concat([summary, newcomer], ignore_index=True)
+    alone = model(unit="weeks").fit(summary).result
+    joined = model(unit="weeks").fit(with_newcomer)
+    assert joined.result.log_likelihood == pytest.approx(alone.log_likelihood, abs=1e-6)
+    purchases = joined.expected_purchases(with_newcomer.tail(1), horizon=10)
+    assert np.isfinite(purchases.iloc[0]) and purchases.iloc[0] > 0

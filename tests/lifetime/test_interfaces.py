@@ -11,15 +11,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from retain.api import create_app
 from retain.cli import app
 from retain.lifetime.tables import CustomerPrediction
 from retain.settings import Settings
 from retain.store import session_scope
+from tests.helpers import signed_in_client
 from tests.lifetime.cdnow import CALIBRATION_END, cdnow_orders
 
 SHOP_START, SHOP_END = date(2024, 1, 1), date(2025, 6, 30)
@@ -213,7 +212,7 @@ def test_missing_exchange_rate_exits_2(environment: Settings, tmp_path: Path) ->
 
 def test_api_serves_the_fit_and_stored_predictions(environment: Settings, tmp_path: Path) -> None:
     import_shop(tmp_path)
-    client = TestClient(create_app())
+    client = signed_in_client(environment, "analyst")
 
     fitted = client.get(
         "/api/v1/clv/fit", params={"model": "bgnbd", "calibration_end": SHOP_CALIBRATION_END}

@@ -8,13 +8,11 @@ import json
 from pathlib import Path
 
 import pandas as pd
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from retain.api import create_app
 from retain.cli import app
 from retain.settings import Settings
-from tests.helpers import write_csv
+from tests.helpers import signed_in_client, write_csv
 
 
 def import_shop(tmp_path: Path) -> None:
@@ -109,7 +107,7 @@ def test_cohorts_command_prints_a_grid(environment: Settings, tmp_path: Path) ->
 
 def test_api_serves_metrics_and_cohorts(environment: Settings, tmp_path: Path) -> None:
     import_shop(tmp_path)
-    client = TestClient(create_app())
+    client = signed_in_client(environment, "analyst")
 
     metrics = client.get(
         "/api/v1/metrics", params={"from": "2025-01-01", "to": "2025-02-28", "basis": "orders"}

@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from ibis.backends import BaseBackend
+from pydantic import BaseModel
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from retain.churn.api import ChurnScoreRead, HealthRead
+from retain.churn.health import health_history
+from retain.churn.service import get_score
 from retain.customers.models import CustomerProfile
+from retain.customers.schemas import (
+    Customer360,
+    CustomerListItem,
+    FeedbackRead,
+    Loyalty,
+    LoyaltyEntry,
+    MessageRead,
+    OrderRead,
+    Orders,
+    OrderTotals,
+    Predictions,
+    Profile,
+    ReturnRead,
+    Subscription,
+    Ticket,
+    UsageWeek,
+)
+from retain.customers.timeline import USAGE_WEEKS, read_timeline
+from retain.lifetime.schemas import PredictionRead
+from retain.lifetime.tables import CustomerPrediction
 from retain.store import upsert
 
 
@@ -21,3 +49,209 @@ def get_profile(*, session: Session, customer_id: str) -> CustomerProfile | None
     return session.scalars(
         select(CustomerProfile).where(CustomerProfile.customer_id == customer_id)
     ).one_or_none()
+
+
+RECENT = 20
+SORTS = {
+    "customer_id": CustomerProfile.customer_id,
+    "signup_at": CustomerProfile.signup_at,
+    "clv": CustomerPrediction.clv,
+}
+
+
+def list_customers(
+    *,
+    session: Session,
+    limit: int,
+    offset: int,
+    search: str | None = None,
+    country: str | None = None,
+    sort: str = "customer_id",
+) -> tuple[list[CustomerListItem], int]:
+    """Customers matching ``search`` (id, name or e-mail) and ``country``, one page, and the total.
+
+    ``sort`` names a column of SORTS, with a leading ``-`` for descending order.
+    """
+    query = select(CustomerProfile, CustomerPrediction).outerjoin(
+        CustomerPrediction, CustomerPrediction.customer_id == CustomerProfile.customer_id
+    )
+    if search:
+        query = query.where(
+            or_(
+                CustomerProfile.customer_id.icontains(search, autoescape=True),
+                CustomerProfile.name.icontains(search, autoescape=True),
+                CustomerProfile.email.icontains(search, autoescape=True),
+            )
+        )
+    if country:
+        query = query.where(CustomerProfile.country == country.upper())
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    column = SORTS[sort.removeprefix("-")]
+    order = column.desc().nulls_last() if sort.startswith("-") else column.asc().nulls_last()
+    rows = session.execute(
+        query.order_by(order, CustomerProfile.customer_id).limit(limit).offset(offset)
+    )
+    return [_list_item(profile, prediction) for profile, prediction in rows], total
+
+
+def _list_item(profile: CustomerProfile, prediction: CustomerPrediction | None) -> CustomerListItem:
+    return CustomerListItem(
+        customer_id=profile.customer_id,
+        name=profile.name,
+        email=profile.email,
+        country=profile.country,
+        language=profile.language,
+        signup_at=profile.signup_at,
+        clv=prediction.clv if prediction else None,
+        probability_alive=prediction.probability_alive if prediction else None,
+    )
+
+
+def customer_360(
+    *, session: Session, backend: BaseBackend, customer_id: str, as_of: datetime | None = None
+) -> Customer360 | None:
+    """The customer-360 view, or None when neither the store nor the warehouse knows them."""
+    moment = as_of or datetime.now(UTC).replace(tzinfo=None)
+    profile = get_profile(session=session, customer_id=customer_id)
+    facts = read_timeline(backend=backend, customer_id=customer_id, as_of=moment)
+    if profile is None and not facts["customer"]:
+        return None
+    prediction = session.get(CustomerPrediction, customer_id)
+    return Customer360(
+        customer_id=customer_id,
+        profile=_profile(profile, facts["customer"]),
+        orders=Orders(
+            totals=_order_totals(facts["order"]),
+            recent=[OrderRead(**_pick(row, OrderRead)) for row in facts["order"][:RECENT]],
+        ),
+        subscriptions=_subscriptions(facts["subscription_change"]),
+        usage_weekly=_usage_weeks(facts["usage"], moment),
+        tickets=_tickets(facts["ticket_event"]),
+        feedback=[
+            FeedbackRead(**_pick(row, FeedbackRead)) for row in facts["survey_response"][:RECENT]
+        ],
+        loyalty=_loyalty(facts["loyalty_event"]),
+        returns=[ReturnRead(**_pick(row, ReturnRead)) for row in facts["return_event"][:RECENT]],
+        messages=[MessageRead(**_pick(row, MessageRead)) for row in facts["delivery"][:RECENT]],
+        predictions=_predictions(session, customer_id, prediction),
+    )
+
+
+def _predictions(
+    session: Session, customer_id: str, prediction: CustomerPrediction | None
+) -> Predictions:
+    churn = get_score(session=session, customer_id=customer_id)
+    health = health_history(session=session, customer_id=customer_id)
+    return Predictions(
+        lifetime_value=PredictionRead.model_validate(prediction) if prediction else None,
+        churn=ChurnScoreRead.model_validate(churn) if churn else None,
+        health=HealthRead.model_validate(health[-1]) if health else None,
+    )
+
+
+def _order_totals(orders: list[dict[str, Any]]) -> list[OrderTotals]:
+    """Orders, amount and first and last order time, per currency."""
+    totals: dict[str | None, OrderTotals] = {}
+    for order in orders:
+        found = totals.get(order["currency"])
+        if found is None:
+            totals[order["currency"]] = OrderTotals(
+                currency=order["currency"],
+                orders=1,
+                amount=order["amount"],
+                first_ordered_at=order["ordered_at"],
+                last_ordered_at=order["ordered_at"],
+            )
+            continue
+        found.orders += 1
+        if order["amount"] is not None:
+            found.amount = (found.amount or Decimal(0)) + order["amount"]
+        found.first_ordered_at = min(
+            found.first_ordered_at or order["ordered_at"], order["ordered_at"]
+        )
+        found.last_ordered_at = max(
+            found.last_ordered_at or order["ordered_at"], order["ordered_at"]
+        )
+    return list(totals.values())
+
+
+def _usage_weeks(rows: list[dict[str, Any]], as_of: datetime) -> list[UsageWeek]:
+    """Every week of the usage window, quiet weeks as zeros (weeks start on Monday)."""
+    found = {row["week"].date(): row for row in rows}
+    this_week = as_of.date() - timedelta(days=as_of.weekday())
+    weeks = [this_week - timedelta(weeks=back) for back in range(USAGE_WEEKS - 1, -1, -1)]
+    return [
+        UsageWeek(
+            week=datetime.combine(week, time()),
+            events=int(found[week]["events"]) if week in found else 0,
+            quantity=float(found[week]["quantity"] or 0) if week in found else 0.0,
+        )
+        for week in weeks
+    ]
+
+
+def _pick(row: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    return {name: row.get(name) for name in model.model_fields}
+
+
+def _profile(stored: CustomerProfile | None, facts: list[dict[str, Any]]) -> Profile:
+    profile = Profile.model_validate(stored) if stored else Profile()
+    if facts:
+        fact = facts[0]
+        profile.channel = fact["channel"]
+        profile.signup_at = profile.signup_at or fact["signup_at"]
+        profile.country = profile.country or fact["country"]
+        profile.language = profile.language or fact["language"]
+        profile.attributes = json.loads(fact["attributes"]) if fact["attributes"] else {}
+    return profile
+
+
+def _subscriptions(changes: list[dict[str, Any]]) -> list[Subscription]:
+    """The latest change of each subscription (changes arrive newest first)."""
+    latest: dict[str | None, dict[str, Any]] = {}
+    for change in changes:
+        latest.setdefault(change["subscription_id"], change)
+    return [
+        Subscription(
+            subscription_id=change["subscription_id"],
+            plan=change["plan"],
+            status="churned" if change["kind"] == "churn" else "active",
+            mrr=change["mrr_after"],
+            currency=change["currency"],
+            changed_at=change["changed_at"],
+            renews_at=change["renews_at"],
+        )
+        for change in latest.values()
+    ]
+
+
+def _tickets(events: list[dict[str, Any]]) -> list[Ticket]:
+    """One ticket per id from its events (newest first): first event opens, last sets the state."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for event in events:
+        grouped.setdefault(event["ticket_id"], []).append(event)
+    tickets = []
+    for ticket_id, history in grouped.items():
+        newest, oldest = history[0], history[-1]
+        rated = next((e["satisfaction"] for e in history if e["satisfaction"] is not None), None)
+        tickets.append(
+            Ticket(
+                ticket_id=ticket_id,
+                subject=oldest["subject"] or newest["subject"],
+                priority=newest["priority"] or oldest["priority"],
+                channel=oldest["channel"],
+                state=newest["kind"],
+                opened_at=oldest["occurred_at"],
+                updated_at=newest["occurred_at"],
+                satisfaction=rated,
+            )
+        )
+    return tickets
+
+
+def _loyalty(events: list[dict[str, Any]]) -> Loyalty:
+    return Loyalty(
+        balance=sum(int(event["points"] or 0) for event in events),
+        entries=len(events),
+        recent=[LoyaltyEntry(**_pick(row, LoyaltyEntry)) for row in events[:RECENT]],
+    )

@@ -21,6 +21,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from retain.auth.service import first_admin
 from retain.currency.service import set_rate
 from retain.ingest.demo import DEMO_KINDS, generate_demo
 from retain.ingest.kinds import KINDS
@@ -100,10 +101,24 @@ def demo(
             output_format=output_format,
             title="The last six months (retain metrics for more)",
         )
+    _print_first_admin()
     if serve:
         from retain.api import serve as serve_api
 
         serve_api(host=host, port=port)
+
+
+def _print_first_admin() -> None:
+    """A fresh demo has no users: make an admin and show the password once."""
+    settings = get_settings()
+    with session_scope(settings.store_url) as session:
+        created = first_admin(session=session, actor="cli:demo")
+    if created is not None:
+        name, password = created
+        Console(stderr=True).print(
+            f"Sign in as [bold]{name}[/] with password [bold]{password}[/] (shown only now; "
+            f"change it with 'retain users password {name}')."
+        )
 
 
 def _headline_metrics() -> list[dict[str, object]]:

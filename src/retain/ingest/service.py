@@ -50,8 +50,12 @@ def ingest_file(
     encoding: str = "utf-8",
     max_problems: int | None = None,
     on_progress: Progress | None = None,
+    backend: BaseBackend | None = None,
 ) -> ImportResult:
-    """Validate ``path`` as an import of ``kind`` and merge it into the warehouse, or raise."""
+    """Validate ``path`` as an import of ``kind`` and merge it into the warehouse, or raise.
+
+    ``backend`` is an open warehouse connection to use (and leave open), e.g. the server's.
+    """
     settings = settings or get_settings()
     spec = get_kind(kind)
     if not path.is_file():
@@ -65,13 +69,13 @@ def ingest_file(
     )
     ensure_store(settings.store_url)
     started_at = _now()
-    backend = connect(settings.resolved_warehouse_url)
+    warehouse = backend or connect(settings.resolved_warehouse_url)
     try:
-        staging = _staging_connection(backend, settings)
-        result = _import(backend, staging, spec, path, options, settings, started_at, on_progress)
+        staging = _staging_connection(warehouse, settings)
+        return _import(warehouse, staging, spec, path, options, settings, started_at, on_progress)
     finally:
-        backend.disconnect()
-    return result
+        if backend is None:
+            warehouse.disconnect()
 
 
 def _import(

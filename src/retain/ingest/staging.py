@@ -105,6 +105,7 @@ def stage_file(
     with _utf8_copy(path, options.encoding, file_format) as readable:
         _read_raw(con, readable, file_format, file_name, options, run)
     raw_columns = [row[0] for row in con.execute(f"DESCRIBE {RAW}").fetchall()]
+    _refuse_unreadable_names(raw_columns, file_name)
     sources = _resolve_columns(kind, raw_columns, options.mapping, file_name)
     first_row = 2 if file_format == "csv" else 1
     checks = _all_column_checks(kind, sources, options)
@@ -120,6 +121,14 @@ def stage_file(
     used = set(sources.values())
     ignored = [] if kind.extra_columns_into else [c for c in raw_columns if c not in used]
     return StagedFile(rows_read=rows_read, rows_staged=_count(con, STAGE), ignored_columns=ignored)
+
+
+def _refuse_unreadable_names(raw_columns: list[str], file_name: str) -> None:
+    # DuckDB's parser ends a quoted name at a NUL, so such a name cannot be selected safely.
+    unreadable = [name for name in raw_columns if "\x00" in name]
+    if unreadable:
+        reason = "a column name contains a NUL character; rename the column"
+        raise IngestError([Problem(file_name, None, name, reason) for name in unreadable])
 
 
 @contextmanager

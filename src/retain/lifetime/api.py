@@ -2,41 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel, ConfigDict
 
+from retain.auth.dependencies import allow
+from retain.auth.roles import ANALYSE, READ_CUSTOMERS
 from retain.currency.service import MissingRateError
+from retain.dependencies import SettingsDep
 from retain.lifetime.fitting import FitNotConverged, LifetimeInputError
+from retain.lifetime.schemas import PredictionRead
 from retain.lifetime.service import ClvInputError, ClvQuery, fit_models, get_prediction
 from retain.metrics.service import on_warehouse
-from retain.settings import Settings, get_settings
 from retain.store import ensure_store, session_scope
 
 router = APIRouter(prefix="/api/v1", tags=["lifetime"])
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-class PredictionRead(BaseModel):
-    """A customer's latest lifetime-value prediction, as ``retain clv predict`` stored it."""
-
-    model_config = ConfigDict(from_attributes=True, protected_namespaces=())
-
-    customer_id: str
-    model: str
-    unit: str
-    horizon: int
-    probability_alive: float
-    expected_purchases: float
-    expected_spend: float
-    clv: float
-    next_order_at: datetime | None
-    predicted_at: datetime
-
-
-@router.get("/clv/fit")
+@router.get("/clv/fit", dependencies=[Depends(allow(ANALYSE))])
 def get_clv_fit(
     settings: SettingsDep,
     model: Literal["bgnbd", "pareto", "mbgnbd"] = "bgnbd",
@@ -56,7 +40,7 @@ def get_clv_fit(
     return fitted.as_dict()
 
 
-@router.get("/customers/{customer_id}/prediction")
+@router.get("/customers/{customer_id}/prediction", dependencies=[Depends(allow(READ_CUSTOMERS))])
 def get_customer_prediction(settings: SettingsDep, customer_id: str) -> PredictionRead:
     """The customer's latest stored prediction; 404 until ``retain clv predict`` has run."""
     ensure_store(settings.store_url)

@@ -72,8 +72,9 @@ def check_transactions(summary: pd.DataFrame) -> pd.DataFrame:
     """frequency, recency and T as floats, after checking they describe possible customers."""
     data = _check_summary(summary, TRANSACTION_COLUMNS)
     recency, age = data["recency"].to_numpy(), data["T"].to_numpy()
-    if np.any(recency < 0) or np.any(age <= 0):
-        raise LifetimeInputError("recency must be 0 or more and T more than 0")
+    # T = 0 is a customer first seen on the calibration end: no exposure yet, but a real one.
+    if np.any(recency < 0) or np.any(age < 0):
+        raise LifetimeInputError("recency and T must be 0 or more")
     # A small tolerance: recency and T are often rounded separately (30.43 vs 30.4286).
     if np.any(recency > age * (1 + 1e-9) + 1e-9):
         raise LifetimeInputError("recency cannot exceed T (the last purchase is before the end)")

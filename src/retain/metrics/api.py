@@ -7,7 +7,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
+from retain.auth.dependencies import allow
+from retain.auth.roles import READ_AGGREGATES
 from retain.currency.service import MissingRateError
+from retain.dependencies import SettingsDep
 from retain.metrics.service import (
     CohortQuery,
     MetricsInputError,
@@ -16,10 +19,11 @@ from retain.metrics.service import (
     compute_metrics,
     on_warehouse,
 )
-from retain.settings import Settings, get_settings
+from retain.settings import Settings
 
-router = APIRouter(prefix="/api/v1", tags=["metrics"])
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+router = APIRouter(
+    prefix="/api/v1", tags=["metrics"], dependencies=[Depends(allow(READ_AGGREGATES))]
+)
 From = Annotated[date | None, Query(alias="from", description="First day to measure.")]
 To = Annotated[date | None, Query(alias="to", description="Last day to measure.")]
 BasisParam = Annotated[Literal["orders", "subscriptions", "any"], Query()]

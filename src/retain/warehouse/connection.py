@@ -9,6 +9,7 @@ import ibis
 from ibis.backends import BaseBackend
 
 from retain.warehouse.schema import CANONICAL_TABLES
+from retain.warehouse.sql import quote_identifier
 
 SUPPORTED_SCHEMES = ("duckdb", "postgresql", "postgres", "spark")
 
@@ -85,3 +86,24 @@ def backend_name(backend: BaseBackend) -> str:
 def row_counts(backend: BaseBackend) -> dict[str, int]:
     """How many rows each canonical table holds."""
     return {name: int(backend.table(name).count().execute()) for name in CANONICAL_TABLES}
+
+
+def create_customer_indexes(backend: BaseBackend) -> list[str]:
+    """Index ``customer_id`` of every canonical table, for per-customer reads; the names made.
+
+    Worth it on a warehouse that serves the API's customer-360 reads; it slows imports (DuckDB
+    maintains the index on every append), so it is a choice, not a default.
+    """
+    if backend_name(backend) not in ("duckdb", "postgres"):
+        raise ValueError(f"indexes are for DuckDB and PostgreSQL, not {backend_name(backend)}")
+    made = []
+    for table, schema in CANONICAL_TABLES.items():
+        if "customer_id" not in schema:
+            continue
+        name = f"{table}_customer_id"
+        backend.raw_sql(
+            f"CREATE INDEX IF NOT EXISTS {quote_identifier(name)} "
+            f"ON {quote_identifier(table)} (customer_id)"
+        )
+        made.append(name)
+    return made

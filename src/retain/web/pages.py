@@ -1,76 +1,597 @@
-"""Dashboard pages (the overview for now), in English and Simplified Chinese."""
+"""Dashboard pages in English and Simplified Chinese: overview, cohorts, customers, lifetime value.
+
+Each chart's data is embedded in its page as JSON (rendered by ECharts, served from the package),
+shown again as a table, and downloadable as CSV from the same service functions as the API.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+import numpy as np
+from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
 
-from retain.settings import Settings, get_settings
-from retain.warehouse import connect, row_counts
+from retain.auth import service as auth_service
+from retain.auth.dependencies import check_csrf
+from retain.auth.ratelimit import enforce
+from retain.auth.roles import READ_AGGREGATES, READ_CUSTOMERS
+from retain.auth.service import Principal
+from retain.auth.sessions import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    issue_login_token,
+    issue_session,
+    login_token_valid,
+)
+from retain.churn.api import ChurnScoreRead, TaskRead, UsageAlertRead
+from retain.churn.jobs import renewal_report
+from retain.churn.model import ChurnInputError
+from retain.churn.models import ChurnScore
+from retain.churn.service import list_scores
+from retain.churn.tasks import list_alerts, list_tasks
+from retain.currency.service import MissingRateError
+from retain.customers.service import customer_360, list_customers
+from retain.dependencies import SettingsDep, WarehouseDep
+from retain.lifetime.service import ClvInputError, ClvQuery, validate_model
+from retain.lifetime.tables import CustomerPrediction
+from retain.metrics.service import (
+    CohortQuery,
+    MetricsInputError,
+    MetricsQuery,
+    compute_cohorts,
+    compute_metrics,
+    on_warehouse,
+)
+from retain.pagination import MAX_OFFSET
+from retain.settings import Settings
+from retain.store import ensure_store, session_scope
+from retain.web import access
+from retain.web.access import page_user
+from retain.web.i18n import LANGUAGES, TEXT, Formatter, Language
 
+STATIC_DIR = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-Language = Literal["en", "zh-CN"]
-
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Retain",
-        "tagline": "Customer retention, measured, predicted and acted on.",
-        "tables": "Warehouse tables",
-        "table": "Table",
-        "rows": "Rows",
-        "unavailable": "The warehouse is busy or unreachable; try again shortly.",
-        "api": "API documentation",
-        "switch": "中文",
-    },
-    "zh-CN": {
-        "title": "Retain 客户留存",
-        "tagline": "衡量、预测并提升客户留存。",
-        "tables": "数据仓库表",
-        "table": "表",
-        "rows": "行数",
-        "unavailable": "数据仓库正忙或无法连接，请稍后再试。",
-        "api": "API 文档",
-        "switch": "English",
-    },
-}
 
 
-@router.get("/", response_class=HTMLResponse)
-def overview(
+def _lang_query(params: Any, language: str) -> str:
+    """The page's query string with ``lang`` set to ``language``."""
+    kept = [(key, value) for key, value in params.multi_items() if key != "lang"]
+    return urlencode([*kept, ("lang", language)])
+
+
+templates.env.filters["lang_query"] = _lang_query
+Reader = Annotated[Principal, Depends(page_user(READ_AGGREGATES))]
+CustomerReader = Annotated[Principal, Depends(page_user(READ_CUSTOMERS))]
+From = Annotated[date | None, Query(alias="from")]
+To = Annotated[date | None, Query(alias="to")]
+Period = Literal["month", "quarter", "year"]
+OVERVIEW_SERIES = ("crr", "churn_rate", "grr", "ndr", "nps")
+OVERVIEW_COLUMNS = ("period_start", "customers_end", "crr", "churn_rate", "grr", "ndr", "nps")
+CLV_BINS = 20
+RISK_BINS = 10
+TRACKING_WEEKS = 26
+
+
+def install(app: FastAPI) -> None:
+    """Sign-in redirects and the forbidden page."""
+    access.install(app, lambda request: _render(request, "forbidden.html", status=403))
+
+
+def _language(request: Request) -> Language:
+    for candidate in (request.query_params.get("lang"), request.cookies.get("lang")):
+        if candidate in LANGUAGES:
+            return candidate  # type: ignore[return-value]
+    accepted = request.headers.get("accept-language", "")
+    return "zh-CN" if accepted.lower().startswith("zh") else "en"
+
+
+def _render(
     request: Request,
-    settings: Annotated[Settings, Depends(get_settings)],
-    lang: Annotated[Language | None, Query()] = None,
+    name: str,
+    *,
+    principal: Principal | None = None,
+    status: int = 200,
+    **context: Any,
 ) -> HTMLResponse:
-    """The overview page: what the warehouse holds."""
-    language: Language = lang or _preferred_language(request)
-    try:
-        backend = connect(settings.resolved_warehouse_url, create_tables=False)
-        counts: dict[str, int] | None = row_counts(backend)
-        backend.disconnect()
-    except Exception:  # a locked or missing warehouse shows a message, not an error page
-        counts = None
+    language = _language(request)
     response = templates.TemplateResponse(
         request,
-        "overview.html",
+        name,
         {
             "t": TEXT[language],
             "lang": language,
             "other": "en" if language != "en" else "zh-CN",
-            "counts": counts,
+            "fmt": Formatter(language),
+            "principal": principal,
+            "csrf": principal.session_csrf if principal else None,
+            **context,
         },
+        status_code=status,
     )
-    response.set_cookie("lang", language, samesite="lax")
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie("lang", language, max_age=365 * 86400, samesite="lax")
     return response
 
 
-def _preferred_language(request: Request) -> Language:
-    remembered = request.cookies.get("lang")
-    if remembered in TEXT:
-        return remembered  # type: ignore[return-value]
-    accepted = request.headers.get("accept-language", "")
-    return "zh-CN" if accepted.lower().startswith("zh") else "en"
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, settings: SettingsDep, next: str = "/") -> HTMLResponse:
+    """The sign-in form."""
+    return _login_form(request, settings, next_path=next)
+
+
+def _login_form(
+    request: Request, settings: Settings, *, next_path: str, error: str | None = None
+) -> HTMLResponse:
+    token = issue_login_token(settings)
+    response = _render(
+        request,
+        "login.html",
+        status=401 if error else 200,
+        token=token,
+        next_path=_safe_next(next_path),
+        error=error,
+    )
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=128)],
+    password: Annotated[str, Form(max_length=1024)],
+    csrf_token: Annotated[str, Form(max_length=512)],
+    next: Annotated[str, Form(max_length=2048)] = "/",
+) -> Response:
+    """Check the password; on success set the session cookie and go where the user was going."""
+    client = request.client.host if request.client else "unknown"
+    enforce(
+        storage_url=settings.rate_limit_storage,
+        limit=settings.login_rate_limit,
+        scope="sign-in",
+        key=f"{client}:{username.lower()}",
+    )
+    t = TEXT[_language(request)]
+    if not login_token_valid(
+        settings, cookie=request.cookies.get(LOGIN_CSRF_COOKIE), form=csrf_token
+    ):
+        return _login_form(request, settings, next_path=next, error=t["bad_form"])
+    ensure_store(settings.store_url)
+    with session_scope(settings.store_url) as session:
+        user = auth_service.authenticate_user(session=session, username=username, password=password)
+        outcome = "user.sign_in" if user else "user.sign_in_failed"
+        auth_service.record(
+            session=session, actor=f"user:{username}", action=outcome, target=client
+        )
+        ticket = (
+            issue_session(settings, user_id=user.id, epoch=user.session_epoch) if user else None
+        )
+        language = user.language if user else None
+    if ticket is None:
+        return _login_form(request, settings, next_path=next, error=t["bad_login"])
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        ticket[0],
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    if language and "lang" not in request.cookies:
+        response.set_cookie("lang", language, max_age=365 * 86400, samesite="lax")
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(
+    settings: SettingsDep,
+    principal: Reader,
+    csrf_token: Annotated[str, Form(max_length=512)],
+) -> RedirectResponse:
+    """End every session of the user (the cookie alone is not trusted to be forgotten)."""
+    check_csrf(csrf_token, principal)
+    with session_scope(settings.store_url) as session:
+        user = auth_service.get_user(session=session, username=principal.name)
+        if user is not None:
+            auth_service.end_sessions(session=session, user=user)
+            auth_service.record(
+                session=session, actor=principal.label, action="user.sign_out", target=user.username
+            )
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+def _safe_next(path: str) -> str:
+    # Only paths on this site: "//host" and "http://host" would send the user elsewhere.
+    if path.startswith("/") and not path.startswith("//") and "\\" not in path:
+        return path
+    return "/"
+
+
+def _warehouse_rows(
+    settings: Settings, work: Callable[[Any, Any], list[dict[str, Any]]]
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Rows of ``work``, or none and the text key of why not."""
+    try:
+        return on_warehouse(settings, work), None
+    except (MetricsInputError, ClvInputError, MissingRateError):
+        return [], "no_data"
+    except Exception:  # a locked or unreachable warehouse shows a message, not an error page
+        return [], "warehouse_busy"
+
+
+def metrics_query(
+    settings: SettingsDep, start: From = None, end: To = None, period: Period = "month"
+) -> MetricsQuery:
+    """The overview's range and period, from the query string."""
+    return MetricsQuery(
+        start=start,
+        end=end,
+        period=period,
+        active_window_days=settings.active_window_days,
+        crr_target=settings.crr_target,
+    )
+
+
+def cohort_query(
+    start: From = None,
+    end: To = None,
+    by: Literal["week", "month", "quarter"] = "month",
+    value: Literal["customers", "revenue"] = "customers",
+    mode: Literal["classic", "unbounded"] = "classic",
+) -> CohortQuery:
+    """The cohort table's range and shape, from the query string."""
+    return CohortQuery(start=start, end=end, period=by, value=value, mode=mode)
+
+
+MetricsQueryDep = Annotated[MetricsQuery, Depends(metrics_query)]
+CohortQueryDep = Annotated[CohortQuery, Depends(cohort_query)]
+
+
+def _metrics_rows(
+    settings: Settings, query: MetricsQuery
+) -> tuple[list[dict[str, Any]], str | None]:
+    return _warehouse_rows(
+        settings, lambda backend, money: compute_metrics(backend=backend, query=query, money=money)
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(
+    request: Request, settings: SettingsDep, principal: Reader, query: MetricsQueryDep
+) -> HTMLResponse:
+    """Headline retention figures against their targets, with trends."""
+    rows, problem = _metrics_rows(settings, query)
+    chart = {
+        "periods": [row["period_start"].date().isoformat() for row in rows],
+        "series": {name: [row.get(name) for row in rows] for name in OVERVIEW_SERIES},
+        "revenue": [row.get("revenue") for row in rows],
+        "mrr_end": [row.get("mrr_end") for row in rows],
+        "target": settings.crr_target,
+    }
+    return _render(
+        request,
+        "overview.html",
+        principal=principal,
+        rows=rows,
+        latest=_last_complete(rows),
+        problem=problem,
+        chart=chart,
+        average_clv=_average_clv(settings),
+        query={"from": query.start, "to": query.end, "period": query.period},
+        columns=OVERVIEW_COLUMNS,
+    )
+
+
+@router.get("/overview.csv")
+def overview_csv(settings: SettingsDep, _: Reader, query: MetricsQueryDep) -> Response:
+    """The overview's metrics, every column, as CSV."""
+    rows, _problem = _metrics_rows(settings, query)
+    return _csv(rows, "retain-metrics.csv")
+
+
+def _last_complete(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The newest period that has ended (the running one would show half a month as a trend)."""
+    today = datetime.now(UTC).replace(tzinfo=None)
+    ended = [row for row in rows if row["period_end"] <= today]
+    return ended[-1] if ended else (rows[-1] if rows else None)
+
+
+def _average_clv(settings: Settings) -> float | None:
+    ensure_store(settings.store_url)
+    with session_scope(settings.store_url) as session:
+        values = list(session.scalars(select(CustomerPrediction.clv)))
+    return float(np.mean(values)) if values else None
+
+
+def _cohort_rows(settings: Settings, query: CohortQuery) -> tuple[list[dict[str, Any]], str | None]:
+    return _warehouse_rows(
+        settings, lambda backend, money: compute_cohorts(backend=backend, query=query, money=money)
+    )
+
+
+@router.get("/cohorts", response_class=HTMLResponse)
+def cohorts(
+    request: Request, settings: SettingsDep, principal: Reader, query: CohortQueryDep
+) -> HTMLResponse:
+    """A retention heatmap: acquisition cohorts by periods since acquisition."""
+    rows, problem = _cohort_rows(settings, query)
+    labels = sorted({row["cohort"].date().isoformat() for row in rows})
+    index = {label: position for position, label in enumerate(labels)}
+    chart = {
+        "cohorts": labels,
+        "periods": sorted({int(row["period"]) for row in rows}),
+        "cells": [
+            [int(row["period"]), index[row["cohort"].date().isoformat()], row["share"]]
+            for row in rows
+        ],
+    }
+    return _render(
+        request,
+        "cohorts.html",
+        principal=principal,
+        rows=rows,
+        problem=problem,
+        chart=chart,
+        grid=_cohort_grid(rows),
+        query={
+            "from": query.start,
+            "to": query.end,
+            "by": query.period,
+            "value": query.value,
+            "mode": query.mode,
+        },
+    )
+
+
+def _cohort_grid(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Cohorts as rows and periods as columns, for the table under the heatmap."""
+    periods = sorted({int(row["period"]) for row in rows})
+    cohorts: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        entry = cohorts.setdefault(
+            row["cohort"].date().isoformat(), {"size": row["cohort_size"], "shares": {}}
+        )
+        entry["shares"][int(row["period"])] = row["share"]
+    return {"periods": periods, "cohorts": cohorts}
+
+
+@router.get("/cohorts.csv")
+def cohorts_csv(settings: SettingsDep, _: Reader, query: CohortQueryDep) -> Response:
+    """The cohort table as CSV, one row per cohort and period."""
+    rows, _problem = _cohort_rows(settings, query)
+    return _csv(rows, "retain-cohorts.csv")
+
+
+CustomerSort = Literal["customer_id", "-customer_id", "signup_at", "-signup_at", "clv", "-clv"]
+
+
+@router.get("/customers", response_class=HTMLResponse)
+def customers(
+    request: Request,
+    settings: SettingsDep,
+    principal: CustomerReader,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    country: Annotated[str | None, Query(pattern="^[A-Za-z]{0,2}$")] = None,
+    sort: CustomerSort = "-clv",
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> HTMLResponse:
+    """A searchable customer list; HTMX requests get only the rows."""
+    limit = 50
+    ensure_store(settings.store_url)
+    with session_scope(settings.store_url) as session:
+        items, total = list_customers(
+            session=session,
+            limit=limit,
+            offset=offset,
+            search=q or None,
+            country=country or None,
+            sort=sort,
+        )
+    template = "customer_rows.html" if request.headers.get("HX-Request") else "customers.html"
+    return _render(
+        request,
+        template,
+        principal=principal,
+        items=items,
+        total=total,
+        limit=limit,
+        offset=offset,
+        query={"q": q or "", "country": country or "", "sort": sort},
+    )
+
+
+@router.get("/customers/{customer_id}", response_class=HTMLResponse)
+def customer_page(
+    request: Request,
+    customer_id: str,
+    settings: SettingsDep,
+    backend: WarehouseDep,
+    principal: CustomerReader,
+) -> HTMLResponse:
+    """Everything about one customer."""
+    ensure_store(settings.store_url)
+    with session_scope(settings.store_url) as session:
+        found = customer_360(session=session, backend=backend, customer_id=customer_id)
+    if found is None:
+        return _render(request, "not_found.html", principal=principal, status=404)
+    chart = {
+        "weeks": [week.week.date().isoformat() for week in found.usage_weekly],
+        "events": [week.events for week in found.usage_weekly],
+    }
+    return _render(request, "customer.html", principal=principal, c=found, chart=chart)
+
+
+@router.get("/customers/{customer_id}/usage.csv")
+def customer_usage_csv(
+    customer_id: str, settings: SettingsDep, backend: WarehouseDep, _: CustomerReader
+) -> Response:
+    """The customer's weekly usage as CSV."""
+    ensure_store(settings.store_url)
+    with session_scope(settings.store_url) as session:
+        found = customer_360(session=session, backend=backend, customer_id=customer_id)
+    weeks = [week.model_dump() for week in found.usage_weekly] if found else []
+    return _csv(weeks, f"retain-usage-{re.sub(r'[^A-Za-z0-9_-]', '_', customer_id)}.csv")
+
+
+@router.get("/at-risk", response_class=HTMLResponse)
+def at_risk(request: Request, settings: SettingsDep, principal: CustomerReader) -> HTMLResponse:
+    """Customers by churn risk with reasons, usage alerts, renewals in 90 days, tasks by owner."""
+    ensure_store(settings.store_url)
+    with session_scope(settings.store_url) as session:
+        scores = [ChurnScoreRead.model_validate(s) for s in list_scores(session=session, limit=50)]
+        alerts = [UsageAlertRead.model_validate(a) for a in list_alerts(session=session, limit=50)]
+        tasks = [TaskRead.model_validate(t) for t in list_tasks(session=session, limit=200)]
+        probabilities = list(session.scalars(select(ChurnScore.probability)))
+    renewals, problem = _renewals(settings)
+    counts, _edges = np.histogram(probabilities, bins=RISK_BINS, range=(0.0, 1.0))
+    chart = {
+        "x": [f"{low:.0%}–{low + 1 / RISK_BINS:.0%}" for low in _edges[:-1]],
+        "y": [int(count) for count in counts],
+    }
+    owners: dict[str, list[TaskRead]] = {}
+    for task in tasks:
+        owners.setdefault(task.owner, []).append(task)
+    return _render(
+        request,
+        "at_risk.html",
+        principal=principal,
+        scores=scores,
+        alerts=alerts,
+        renewals=renewals,
+        problem=problem,
+        owners=owners,
+        chart=chart,
+        reason_key="zh" if _language(request) == "zh-CN" else "en",
+    )
+
+
+def _renewals(settings: Settings) -> tuple[list[dict[str, Any]], str | None]:
+    try:
+        report = renewal_report(settings=settings, as_of=None, within_days=90)
+    except ChurnInputError:
+        return [], "no_data"
+    except Exception:  # a locked or unreachable warehouse shows a message, not an error page
+        return [], "warehouse_busy"
+    pipeline = report.pipeline
+    rows = pipeline.astype(object).where(pipeline.notna(), None).to_dict("records")
+    return [{str(key): value for key, value in row.items()} for row in rows], None
+
+
+@router.get("/lifetime", response_class=HTMLResponse)
+def lifetime(
+    request: Request,
+    settings: SettingsDep,
+    principal: Reader,
+    calibration_end: date | None = None,
+) -> HTMLResponse:
+    """The distribution of predicted CLV and the model's tracking of actual repeat purchases."""
+    histogram = _clv_histogram(settings)
+    tracking, problem = _tracking(settings, calibration_end)
+    chart = {
+        "bins": [row["range"] for row in histogram],
+        "counts": [row["customers"] for row in histogram],
+        "weeks": [row["week_end"].isoformat() for row in tracking],
+        "actual": [row["actual"] for row in tracking],
+        "model": [row["model"] for row in tracking],
+        "calibration_weeks": sum(1 for row in tracking if row["period"] == "calibration"),
+    }
+    return _render(
+        request,
+        "lifetime.html",
+        principal=principal,
+        histogram=histogram,
+        tracking=tracking,
+        problem=problem,
+        chart=chart,
+    )
+
+
+@router.get("/lifetime.csv")
+def lifetime_csv(settings: SettingsDep, _: Reader) -> Response:
+    """The CLV distribution as CSV."""
+    return _csv(_clv_histogram(settings), "retain-clv-distribution.csv")
+
+
+@router.get("/lifetime-tracking.csv")
+def lifetime_tracking_csv(
+    settings: SettingsDep, _: Reader, calibration_end: date | None = None
+) -> Response:
+    """The model's weekly tracking (cumulative repeat purchases, actual and predicted) as CSV."""
+    tracking, _problem = _tracking(settings, calibration_end)
+    return _csv(tracking, "retain-clv-tracking.csv")
+
+
+def _clv_histogram(settings: Settings) -> list[dict[str, Any]]:
+    """Customers per CLV range; the last range collects the top 1% so outliers don't flatten it."""
+    ensure_store(settings.store_url)
+    with session_scope(settings.store_url) as session:
+        values = np.array(list(session.scalars(select(CustomerPrediction.clv))), dtype=float)
+    if values.size == 0:
+        return []
+    top = float(np.quantile(values, 0.99)) or float(values.max()) or 1.0
+    edges = np.linspace(0.0, top, CLV_BINS + 1)
+    counts, _edges = np.histogram(np.clip(values, 0.0, top), bins=edges)
+    last = len(counts) - 1
+    return [
+        {
+            # The last range also holds everything above the 99th percentile.
+            "range": f"{low:,.0f}+" if index == last else f"{low:,.0f}–{high:,.0f}",
+            "low": round(float(low), 2),
+            "high": None if index == last else round(float(high), 2),
+            "customers": int(count),
+        }
+        for index, (low, high, count) in enumerate(zip(edges[:-1], edges[1:], counts, strict=True))
+    ]
+
+
+def _tracking(
+    settings: Settings, calibration_end: date | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    def work(backend: Any, money: Any) -> list[dict[str, Any]]:
+        holdout_end = _latest_order_day(backend)
+        calibration = calibration_end or holdout_end - timedelta(weeks=TRACKING_WEEKS)
+        report = validate_model(
+            backend=backend,
+            query=ClvQuery(calibration_end=calibration),
+            holdout_end=holdout_end,
+            money=money,
+        )
+        return report.tracking
+
+    return _warehouse_rows(settings, work)
+
+
+def _latest_order_day(backend: Any) -> date:
+    latest = backend.table("order").ordered_at.max().execute()
+    if latest is None:
+        raise ClvInputError("no orders yet")
+    return latest.date()  # type: ignore[no-any-return]
+
+
+def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

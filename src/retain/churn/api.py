@@ -1,0 +1,232 @@
+"""Churn routes under ``/api/v1``: scores and reasons, alerts, health, renewals and tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.orm import Session
+
+from retain.auth.dependencies import allow
+from retain.auth.roles import READ_CUSTOMERS, SERVE_CUSTOMERS
+from retain.churn.health import health_history, latest_health
+from retain.churn.jobs import renewal_report
+from retain.churn.model import ChurnInputError
+from retain.churn.service import get_score, list_scores
+from retain.churn.tasks import TaskError, close_task, list_alerts, list_tasks
+from retain.dependencies import SettingsDep
+from retain.pagination import Limit, Offset
+from retain.store import ensure_store, session_scope
+
+router = APIRouter(prefix="/api/v1", tags=["churn"])
+
+
+def get_session(settings: SettingsDep) -> Iterator[Session]:
+    """A store session for one request."""
+    ensure_store(settings.store_url)
+    with session_scope(settings.store_url) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+class Reason(BaseModel):
+    """One driver of a customer's risk, in English and Chinese."""
+
+    feature: str
+    contribution: float
+    en: str
+    zh: str
+
+
+class ChurnScoreRead(BaseModel):
+    """A customer's latest churn probability with its reasons."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    customer_id: str
+    probability: float
+    horizon_days: int
+    reasons: list[Reason]
+    scored_at: datetime
+
+
+class UsageAlertRead(BaseModel):
+    """A usage-decline alert with its evidence."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    customer_id: str
+    detected_on: date
+    severity: str
+    drop: float
+    recent_per_week: float
+    expected_per_week: float
+    evidence: str
+
+
+class HealthRead(BaseModel):
+    """A day's health score with its components."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    customer_id: str
+    scored_on: date
+    segment: str
+    score: float | None
+    usage: float | None
+    risk: float | None
+    support: float | None
+    nps: float | None
+    payment: float | None
+
+
+class RenewalRead(BaseModel):
+    """A subscription renewing soon."""
+
+    customer_id: str
+    subscription_id: str
+    plan: str | None
+    renews_at: datetime
+    within_days: int
+    owner: str
+    mrr: float
+    risk: float | None
+    health: float | None
+    mrr_at_stake: float | None
+
+
+class RenewalPipeline(BaseModel):
+    """The renewals in the window, a page of them, and the renewed-MRR forecast."""
+
+    as_of: datetime
+    forecast: dict[str, float]
+    renewals: list[RenewalRead]
+
+
+class TaskRead(BaseModel):
+    """A task for a customer's owner."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    task_id: int
+    customer_id: str
+    owner: str
+    kind: str
+    title: str
+    due_on: date
+    created_at: datetime
+    closed_at: datetime | None
+    outcome: str | None
+    note: str | None
+
+
+class TaskClose(BaseModel):
+    """How a task ended."""
+
+    outcome: str
+    note: str | None = None
+
+
+@router.get("/churn/scores", dependencies=[Depends(allow(READ_CUSTOMERS))])
+def get_churn_scores(
+    session: SessionDep, limit: Limit = 100, offset: Offset = 0
+) -> list[ChurnScoreRead]:
+    """Stored churn scores, riskiest first."""
+    return [
+        ChurnScoreRead.model_validate(row)
+        for row in list_scores(session=session, limit=limit, offset=offset)
+    ]
+
+
+@router.get("/customers/{customer_id}/churn", dependencies=[Depends(allow(READ_CUSTOMERS))])
+def get_customer_churn(session: SessionDep, customer_id: str) -> ChurnScoreRead:
+    """A customer's churn score and reasons; 404 until ``retain churn score`` has run."""
+    found = get_score(session=session, customer_id=customer_id)
+    if found is None:
+        raise HTTPException(
+            404, f"no churn score for customer {customer_id!r}; run 'retain churn score'"
+        )
+    return ChurnScoreRead.model_validate(found)
+
+
+@router.get("/churn/alerts", dependencies=[Depends(allow(READ_CUSTOMERS))])
+def get_usage_alerts(
+    session: SessionDep, limit: Limit = 100, offset: Offset = 0
+) -> list[UsageAlertRead]:
+    """Stored usage-decline alerts, newest and largest first."""
+    return [
+        UsageAlertRead.model_validate(row)
+        for row in list_alerts(session=session, limit=limit, offset=offset)
+    ]
+
+
+@router.get("/health-scores", dependencies=[Depends(allow(READ_CUSTOMERS))])
+def get_health_scores(
+    session: SessionDep, limit: Limit = 100, offset: Offset = 0
+) -> list[HealthRead]:
+    """The latest day's health scores, least healthy first."""
+    return [
+        HealthRead.model_validate(row)
+        for row in latest_health(session=session, limit=limit, offset=offset)
+    ]
+
+
+@router.get("/customers/{customer_id}/health", dependencies=[Depends(allow(READ_CUSTOMERS))])
+def get_customer_health(session: SessionDep, customer_id: str) -> list[HealthRead]:
+    """A customer's health history, oldest first."""
+    return [
+        HealthRead.model_validate(row)
+        for row in health_history(session=session, customer_id=customer_id)
+    ]
+
+
+@router.get("/renewals", dependencies=[Depends(allow(READ_CUSTOMERS))])
+def get_renewals(
+    settings: SettingsDep,
+    within: Annotated[int, Query(ge=1, le=366)] = 90,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> RenewalPipeline:
+    """Subscriptions renewing within ``within`` days with risk, health, owner; the forecast."""
+    try:
+        found = renewal_report(settings=settings, as_of=None, within_days=within)
+    except ChurnInputError as error:
+        raise HTTPException(422, str(error)) from None
+    page = found.pipeline.iloc[offset : offset + limit]
+    rows = page.astype(object).where(page.notna(), None).to_dict("records")
+    return RenewalPipeline(
+        as_of=found.as_of,
+        forecast=found.forecast,
+        renewals=[RenewalRead.model_validate(row) for row in rows],
+    )
+
+
+@router.get("/tasks", dependencies=[Depends(allow(READ_CUSTOMERS))])
+def get_tasks(
+    session: SessionDep,
+    owner: str | None = None,
+    closed: bool = False,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[TaskRead]:
+    """Tasks by owner and due date; open ones unless ``closed=true``."""
+    found = list_tasks(
+        session=session, owner=owner, include_closed=closed, limit=limit, offset=offset
+    )
+    return [TaskRead.model_validate(task) for task in found]
+
+
+@router.post("/tasks/{task_id}/close", dependencies=[Depends(allow(SERVE_CUSTOMERS))])
+def post_task_close(session: SessionDep, task_id: int, body: TaskClose) -> TaskRead:
+    """Close a task with its outcome (one of retained, churned, not_needed, unreachable)."""
+    try:
+        task = close_task(session=session, task_id=task_id, outcome=body.outcome, note=body.note)
+    except TaskError as error:
+        status = 404 if str(error).startswith("no task") else 422
+        raise HTTPException(status, str(error)) from None
+    return TaskRead.model_validate(task)

@@ -1,0 +1,39 @@
+"""Dependency aliases shared by every router: settings and a leased warehouse connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException
+from ibis.backends import BaseBackend
+
+from retain.settings import Settings, get_settings
+from retain.warehouse.pool import pool_for
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def warehouse_backend(settings: SettingsDep) -> Iterator[BaseBackend]:
+    """A warehouse connection for one request, from the process's pool."""
+    pool = pool_for(settings.resolved_warehouse_url, idle_seconds=settings.warehouse_idle_seconds)
+    try:
+        backend = pool.acquire()
+    except Exception as error:  # a locked DuckDB file or a refused connection alike
+        raise HTTPException(
+            status_code=503,
+            detail=f"the warehouse is busy or unreachable ({type(error).__name__}); retry shortly",
+            headers={"Retry-After": "5"},
+        ) from None
+    try:
+        yield backend
+    except HTTPException:
+        pool.release(backend)  # the request failed, not the connection
+        raise
+    except BaseException:
+        pool.release(backend, broken=True)
+        raise
+    pool.release(backend)
+
+
+WarehouseDep = Annotated[BaseBackend, Depends(warehouse_backend)]

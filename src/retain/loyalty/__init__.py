@@ -1,0 +1,1 @@
+"""Loyalty and referral programmes over an append-only points ledger."""

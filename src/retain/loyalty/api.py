@@ -1,0 +1,333 @@
+"""``/api/v1/loyalty/...``: thin routes over the loyalty services; the public member page.
+
+``router`` holds the API routes. ``public_router`` holds the member page, which is reached by
+customers through a signed link and so must stay outside API authentication.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from retain.auth.dependencies import allow
+from retain.auth.roles import ANALYSE, READ_CUSTOMERS, SERVE_CUSTOMERS
+from retain.auth.sessions import signing_key
+from retain.dependencies import SettingsDep
+from retain.loyalty import ledger, page, referrals, rewards, tiers
+from retain.loyalty.ledger import InsufficientPoints, LoyaltyError, NotAMember, utcnow
+from retain.loyalty.report import programme_summary
+from retain.loyalty.rules import RulesError
+from retain.loyalty.schemas import (
+    AdjustmentCreate,
+    BalanceRead,
+    CouponRead,
+    EntryRead,
+    EventCreate,
+    LinkCreate,
+    LinkRead,
+    MemberCreate,
+    MemberRead,
+    RedemptionCreate,
+    RedemptionRead,
+    ReferralRead,
+    RulesText,
+    TierChangeRead,
+    VisitCreate,
+)
+from retain.loyalty.service import (
+    adjust,
+    earn_event,
+    enroll,
+    get_member,
+    history,
+    list_members,
+    load_rules,
+    save_rules,
+)
+from retain.pagination import Limit, Offset
+from retain.settings import Settings
+from retain.store import ensure_store, session_scope
+
+router = APIRouter(prefix="/api/v1/loyalty", tags=["loyalty"])
+public_router = APIRouter(prefix="/loyalty", tags=["loyalty pages"])
+
+
+@contextmanager
+def _store(settings: Settings) -> Iterator[Session]:
+    """A store session whose loyalty errors become HTTP answers."""
+    ensure_store(settings.store_url)
+    try:
+        with session_scope(settings.store_url) as session:
+            yield session
+    except NotAMember as error:
+        raise HTTPException(status_code=404, detail=str(error)) from None
+    except (InsufficientPoints, LoyaltyError, RulesError) as error:
+        raise HTTPException(status_code=409, detail=str(error)) from None
+
+
+@router.get("/members", dependencies=[Depends(allow(READ_CUSTOMERS))])
+def get_members(settings: SettingsDep, limit: Limit = 100, offset: Offset = 0) -> list[MemberRead]:
+    """Members in enrolment order."""
+    with _store(settings) as session:
+        found = list_members(session=session, limit=limit, offset=offset)
+        return [MemberRead.model_validate(member) for member in found]
+
+
+@router.post("/members", status_code=201, dependencies=[Depends(allow(SERVE_CUSTOMERS))])
+def post_member(settings: SettingsDep, body: MemberCreate) -> MemberRead:
+    """Enrol a customer; enrolling twice returns the same member."""
+    with _store(settings) as session:
+        member = enroll(session=session, enrolled_at=utcnow(), **body.model_dump())
+        return MemberRead.model_validate(member)
+
+
+@router.get("/members/{customer_id}/balance", dependencies=[Depends(allow(READ_CUSTOMERS))])
+def get_balance(settings: SettingsDep, customer_id: str) -> BalanceRead:
+    """Points available now and pending until their return window ends."""
+    with _store(settings) as session:
+        get_member(session=session, customer_id=customer_id)
+        found = ledger.balance(session=session, customer_id=customer_id, at=utcnow())
+        return BalanceRead(**found.__dict__)
+
+
+@router.get("/members/{customer_id}/entries", dependencies=[Depends(allow(READ_CUSTOMERS))])
+def get_entries(
+    settings: SettingsDep, customer_id: str, limit: Limit = 100, offset: Offset = 0
+) -> list[EntryRead]:
+    """The member's ledger, newest first."""
+    with _store(settings) as session:
+        found = history(session=session, customer_id=customer_id, limit=limit, offset=offset)
+        return [EntryRead.model_validate(entry) for entry in found]
+
+
+@router.post(
+    "/members/{customer_id}/events", status_code=201, dependencies=[Depends(allow(SERVE_CUSTOMERS))]
+)
+def post_event(settings: SettingsDep, customer_id: str, body: EventCreate) -> EntryRead:
+    """Earn the points for a review, survey answer, completed profile or birthday (once each)."""
+    with _store(settings) as session:
+        posting = earn_event(
+            session=session,
+            rules=load_rules(session=session),
+            customer_id=customer_id,
+            event=body.event,
+            key=body.key,
+            at=utcnow(),
+        )
+        return EntryRead.model_validate(posting.entry)
+
+
+@router.post(
+    "/members/{customer_id}/adjustments",
+    status_code=201,
+    dependencies=[Depends(allow(SERVE_CUSTOMERS))],
+)
+def post_adjustment(settings: SettingsDep, customer_id: str, body: AdjustmentCreate) -> EntryRead:
+    """A manual correction, written as a compensating entry."""
+    if body.points == 0:
+        raise HTTPException(status_code=422, detail="an adjustment needs a non-zero number")
+    with _store(settings) as session:
+        posting = adjust(
+            session=session,
+            rules=load_rules(session=session),
+            customer_id=customer_id,
+            at=utcnow(),
+            **body.model_dump(),
+        )
+        return EntryRead.model_validate(posting.entry)
+
+
+@router.post(
+    "/members/{customer_id}/redemptions",
+    status_code=201,
+    dependencies=[Depends(allow(SERVE_CUSTOMERS))],
+)
+def post_redemption(
+    settings: SettingsDep, customer_id: str, body: RedemptionCreate
+) -> RedemptionRead:
+    """Reserve a reward: its points are held until it is confirmed or released."""
+    with _store(settings) as session:
+        redemption = rewards.reserve_reward(
+            session=session,
+            rules=load_rules(session=session),
+            customer_id=customer_id,
+            reward_name=body.reward,
+            key=body.key,
+            at=utcnow(),
+        )
+        return RedemptionRead.model_validate(redemption)
+
+
+@router.get("/redemptions", dependencies=[Depends(allow(READ_CUSTOMERS))])
+def get_redemptions(
+    settings: SettingsDep,
+    customer_id: str | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[RedemptionRead]:
+    """Redemptions, newest first, of one member or all."""
+    with _store(settings) as session:
+        found = rewards.list_redemptions(
+            session=session, customer_id=customer_id, limit=limit, offset=offset
+        )
+        return [RedemptionRead.model_validate(redemption) for redemption in found]
+
+
+@router.post("/redemptions/{code}/confirm", dependencies=[Depends(allow(SERVE_CUSTOMERS))])
+def post_confirm(settings: SettingsDep, code: str) -> RedemptionRead:
+    """Confirm a reserved reward; its coupon becomes valid."""
+    with _store(settings) as session:
+        found = rewards.confirm_redemption(session=session, code=code, at=utcnow())
+        return RedemptionRead.model_validate(found)
+
+
+@router.post("/redemptions/{code}/release", dependencies=[Depends(allow(SERVE_CUSTOMERS))])
+def post_release(settings: SettingsDep, code: str) -> RedemptionRead:
+    """Release a reserved reward; its points go back to the member."""
+    with _store(settings) as session:
+        found = rewards.release_redemption(session=session, code=code, at=utcnow())
+        return RedemptionRead.model_validate(found)
+
+
+@router.get("/coupons/{code}", dependencies=[Depends(allow(READ_CUSTOMERS))])
+def get_coupon(settings: SettingsDep, code: str, customer_id: str | None = None) -> CouponRead:
+    """For the shop: whether a coupon code may be accepted now, and what it is worth."""
+    return _coupon(settings, rewards.check_coupon, code, customer_id)
+
+
+@router.post("/coupons/{code}/use", dependencies=[Depends(allow(SERVE_CUSTOMERS))])
+def post_coupon_use(settings: SettingsDep, code: str, customer_id: str | None = None) -> CouponRead:
+    """For the shop at checkout: accept a valid coupon, exactly once."""
+    return _coupon(settings, rewards.use_coupon, code, customer_id)
+
+
+def _coupon(
+    settings: Settings, action: Callable[..., Any], code: str, customer_id: str | None
+) -> CouponRead:
+    with _store(settings) as session:
+        checked = action(
+            session=session,
+            rules=load_rules(session=session),
+            code=code,
+            at=utcnow(),
+            customer_id=customer_id,
+        )
+        return CouponRead(**checked.__dict__)
+
+
+@router.get("/rules", dependencies=[Depends(allow(READ_CUSTOMERS))])
+def get_rules(settings: SettingsDep) -> dict[str, Any]:
+    """The rules in force."""
+    with _store(settings) as session:
+        return load_rules(session=session).model_dump(mode="json")
+
+
+@router.put("/rules", dependencies=[Depends(allow(ANALYSE))])
+def put_rules(settings: SettingsDep, body: RulesText) -> dict[str, Any]:
+    """Replace the rules in force with the YAML given (validated first)."""
+    try:
+        with _store(settings) as session:
+            return save_rules(session=session, text=body.yaml, at=utcnow()).model_dump(mode="json")
+    except HTTPException as error:
+        raise HTTPException(status_code=422, detail=error.detail) from None
+
+
+@router.post("/referrals", status_code=201, dependencies=[Depends(allow(SERVE_CUSTOMERS))])
+def post_referral(settings: SettingsDep, body: VisitCreate) -> ReferralRead:
+    """Record a friend who arrived with a referral code; fraud checks decide its status."""
+    with _store(settings) as session:
+        referral = referrals.register_referral(
+            session=session,
+            rules=load_rules(session=session),
+            visit=referrals.Visit(**body.model_dump()),
+            at=utcnow(),
+        )
+        return ReferralRead.model_validate(referral)
+
+
+@router.get("/referrals", dependencies=[Depends(allow(READ_CUSTOMERS))])
+def get_referrals(
+    settings: SettingsDep, status: str | None = None, limit: Limit = 100, offset: Offset = 0
+) -> list[ReferralRead]:
+    """Referrals, newest first; ``status=review`` lists those waiting for a person."""
+    with _store(settings) as session:
+        found = referrals.list_referrals(session=session, status=status, limit=limit, offset=offset)
+        return [ReferralRead.model_validate(referral) for referral in found]
+
+
+@router.post("/referrals/{referral_id}/approve", dependencies=[Depends(allow(ANALYSE))])
+def post_approve(settings: SettingsDep, referral_id: int) -> ReferralRead:
+    """Clear a referral flagged for review."""
+    with _store(settings) as session:
+        referral = referrals.approve_referral(
+            session=session, rules=load_rules(session=session), referral_id=referral_id
+        )
+        return ReferralRead.model_validate(referral)
+
+
+@router.get("/tiers/history", dependencies=[Depends(allow(READ_CUSTOMERS))])
+def get_tier_history(
+    settings: SettingsDep, customer_id: str | None = None, limit: Limit = 100, offset: Offset = 0
+) -> list[TierChangeRead]:
+    """Tier promotions and demotions, newest first."""
+    with _store(settings) as session:
+        found = tiers.tier_history(
+            session=session, customer_id=customer_id, limit=limit, offset=offset
+        )
+        return [TierChangeRead.model_validate(change) for change in found]
+
+
+@router.get("/summary", dependencies=[Depends(allow(READ_CUSTOMERS))])
+def get_summary(settings: SettingsDep) -> dict[str, Any]:
+    """Members, points earned, redeemed and outstanding, liability, redemption rate."""
+    with _store(settings) as session:
+        return programme_summary(session=session, rules=load_rules(session=session), at=utcnow())
+
+
+@router.post("/members/{customer_id}/link", dependencies=[Depends(allow(SERVE_CUSTOMERS))])
+def post_link(settings: SettingsDep, customer_id: str, body: LinkCreate) -> LinkRead:
+    """A signed, expiring link to the member's page."""
+    secret = signing_key(settings)
+    with _store(settings) as session:
+        get_member(session=session, customer_id=customer_id)
+    expires_at = page.link_expiry(utcnow(), body.days)
+    token = page.sign_link(
+        secret=secret, customer_id=customer_id, language=body.language, expires_at=expires_at
+    )
+    return LinkRead(path=f"{public_router.prefix}/member/{token}", expires_at=expires_at)
+
+
+@public_router.get("/member/{token}", response_class=HTMLResponse)
+def get_member_page(settings: SettingsDep, token: str) -> HTMLResponse:
+    """The member's page, for whoever holds a valid signed link."""
+    try:
+        claims = page.read_link(secret=signing_key(settings), token=token, at=utcnow())
+    except page.BadLink as error:
+        raise HTTPException(status_code=403, detail=str(error)) from None
+    with _store(settings) as session:
+        view = page.member_view(
+            session=session,
+            rules=load_rules(session=session),
+            customer_id=claims.customer_id,
+            at=utcnow(),
+        )
+    return HTMLResponse(page.render_member_page(view, language=claims.language))
+
+
+@public_router.get("/r/{code}", response_class=HTMLResponse)
+def get_referral_page(
+    settings: SettingsDep, code: str, language: Literal["en", "zh"] = "en"
+) -> HTMLResponse:
+    """The landing page of a member's referral link (the code itself is the credential)."""
+    with _store(settings) as session:
+        referrer = referrals.find_referrer(session=session, code=code)
+        if referrer is None:
+            raise HTTPException(status_code=404, detail="unknown referral code")
+        rules = load_rules(session=session)
+    page_html = page.render_referral_page(rules=rules, code=code.upper(), language=language)
+    return HTMLResponse(page_html)

@@ -1,0 +1,41 @@
+"""Paged lists: ``limit`` and ``offset`` in, ``items`` with the ``total`` out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel
+
+MAX_PAGE = 500
+# Beyond a 64-bit integer the databases refuse the number; no list is that long.
+MAX_OFFSET = 2**31 - 1
+Item = TypeVar("Item")
+
+
+class Page(BaseModel, Generic[Item]):
+    """One page of a list and how many items the whole list holds."""
+
+    items: list[Item]
+    total: int
+    limit: int
+    offset: int
+
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Items per page.")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")]
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    limit: int
+    offset: int
+
+
+def page_request(limit: Limit = 50, offset: Offset = 0) -> PageRequest:
+    """The requested page."""
+    return PageRequest(limit=limit, offset=offset)
+
+
+PageDep = Annotated[PageRequest, Depends(page_request)]

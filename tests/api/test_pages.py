@@ -1,0 +1,51 @@
+"""Dashboard pages and their CSV downloads over HTTP (the browser suite draws them)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from fastapi.testclient import TestClient
+
+from retain.auth.roles import Role
+from tests.api.conftest import auth
+from tests.api.shop import shop_batch
+from tests.api.test_auth import sign_in
+
+
+def rows_of(answer_text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(answer_text)))
+
+
+def test_csv_downloads_hold_the_api_numbers(
+    client: TestClient, tokens: dict[Role, str], users: dict[Role, str]
+) -> None:
+    batch = shop_batch()
+    assert client.post("/api/v1/events", json=batch, headers=auth(tokens[Role.admin])).is_success
+    sign_in(client, users[Role.analyst])
+    metrics = client.get("/api/v1/metrics").json()
+    download = client.get("/overview.csv")
+    assert download.headers["content-type"].startswith("text/csv")
+    table = rows_of(download.text)
+    assert [row["period_start"][:10] for row in table] == [m["period_start"][:10] for m in metrics]
+    assert [float(row["crr"]) for row in table if row["crr"]] == [
+        m["crr"] for m in metrics if m["crr"] is not None
+    ]
+    cohorts = client.get("/api/v1/cohorts").json()
+    assert len(rows_of(client.get("/cohorts.csv").text)) == len(cohorts)
+    customer = batch["customers"][5]["customer_id"]
+    view = client.get(f"/api/v1/customers/{customer}").json()
+    usage = rows_of(client.get(f"/customers/{customer}/usage.csv").text)
+    assert [int(row["events"]) for row in usage] == [w["events"] for w in view["usage_weekly"]]
+
+
+def test_pages_without_a_session_redirect_to_sign_in(client: TestClient) -> None:
+    for path in ("/", "/cohorts", "/customers", "/at-risk", "/lifetime", "/overview.csv"):
+        answer = client.get(path, follow_redirects=False)
+        assert answer.status_code == 303, path
+        assert answer.headers["location"].startswith("/login?next=")
+
+
+def test_an_api_key_does_not_open_pages(client: TestClient, tokens: dict[Role, str]) -> None:
+    answer = client.get("/", headers=auth(tokens[Role.admin]), follow_redirects=False)
+    assert answer.status_code == 303

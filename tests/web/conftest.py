@@ -1,0 +1,92 @@
+"""A demo business served by uvicorn on a free port, and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from typer.testing import CliRunner
+
+from retain.auth.roles import Role
+from retain.auth.service import create_user
+from retain.settings import get_settings
+from retain.store import ensure_store, session_scope
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+]
+PASSWORD = "browser test password"
+ARTIFACTS = Path(os.environ.get("RETAIN_TEST_ARTIFACTS", "test-artifacts"))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a running server holding a 600-customer demo with lifetime predictions."""
+    from retain.api import create_app
+    from retain.cli import app
+
+    folder = tmp_path_factory.mktemp("web")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RETAIN_DATA_DIR", str(folder))
+        patch.setenv("RETAIN_DATABASE_URL", f"sqlite:///{folder / 'retain.db'}")
+        patch.setenv("RETAIN_WAREHOUSE_URL", f"duckdb:///{folder / 'warehouse.duckdb'}")
+        get_settings.cache_clear()
+        runner = CliRunner()
+        for command in (
+            ["demo", "--customers", "600", "--seed", "5", "--no-serve", "--format", "json"],
+            ["clv", "predict", "--format", "json"],
+            ["churn", "train"],
+            ["churn", "score"],
+        ):
+            result = runner.invoke(app, command)
+            assert result.exit_code == 0, result.output
+        settings = get_settings()
+        ensure_store(settings.store_url)
+        with session_scope(settings.store_url) as session:
+            for role in (Role.analyst, Role.viewer):
+                create_user(
+                    session=session, username=role.value, password=PASSWORD, role=role, actor="test"
+                )
+        port = _free_port()
+        config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
+        running = uvicorn.Server(config)
+        thread = threading.Thread(target=running.run, daemon=True)
+        thread.start()
+        while not running.started:
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+        running.should_exit = True
+        thread.join(timeout=10)
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium; on CI a missing one fails, elsewhere it skips."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: make test installs it with apt-get")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
