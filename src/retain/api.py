@@ -14,6 +14,7 @@ from retain.auth import api as auth_api
 from retain.churn import api as churn_api
 from retain.customers import api as customers_api
 from retain.dependencies import SettingsDep
+from retain.engage import api as engage_api
 from retain.ingest import api as ingest_api
 from retain.lifetime import api as lifetime_api
 from retain.loyalty import api as loyalty_api
@@ -65,6 +66,7 @@ def create_app() -> FastAPI:
     app.include_router(churn_api.router)
     app.include_router(loyalty_api.router)
     app.include_router(loyalty_api.public_router)
+    app.include_router(engage_api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

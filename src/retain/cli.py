@@ -9,6 +9,7 @@ import typer
 from retain.auth import cli as auth_cli
 from retain.churn import cli as churn_cli
 from retain.currency import cli as currency_cli
+from retain.engage import cli as engage_cli
 from retain.ingest import cli as ingest_cli
 from retain.lifetime import cli as lifetime_cli
 from retain.loyalty import cli as loyalty_cli
@@ -37,6 +38,7 @@ lifetime_cli.register(app)
 auth_cli.register(app)
 churn_cli.register(app)
 loyalty_cli.register(app)
+engage_cli.register(app)
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 

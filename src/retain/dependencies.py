@@ -1,4 +1,4 @@
-"""Dependency aliases shared by every router: settings and a leased warehouse connection."""
+"""Dependency aliases shared by every router: settings, a store session, a warehouse connection."""
 
 from __future__ import annotations
 
@@ -7,11 +7,23 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException
 from ibis.backends import BaseBackend
+from sqlalchemy.orm import Session
 
 from retain.settings import Settings, get_settings
+from retain.store import ensure_store, session_scope
 from retain.warehouse.pool import pool_for
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_session(settings: SettingsDep) -> Iterator[Session]:
+    """A store session for one request: committed when it succeeds, rolled back otherwise."""
+    ensure_store(settings.store_url)
+    with session_scope(settings.store_url) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def warehouse_backend(settings: SettingsDep) -> Iterator[BaseBackend]:

@@ -4,6 +4,7 @@ from retain.auth.models import ApiKey, AuditEntry, User
 from retain.churn.models import ChurnScore, CustomerTask, HealthScore, UsageAlert
 from retain.currency.models import ExchangeRate
 from retain.customers.models import CustomerProfile
+from retain.engage.models import Enrollment, PlaybookRecord
 from retain.ingest.models import IdempotentRequest, ImportRun
 from retain.lifetime.tables import CustomerPrediction
 from retain.loyalty.models import (
@@ -27,6 +28,7 @@ __all__ = [
     "CustomerPrediction",
     "CustomerProfile",
     "CustomerTask",
+    "Enrollment",
     "ExchangeRate",
     "HealthScore",
     "IdempotentRequest",
@@ -40,6 +42,7 @@ __all__ = [
     "LoyaltyReferral",
     "LoyaltyRuleset",
     "LoyaltyTierChange",
+    "PlaybookRecord",
     "UsageAlert",
     "User",
 ]

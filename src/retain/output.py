@@ -9,10 +9,17 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, NoReturn
 
+import typer
 from rich.console import Console
 from rich.table import Table
+
+
+def refuse(reason: str) -> NoReturn:
+    """Exit with code 2 and one line on standard error: bad input, not a crash."""
+    typer.echo(reason, err=True)
+    raise typer.Exit(code=2)
 
 
 class OutputFormat(StrEnum):

@@ -90,6 +90,24 @@ class Settings(BaseSettings):
         default="1200/minute", description="Event-intake requests allowed per API key or user."
     )
 
+    global_control: float = Field(
+        default=0.0,
+        ge=0,
+        le=0.5,
+        description=(
+            "The share of customers no playbook ever treats (a global control group), assigned "
+            "at random by customer id; 0 turns it off."
+        ),
+    )
+    playbook_lookback_days: int = Field(
+        default=1,
+        ge=0,
+        description=(
+            "How far back a new playbook's first run reads its trigger, so that installing one "
+            "does not message every customer the trigger fired for in the past."
+        ),
+    )
+
     @field_validator("secret_key")
     @classmethod
     def refuse_placeholder_secret(cls, value: SecretStr | None) -> SecretStr | None:
@@ -124,6 +142,8 @@ class Settings(BaseSettings):
             "rate_limit_storage": mask_url(self.rate_limit_storage),
             "login_rate_limit": self.login_rate_limit,
             "intake_rate_limit": self.intake_rate_limit,
+            "global_control": self.global_control,
+            "playbook_lookback_days": self.playbook_lookback_days,
         }
         return [
             {

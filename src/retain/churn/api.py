@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.orm import Session
 
 from retain.auth.dependencies import allow
 from retain.auth.roles import READ_CUSTOMERS, SERVE_CUSTOMERS
@@ -17,21 +15,10 @@ from retain.churn.jobs import renewal_report
 from retain.churn.model import ChurnInputError
 from retain.churn.service import get_score, list_scores
 from retain.churn.tasks import TaskError, close_task, list_alerts, list_tasks
-from retain.dependencies import SettingsDep
+from retain.dependencies import SessionDep, SettingsDep
 from retain.pagination import Limit, Offset
-from retain.store import ensure_store, session_scope
 
 router = APIRouter(prefix="/api/v1", tags=["churn"])
-
-
-def get_session(settings: SettingsDep) -> Iterator[Session]:
-    """A store session for one request."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 class Reason(BaseModel):

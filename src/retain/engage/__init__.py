@@ -1,0 +1,1 @@
+"""Lifecycle playbooks: triggers, steps, holdouts and the lift each playbook caused."""
