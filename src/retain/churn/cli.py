@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import pandas as pd
 import typer
@@ -35,7 +35,7 @@ from retain.churn.service import (
 from retain.churn.tasks import TaskError, close_task, list_tasks
 from retain.churn.usage import AlertThresholds
 from retain.currency.service import MissingRateError
-from retain.output import OutputFormat, render
+from retain.output import OutputFormat, refuse, render
 from retain.settings import get_settings
 from retain.store import ensure_store, session_scope
 
@@ -85,7 +85,7 @@ def train(
         )
     else:
         if label is None:
-            _refuse("--table needs --label: the column that says who churned")
+            refuse("--table needs --label: the column that says who churned")
         path = model or table.with_suffix(".churn.joblib")
         fitted, report = _guard(
             lambda: train_table(path=table, label_column=label, id_column=id_column)
@@ -114,7 +114,7 @@ def score(
         )
     else:
         if model is None:
-            _refuse("--table needs --model: a file written by 'retain churn train --table'")
+            refuse("--table needs --model: a file written by 'retain churn train --table'")
         fitted = _guard(lambda: load_model(path=model))
         scores = _guard(lambda: score_table(path=table, model=fitted, id_column=id_column))
         scores = scores.sort_values("probability", ascending=False, ignore_index=True)
@@ -142,7 +142,7 @@ def report(model: ModelOption = None, output_format: FormatOption = OutputFormat
     path = model or default_model_path(get_settings())
     saved = report_path(path)
     if not saved.is_file():
-        _refuse(f"{saved}: no report; run 'retain churn train' first")
+        refuse(f"{saved}: no report; run 'retain churn train' first")
     _print_report(json.loads(saved.read_text()), output_format=output_format, model_path=path)
 
 
@@ -330,13 +330,7 @@ def _guard(work: Callable[[], T]) -> T:
     try:
         return work()
     except (ChurnInputError, TaskError, MissingRateError, ValueError, OSError) as error:
-        _refuse(str(error))
-
-
-def _refuse(reason: str) -> NoReturn:
-    # One line on standard error, exit code 2: bad input, not a crash.
-    typer.echo(reason, err=True)
-    raise typer.Exit(code=2)
+        refuse(str(error))
 
 
 def register(main: typer.Typer) -> None:

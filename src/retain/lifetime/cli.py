@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -27,7 +27,7 @@ from retain.lifetime.service import (
     validate_model,
 )
 from retain.metrics.service import on_warehouse
-from retain.output import OutputFormat, render
+from retain.output import OutputFormat, refuse, render
 from retain.settings import get_settings
 from retain.store import session_scope
 
@@ -94,7 +94,7 @@ def predict(
     """Predict each customer's value and store it; print the top customers by CLV."""
     query = _query(model, calibration_end, unit)
     if export is not None and export.suffix not in (".csv", ".parquet"):
-        _refuse(f"{export}: export to .csv or .parquet")
+        refuse(f"{export}: export to .csv or .parquet")
     steps = horizon if horizon is not None else DEFAULT_HORIZON[query.unit]
 
     def work(backend: Any, money: Any) -> Any:
@@ -145,7 +145,7 @@ def validate(
     """Fit on the calibration period and compare with what customers did in the holdout."""
     query = _query(model, calibration_end, unit)
     if chart is not None and chart.suffix.lower() != ".png":
-        _refuse(f"{chart}: the chart is written as .png")
+        refuse(f"{chart}: the chart is written as .png")
     report = _run(
         lambda backend, money: validate_model(
             backend=backend, query=query, holdout_end=holdout_end.date(), money=money
@@ -231,9 +231,9 @@ def _title(fitted: FittedModels) -> str:
 
 def _query(model: str, calibration_end: datetime | None, unit: str) -> ClvQuery:
     if model not in MODELS:
-        _refuse(f"unknown model {model!r}; choose one of: {', '.join(MODELS)}")
+        refuse(f"unknown model {model!r}; choose one of: {', '.join(MODELS)}")
     if unit not in DEFAULT_HORIZON:
-        _refuse(f"unit must be one of {', '.join(DEFAULT_HORIZON)}, not {unit!r}")
+        refuse(f"unit must be one of {', '.join(DEFAULT_HORIZON)}, not {unit!r}")
     day: date | None = calibration_end.date() if calibration_end is not None else None
     return ClvQuery(model=model, calibration_end=day, unit=unit)  # type: ignore[arg-type]
 
@@ -242,15 +242,9 @@ def _run(work: Callable[[Any, Any], T]) -> T:
     try:
         return on_warehouse(get_settings(), work)
     except FitNotConverged as error:
-        _refuse(str(error))
+        refuse(str(error))
     except (ClvInputError, LifetimeInputError, MissingRateError) as error:
-        _refuse(str(error))
-
-
-def _refuse(reason: str) -> NoReturn:
-    # One line on standard error, exit code 2: bad input, not a crash.
-    typer.echo(reason, err=True)
-    raise typer.Exit(code=2)
+        refuse(str(error))
 
 
 def register(main: typer.Typer) -> None:

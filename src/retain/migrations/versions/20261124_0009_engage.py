@@ -43,9 +43,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("enrollment_id"),
         sa.UniqueConstraint("entry_key"),
     )
-    op.create_index(
-        "ix_playbook_enrollment_due", "playbook_enrollment", ["status", "next_run_at"]
-    )
+    op.create_index("ix_playbook_enrollment_due", "playbook_enrollment", ["status", "next_run_at"])
     op.create_index(
         "ix_playbook_enrollment_customer", "playbook_enrollment", ["playbook", "customer_id"]
     )
