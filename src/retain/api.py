@@ -67,6 +67,7 @@ def create_app() -> FastAPI:
     app.include_router(loyalty_api.router)
     app.include_router(loyalty_api.public_router)
     app.include_router(engage_api.router)
+    app.include_router(engage_api.public_router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -108,6 +108,14 @@ class Settings(BaseSettings):
         ),
     )
 
+    shop_reorder_url: str | None = Field(
+        default=None,
+        description=(
+            "The shop's cart URL an easy-reorder link sends the customer to, with {items} "
+            "replaced by product:quantity pairs; unset, the link shows the items instead."
+        ),
+    )
+
     @field_validator("secret_key")
     @classmethod
     def refuse_placeholder_secret(cls, value: SecretStr | None) -> SecretStr | None:
@@ -144,6 +152,7 @@ class Settings(BaseSettings):
             "intake_rate_limit": self.intake_rate_limit,
             "global_control": self.global_control,
             "playbook_lookback_days": self.playbook_lookback_days,
+            "shop_reorder_url": self.shop_reorder_url or "(not set)",
         }
         return [
             {

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from retain import signed_links
 from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_AGGREGATES
+from retain.auth.sessions import signing_key
 from retain.dependencies import SessionDep, SettingsDep, WarehouseDep
-from retain.engage import service
+from retain.engage import reorder, service
 from retain.engage.definition import PlaybookError, parse_playbook
 from retain.engage.schemas import (
     PlaybookRead,
@@ -22,6 +26,7 @@ from retain.engage.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/playbooks", tags=["playbooks"])
+public_router = APIRouter(prefix="/e", tags=["engagement pages"])
 
 
 def _now() -> datetime:
@@ -62,13 +67,13 @@ def post_run(settings: SettingsDep, backend: WarehouseDep, body: RunRequest) -> 
     """Enter triggered customers and advance due entries now (or as of ``at``)."""
     try:
         summaries = service.run_playbooks(
-            store_url=settings.store_url,
+            settings=settings,
             backend=backend,
             at=(body.at.replace(tzinfo=None) if body.at else _now()),
-            global_control=settings.global_control,
-            lookback=timedelta(days=settings.playbook_lookback_days),
             names=body.names,
         )
+    except service.UnknownPlaybook as error:
+        raise HTTPException(status_code=404, detail=str(error)) from None
     except (PlaybookError, ValueError) as error:
         raise HTTPException(status_code=422, detail=str(error)) from None
     return [RunRead.model_validate(asdict(summary)) for summary in summaries]
@@ -114,3 +119,23 @@ def _record(session: SessionDep, name: str) -> service.PlaybookRecord:
         return service.get_record(session=session, name=name)
     except service.UnknownPlaybook as error:
         raise HTTPException(status_code=404, detail=str(error)) from None
+
+
+@public_router.get("/reorder/{token}", response_class=HTMLResponse)
+def get_reorder(
+    settings: SettingsDep,
+    backend: WarehouseDep,
+    token: str,
+    language: Literal["en", "zh"] = "en",
+) -> Response:
+    """One click: the customer's last order goes back into their cart at the shop."""
+    try:
+        customer_id = reorder.read_reorder_token(
+            secret=signing_key(settings), token=token, at=_now()
+        )
+    except signed_links.BadLink as error:
+        raise HTTPException(status_code=403, detail=str(error)) from None
+    items = reorder.last_order_items(backend=backend, customer_id=customer_id)
+    if settings.shop_reorder_url and items:
+        return RedirectResponse(reorder.cart_url(settings.shop_reorder_url, items), status_code=303)
+    return HTMLResponse(reorder.render_items_page(items, language=language))

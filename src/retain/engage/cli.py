@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -135,11 +135,9 @@ def run_command(
 
         summaries = _guard(
             lambda: service.run_playbooks(
-                store_url=settings.store_url,
+                settings=settings,
                 backend=backend,
                 at=_now(at),
-                global_control=settings.global_control,
-                lookback=timedelta(days=settings.playbook_lookback_days),
                 names=names,
                 on_progress=report,
             )

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from retain.engage.definition import Goal, Playbook, Step
 from retain.engage.holdout import held_out
 from retain.engage.models import Enrollment, PlaybookRecord
+from retain.engage.reorder import reorder_path
 from retain.engage.triggers import triggered
 
 Progress = Callable[[str, int, int], None]
@@ -45,6 +46,7 @@ class StepContext:
     session: Session
     playbook: Playbook
     at: datetime
+    secret: str
     conditions: dict[str, set[str]]
     converted: set[int]
 
@@ -152,6 +154,7 @@ def advance(
     playbook: Playbook,
     backend: BaseBackend,
     at: datetime,
+    secret: str,
     summary: RunSummary,
     on_progress: Progress | None = None,
 ) -> None:
@@ -174,6 +177,7 @@ def advance(
         session=session,
         playbook=playbook,
         at=at,
+        secret=secret,
         conditions=_conditions_met(session, backend, playbook, customers),
         converted=converted_entries(backend=backend, entries=due, goal=playbook.goal, at=at),
     )
@@ -243,7 +247,13 @@ def _send(
         customer_id=entry.customer_id,
         channel=channel,
         template=template,
-        context={"playbook": context.playbook.name, "step": step_id},
+        context={
+            "playbook": context.playbook.name,
+            "step": step_id,
+            "reorder_path": reorder_path(
+                secret=context.secret, customer_id=entry.customer_id, at=context.at
+            ),
+        },
         playbook=context.playbook.name,
         step=step_id,
     )

@@ -11,11 +11,13 @@ from ibis.backends import BaseBackend
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from retain.auth.sessions import signing_key
 from retain.currency.service import list_rates
 from retain.engage import lift
 from retain.engage.definition import Playbook, PlaybookError, parse_playbook
 from retain.engage.models import Enrollment, PlaybookRecord
 from retain.engage.runner import Progress, RunSummary, advance, enter_triggered
+from retain.settings import Settings
 from retain.store import get_engine
 
 
@@ -95,16 +97,15 @@ def list_records(*, session: Session) -> list[PlaybookRecord]:
 
 def run_playbooks(
     *,
-    store_url: str,
+    settings: Settings,
     backend: BaseBackend,
     at: datetime,
-    global_control: float = 0.0,
-    lookback: timedelta = timedelta(days=1),
     names: list[str] | None = None,
     on_progress: Progress | None = None,
 ) -> list[RunSummary]:
     """Enter and advance customers in each enabled playbook (or those named), as of ``at``."""
-    factory = sessionmaker(get_engine(store_url), expire_on_commit=False)
+    factory = sessionmaker(get_engine(settings.store_url), expire_on_commit=False)
+    secret = signing_key(settings)
     summaries = []
     with factory() as session:
         records = [
@@ -112,6 +113,9 @@ def run_playbooks(
             for record in list_records(session=session)
             if (record.name in names if names else record.enabled)
         ]
+        if names and len(records) < len(set(names)):
+            missing = sorted(set(names) - {record.name for record in records})
+            raise UnknownPlaybook(f"no playbook named {', '.join(map(repr, missing))}")
         for record in records:
             playbook = parse_playbook(record.definition, source=record.name)
             summary = RunSummary(playbook=record.name)
@@ -121,8 +125,8 @@ def run_playbooks(
                 playbook=playbook,
                 backend=backend,
                 at=at,
-                global_control=global_control,
-                lookback=lookback,
+                global_control=settings.global_control,
+                lookback=timedelta(days=settings.playbook_lookback_days),
             )
             session.commit()
             advance(
@@ -130,6 +134,7 @@ def run_playbooks(
                 playbook=playbook,
                 backend=backend,
                 at=at,
+                secret=secret,
                 summary=summary,
                 on_progress=on_progress,
             )

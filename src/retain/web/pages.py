@@ -42,6 +42,8 @@ from retain.churn.tasks import list_alerts, list_tasks
 from retain.currency.service import MissingRateError
 from retain.customers.service import customer_360, list_customers
 from retain.dependencies import SettingsDep, WarehouseDep
+from retain.engage import service as engage_service
+from retain.engage.definition import parse_playbook
 from retain.lifetime.service import ClvInputError, ClvQuery, validate_model
 from retain.lifetime.tables import CustomerPrediction
 from retain.metrics.service import (
@@ -582,6 +584,63 @@ def _latest_order_day(backend: Any) -> date:
     if latest is None:
         raise ClvInputError("no orders yet")
     return latest.date()  # type: ignore[no-any-return]
+
+
+@router.get("/playbooks", response_class=HTMLResponse)
+def playbooks(
+    request: Request, settings: SettingsDep, backend: WarehouseDep, principal: Reader
+) -> HTMLResponse:
+    """Each playbook with its sends by step and the lift it caused over its holdout."""
+    rows, sends = _playbook_rows(settings, backend)
+    measured = [row for row in rows if row["lift_30"] is not None]
+    chart = {
+        "x": [row["playbook"] for row in measured],
+        "y": [round(100 * row["lift_30"], 2) for row in measured],
+    }
+    return _render(
+        request, "playbooks.html", principal=principal, rows=rows, sends=sends, chart=chart
+    )
+
+
+@router.get("/playbooks.csv")
+def playbooks_csv(settings: SettingsDep, backend: WarehouseDep, _: Reader) -> Response:
+    """Each playbook's entries, conversion in both groups, lift and its interval, as CSV."""
+    return _csv(_playbook_rows(settings, backend)[0], "retain-playbooks.csv")
+
+
+def _playbook_rows(
+    settings: Settings, backend: Any
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, dict[str, int]]]]:
+    ensure_store(settings.store_url)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    rows, sends = [], {}
+    with session_scope(settings.store_url) as session:
+        for record in engage_service.list_records(session=session):
+            stats = engage_service.playbook_stats(
+                session=session, backend=backend, name=record.name, at=now
+            )
+            repurchase = stats.lifts[0]
+            revenue = stats.incremental_revenue_90
+            sends[record.name] = stats.sends
+            rows.append(
+                {
+                    "playbook": record.name,
+                    "enabled": record.enabled,
+                    "trigger": parse_playbook(record.definition).trigger.kind,
+                    "entered": stats.entered,
+                    "treated": repurchase.treated,
+                    "held_out": repurchase.held_out,
+                    "treated_rate_30": repurchase.treated_rate,
+                    "held_out_rate_30": repurchase.held_out_rate,
+                    "lift_30": repurchase.absolute.estimate if repurchase.absolute else None,
+                    "lift_30_low": repurchase.absolute.low if repurchase.absolute else None,
+                    "lift_30_high": repurchase.absolute.high if repurchase.absolute else None,
+                    "incremental_revenue_90": revenue.estimate if revenue else None,
+                    "incremental_revenue_90_low": revenue.low if revenue else None,
+                    "incremental_revenue_90_high": revenue.high if revenue else None,
+                }
+            )
+    return rows, sends
 
 
 def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
