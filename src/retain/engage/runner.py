@@ -178,7 +178,7 @@ def advance(
         playbook=playbook,
         at=at,
         secret=secret,
-        conditions=_conditions_met(session, backend, playbook, customers),
+        conditions=_conditions_met(session, backend, playbook, customers, at),
         converted=converted_entries(backend=backend, entries=due, goal=playbook.goal, at=at),
     )
     for done, entry in enumerate(due, 1):
@@ -291,15 +291,15 @@ def _credit_points(context: StepContext, entry: Enrollment, key: str, step: Step
 
 
 def _conditions_met(
-    session: Session, backend: BaseBackend, playbook: Playbook, customers: set[str]
+    session: Session, backend: BaseBackend, playbook: Playbook, customers: set[str], at: datetime
 ) -> dict[str, set[str]]:
     """For each branch condition, which of ``customers`` meet it now."""
     if not playbook.conditions:
         return {}
-    from retain.segments.features import customer_attributes
+    from retain.segments.features import customer_attributes, read_store_inputs
     from retain.segments.rules import compile_rule
 
-    attributes = customer_attributes(backend=backend, session=session)
+    attributes = customer_attributes(backend, at=at, store=read_store_inputs(session=session))
     chosen = attributes.filter(attributes.customer_id.isin(sorted(customers)))
     return {
         condition: set(

@@ -20,6 +20,7 @@ from retain.engage.definition import Trigger
 
 COLUMNS = ["customer_id", "triggered_at", "key"]
 EPOCH = datetime(1970, 1, 1)
+MEMBER_PAGE = 10_000
 
 
 def triggered(
@@ -123,9 +124,13 @@ def _segment_moves(
 
     name = trigger.segment_entry or trigger.segment_exit
     wanted = "entry" if trigger.segment_entry else "exit"
+    # transitions() reads [since, until); a tick later on both ends reads (since, until].
+    tick = timedelta(microseconds=1)
     moves = [
         (move.customer_id, move.at, f"{wanted}:{move.at.isoformat()}")
-        for move in transitions(session=session, name=str(name), since=since, until=until)
+        for move in transitions(
+            session=session, name=str(name), since=since + tick, until=until + tick
+        )
         if move.kind == wanted
     ]
     return pd.DataFrame(moves, columns=COLUMNS)
@@ -142,13 +147,22 @@ def _recurring(
     if trigger.recurring.segment is None:
         customers = backend.table("customer").customer_id.execute().tolist()
     else:
-        from retain.segments.service import current_members
-
-        customers = current_members(
-            session=session, name=trigger.recurring.segment, limit=None, offset=0
-        )
+        customers = _all_members(session, trigger.recurring.segment)
     key = f"period:{boundary.date().isoformat()}"
     return pd.DataFrame([(customer, boundary, key) for customer in customers], columns=COLUMNS)
+
+
+def _all_members(session: Session, name: str) -> list[str]:
+    from retain.segments.service import current_members
+
+    customers: list[str] = []
+    while True:
+        page, total = current_members(
+            session=session, name=name, limit=MEMBER_PAGE, offset=len(customers)
+        )
+        customers.extend(stay.customer_id for stay in page)
+        if not page or len(customers) >= total:
+            return customers
 
 
 _EVENTS: dict[str, Callable[[BaseBackend, datetime, datetime], ir.Table]] = {
