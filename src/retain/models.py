@@ -17,6 +17,7 @@ from retain.loyalty.models import (
     LoyaltyRuleset,
     LoyaltyTierChange,
 )
+from retain.segments.models import SegmentDefinition, SegmentMembership
 from retain.store import Base
 
 __all__ = [
@@ -40,6 +41,8 @@ __all__ = [
     "LoyaltyReferral",
     "LoyaltyRuleset",
     "LoyaltyTierChange",
+    "SegmentDefinition",
+    "SegmentMembership",
     "UsageAlert",
     "User",
 ]
