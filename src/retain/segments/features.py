@@ -165,7 +165,7 @@ def _order_figures(backend: BaseBackend, *, at: datetime, store: StoreInputs | N
     recent = before.ordered_at >= ibis.literal(at - timedelta(days=FREQUENCY_DAYS))
     return before.group_by("customer_id").aggregate(
         orders=before.count(),
-        frequency=recent.cast("int64").sum(),
+        frequency=before.count(where=recent),
         revenue=amount.sum(),
         first_order_at=before.ordered_at.min(),
         last_order_at=before.ordered_at.max(),
