@@ -51,7 +51,7 @@ def test_and_binds_tighter_than_or_and_parentheses_group() -> None:
         ("country IS NOT NULL", IsNull("country", True, 1)),
         ("country not in ['CN']", Member("country", (Literal("CN", 17),), True, 1)),
         ("country contains '中'", Contains("country", Literal("中", 18), False, 1)),
-        ("country not contains \"x\"", Contains("country", Literal("x", 22), True, 1)),
+        ('country not contains "x"', Contains("country", Literal("x", 22), True, 1)),
         ("not clv >= -1.5e2", Not(Compare("clv", ">=", Literal(-150.0, 12), 5))),
         ("clv == 3", Compare("clv", "==", Literal(3, 8), 1)),
         ("country = 'it\\'s'", Compare("country", "=", Literal("it's", 11), 1)),

@@ -132,9 +132,7 @@ def test_refresh_records_entries_and_exits_once(shop: Settings) -> None:
             (second,) = refresh_segments(
                 session=session, backend=backend, at=later, names=["risky"]
             )
-            (again,) = refresh_segments(
-                session=session, backend=backend, at=later, names=["risky"]
-            )
+            (again,) = refresh_segments(session=session, backend=backend, at=later, names=["risky"])
             everything = refresh_segments(session=session, backend=backend, at=latest)
             history = transitions(session=session, name="risky")
             since_later = transitions(session=session, name="risky", since=later)
