@@ -20,6 +20,7 @@ from decimal import Decimal
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
+import pyarrow as pa
 from ibis.backends import BaseBackend
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -82,11 +83,10 @@ ATTRIBUTES = ibis.schema(
 
 @dataclass(frozen=True)
 class StoreInputs:
-    """What the attributes need from the store: predictions and exchange rates."""
+    """What the attributes need from the store: predictions (PREDICTIONS columns) and rates."""
 
-    predictions: list[dict[str, object]]
+    predictions: pa.Table
     rates: dict[str, Decimal]
-    reporting_currency: str = "USD"
 
 
 def read_store_inputs(*, session: Session) -> StoreInputs:
@@ -94,7 +94,7 @@ def read_store_inputs(*, session: Session) -> StoreInputs:
     rows: dict[str, dict[str, object]] = {}
 
     def put(customer_id: str, **values: object) -> None:
-        rows.setdefault(customer_id, {"customer_id": customer_id}).update(values)
+        rows.setdefault(customer_id, {}).update(values)
 
     for customer_id, probability in session.execute(
         select(ChurnScore.customer_id, ChurnScore.probability)
@@ -113,8 +113,12 @@ def read_store_inputs(*, session: Session) -> StoreInputs:
         select(HealthScore.customer_id, HealthScore.score).where(HealthScore.scored_on == newest)
     ):
         put(customer_id, health=score)
-    predictions = [{name: row.get(name) for name in PREDICTIONS.names} for row in rows.values()]
-    return StoreInputs(predictions=predictions, rates=dict(list_rates(session=session)))
+    columns = {
+        "customer_id": list(rows),
+        **{name: [values.get(name) for values in rows.values()] for name in PREDICTIONS.names[1:]},
+    }
+    predictions = pa.table(columns, schema=PREDICTIONS.to_pyarrow())
+    return StoreInputs(predictions=predictions, rates=list_rates(session=session))
 
 
 def customer_attributes(
@@ -204,6 +208,6 @@ def rfm_segment(r_score: ir.IntegerValue, f_score: ir.IntegerValue) -> ir.String
 
 
 def _predictions(store: StoreInputs | None) -> ir.Table:
-    rows = store.predictions if store else []
-    columns = {name: [row[name] for row in rows] for name in PREDICTIONS.names}
-    return ibis.memtable(columns, schema=PREDICTIONS)
+    if store is None:
+        return ibis.memtable(PREDICTIONS.to_pyarrow().empty_table())
+    return ibis.memtable(store.predictions)
