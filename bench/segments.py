@@ -2,8 +2,8 @@
 
 Builds a DuckDB warehouse in a temporary folder (numpy, in-process, no downloads), then evaluates
 the eight RFM segments and three rule segments twice: with ``retain.segments`` and with one
-hand-written SQL query. Both must give identical member sets. Prints the times, the ratio, the
-sizes and the process's peak memory.
+hand-written SQL query, each side in its own process. Both must give identical member sets.
+Prints the fastest time of each side, the ratio, the segment sizes and each peak RSS.
 
     .venv/bin/python bench/segments.py [--customers 1000000] [--repeat 3]
 """
@@ -11,6 +11,7 @@ sizes and the process's peak memory.
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import subprocess
 import sys
@@ -178,64 +179,95 @@ def with_sql(path: Path, predictions: pa.Table) -> dict[str, set[str]]:
     }
 
 
-def best_of(repeat: int, work: Callable[[], dict[str, set[str]]]) -> tuple[float, dict]:
-    times, result = [], {}
+SIDES: dict[str, Callable[[Path, pa.Table], dict[str, set[str]]]] = {
+    "retain": with_retain,
+    "sql": with_sql,
+}
+
+
+def run_side(side: str, path: Path, repeat: int) -> None:
+    """Time one side (fastest of ``repeat``), write its members, print seconds and peak RSS."""
+    predictions = pq.read_table(_predictions_path(path))
+    times, members = [], {}
     for _ in range(repeat):
         started = time.perf_counter()
-        result = work()
+        members = SIDES[side](path, predictions)
         times.append(time.perf_counter() - started)
-    return min(times), result
-
-
-def peak_mb() -> float:
+    rows = [(name, customer) for name, found in members.items() for customer in found]
+    pq.write_table(
+        pa.table({"segment": [r[0] for r in rows], "customer_id": [r[1] for r in rows]}),
+        _members_path(path, side),
+    )
     # ru_maxrss is in kilobytes on Linux.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": min(times), "peak_mb": peak}))
+
+
+def _predictions_path(path: Path) -> Path:
+    return path.with_suffix(".predictions.parquet")
+
+
+def _members_path(path: Path, side: str) -> Path:
+    return path.with_suffix(f".{side}.parquet")
+
+
+def _child(*arguments: str) -> str:
+    """Run this script with ``arguments`` in its own process: its peak memory is its own."""
+    command = [sys.executable, __file__, *arguments]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def _read_members(path: Path, side: str) -> dict[str, set[str]]:
+    table = pq.read_table(_members_path(path, side)).to_pydict()
+    members: dict[str, set[str]] = {}
+    for name, customer in zip(table["segment"], table["customer_id"], strict=True):
+        members.setdefault(name, set()).add(customer)
+    return members
 
 
 def build(path: Path, customers: int) -> None:
-    """Generate the warehouse and the predictions file; run in a child process."""
+    """Generate the warehouse and the predictions file."""
     orders, predictions = generate(path, customers)
-    pq.write_table(predictions, path.with_suffix(".predictions.parquet"))
-    print(f"{orders:,} orders")
+    pq.write_table(predictions, _predictions_path(path))
+    print(f"{orders:,} orders, {predictions.num_rows:,} predictions")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3, help="Runs per side; the fastest counts.")
     parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--side", choices=sorted(SIDES), help=argparse.SUPPRESS)
     arguments = parser.parse_args()
-    if arguments.build is not None:
+    if arguments.build is not None and arguments.side is None:
         build(arguments.build, arguments.customers)
+        return 0
+    if arguments.side is not None:
+        run_side(arguments.side, arguments.build, arguments.repeat)
         return 0
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "warehouse.duckdb"
         started = time.perf_counter()
-        # A child process builds the data, so this process's peak memory is the evaluation's.
-        command = [sys.executable, __file__, "--build", str(path)]
-        built = subprocess.run(
-            [*command, "--customers", str(arguments.customers)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        predictions = pq.read_table(path.with_suffix(".predictions.parquet"))
+        built = _child("--build", str(path), "--customers", str(arguments.customers))
         print(
-            f"warehouse: {arguments.customers:,} customers, {built.stdout.strip()}, "
-            f"{predictions.num_rows:,} predictions, {path.stat().st_size / 2**20:.0f} MB "
-            f"(built in {time.perf_counter() - started:.1f} s)"
+            f"warehouse: {arguments.customers:,} customers, {built}, "
+            f"{path.stat().st_size / 2**20:.0f} MB (built in {time.perf_counter() - started:.1f} s)"
         )
-        # Retain first: its peak is then its own; the SQL's peak is at most the later figure.
-        ours, members = best_of(arguments.repeat, lambda: with_retain(path, predictions))
-        print(f"retain.segments: {ours:.2f} s (peak RSS {peak_mb():.0f} MB)")
-        theirs, expected = best_of(arguments.repeat, lambda: with_sql(path, predictions))
-        print(f"hand-written DuckDB SQL: {theirs:.2f} s (peak RSS of both {peak_mb():.0f} MB)")
+        results = {}
+        for side, label in (("retain", "retain.segments"), ("sql", "hand-written DuckDB SQL")):
+            found = json.loads(
+                _child("--build", str(path), "--side", side, "--repeat", str(arguments.repeat))
+            )
+            results[side] = found
+            print(f"{label}: {found['seconds']:.2f} s, peak RSS {found['peak_mb']:.0f} MB")
+        members, expected = _read_members(path, "retain"), _read_members(path, "sql")
     if members != expected:
         differing = sorted(name for name in expected if members.get(name) != expected[name])
         print(f"MISMATCH in {', '.join(differing)}", file=sys.stderr)
         return 1
-    sizes = ", ".join(f"{name} {len(found):,}" for name, found in members.items())
+    sizes = ", ".join(f"{name} {len(found):,}" for name, found in sorted(members.items()))
     print(f"identical member sets: {sizes}")
+    ours, theirs = results["retain"]["seconds"], results["sql"]["seconds"]
     print(
         f"ratio retain / SQL: {ours / theirs:.2f}; target under {TARGET_SECONDS:.0f} s: "
         f"{'met' if ours < TARGET_SECONDS else 'MISSED'}"
