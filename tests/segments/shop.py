@@ -32,7 +32,7 @@ def shop_frames() -> dict[str, pd.DataFrame]:
             "signup_at": datetime(2024, 1, 1),
             "country": COUNTRIES,
             "channel": ["email", "ads"] * 5 + ["email"],
-            "language": "en",
+            "language": ["en"] * 10 + ["中文"],
         }
     )
     rows = [

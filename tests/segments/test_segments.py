@@ -110,6 +110,7 @@ def test_attributes_and_rfm_scores_match_a_hand_computation(shop: Settings) -> N
         ("orders = 0 or rfm_segment = 'loyal'", {"C10", "C6", "C8", "C9"}),
         ("channel contains 'ad' and recency_days < 60", {"C9"}),
         ("last_order_at >= '2026-05-15'", {"C0", "C2"}),
+        ("language = \"中文\" or country contains 'Ü'", {"C10"}),
     ],
 )
 def test_compiled_rules_select_the_hand_expected_customers(
@@ -133,7 +134,14 @@ def test_refresh_records_entries_and_exits_once(shop: Settings) -> None:
                 session=session, backend=backend, at=later, names=["risky"]
             )
             (again,) = refresh_segments(session=session, backend=backend, at=later, names=["risky"])
-            everything = refresh_segments(session=session, backend=backend, at=latest)
+            steps: list[tuple[int, int, str]] = []
+            everything = refresh_segments(
+                session=session,
+                backend=backend,
+                at=latest,
+                on_progress=lambda done, total, label: steps.append((done, total, label)),
+            )
+            nothing = refresh_segments(session=session, backend=backend, at=latest, names=[])
             history = transitions(session=session, name="risky")
             since_later = transitions(session=session, name="risky", since=later)
             in_c0 = segments_of(session=session, customer_id="C0")
@@ -144,6 +152,9 @@ def test_refresh_records_entries_and_exits_once(shop: Settings) -> None:
     assert (first.members, first.entered, first.exited) == (3, 3, 0)
     assert (second.members, second.entered, second.exited) == (2, 0, 1)
     assert (again.entered, again.exited) == (0, 0)
+    assert nothing == []
+    assert [step[:2] for step in steps] == [(done, 10) for done in range(10)]
+    assert steps[-1][2] == "recording risky"
     assert [(t.customer_id, t.kind, t.at) for t in history] == [
         ("C0", "entry", AT),
         ("C5", "entry", AT),

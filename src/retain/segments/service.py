@@ -121,6 +121,8 @@ def refresh_segments(
 ) -> list[SegmentRefresh]:
     """Evaluate segments (all, or ``names``) at ``at`` in the warehouse and record the changes."""
     definitions = _chosen(session, names)
+    if not definitions:
+        return []
     for definition in definitions:
         if definition.refreshed_at is not None and definition.refreshed_at > at:
             raise SegmentError(
