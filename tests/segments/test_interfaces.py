@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from retain.api import create_app
+from retain.auth.roles import Role
+from retain.auth.service import create_user
 from retain.cli import app
 from retain.settings import Settings
+from retain.store import session_scope
+from tests.api.conftest import PASSWORD
 from tests.helpers import signed_in_client
 
 RISKY = 'churn_risk > 0.6 and clv > 500 and country in ["CN","SG"]'
@@ -90,3 +97,33 @@ def test_api_refresh_refuses_moving_back_in_time(shop: Settings) -> None:
     assert client.post("/api/v1/segments/refresh", json={"at": "2026-06-02T00:00:00"}).is_success
     late = client.post("/api/v1/segments/refresh", json={"at": "2026-06-01T00:00:00"})
     assert late.status_code == 409 and "refreshed at" in late.json()["detail"]
+
+
+def test_the_customer_page_lists_the_segments(shop: Settings) -> None:
+    with session_scope(shop.store_url) as session:
+        create_user(
+            session=session, username="analyst", password=PASSWORD, role=Role.analyst, actor="test"
+        )
+    assert run("segments", "define", "risky", RISKY)[0] == 0
+    assert run("segments", "refresh", "--name", "risky", "--at", "2026-06-01")[0] == 0
+    with TestClient(create_app()) as client:
+        _sign_in(client, "analyst")
+        page = client.get("/customers/C5")
+        other = client.get("/customers/C2")
+    assert page.status_code == 200
+    assert '<p id="segments"><strong>Segments</strong>: risky</p>' in page.text
+    assert 'id="segments"' not in other.text
+
+
+def _sign_in(client: TestClient, username: str) -> None:
+    # Not tests.api.test_auth.sign_in: it opens the overview, which raises on this shop
+    # (a metric missing from the latest period): a separate bug, reported.
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None
+    answer = client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": token[1], "next": "/"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
