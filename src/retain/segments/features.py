@@ -180,7 +180,7 @@ def _scored_buyers(figures: ir.Table) -> ir.Table:
     """The figures with monetary, r/f/m scores and the RFM segment."""
     with_value = figures.mutate(monetary=figures.revenue / figures.orders)
     scored = with_value.mutate(
-        # The newest last order ranks highest; epoch seconds order the same on every backend.
+        # The newest last order ranks highest.
         r_score=_score(with_value.last_order_at.epoch_seconds()),
         f_score=_score(with_value.orders),
         m_score=_score(with_value.monetary),
