@@ -36,6 +36,7 @@ lint: test-env
 bench: env
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/metrics.py
+	$(BIN)/python bench/segments.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

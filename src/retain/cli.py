@@ -15,6 +15,7 @@ from retain.lifetime import cli as lifetime_cli
 from retain.loyalty import cli as loyalty_cli
 from retain.metrics import cli as metrics_cli
 from retain.output import OutputFormat, render
+from retain.segments import cli as segments_cli
 from retain.settings import get_settings
 from retain.store import upgrade_store
 from retain.warehouse import connect, row_counts
@@ -39,6 +40,7 @@ auth_cli.register(app)
 churn_cli.register(app)
 loyalty_cli.register(app)
 engage_cli.register(app)
+segments_cli.register(app)
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 

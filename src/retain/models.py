@@ -18,6 +18,7 @@ from retain.loyalty.models import (
     LoyaltyRuleset,
     LoyaltyTierChange,
 )
+from retain.segments.models import SegmentDefinition, SegmentMembership
 from retain.store import Base
 
 __all__ = [
@@ -43,6 +44,8 @@ __all__ = [
     "LoyaltyRuleset",
     "LoyaltyTierChange",
     "PlaybookRecord",
+    "SegmentDefinition",
+    "SegmentMembership",
     "UsageAlert",
     "User",
 ]

@@ -49,3 +49,28 @@ def test_pages_without_a_session_redirect_to_sign_in(client: TestClient) -> None
 def test_an_api_key_does_not_open_pages(client: TestClient, tokens: dict[Role, str]) -> None:
     answer = client.get("/", headers=auth(tokens[Role.admin]), follow_redirects=False)
     assert answer.status_code == 303
+
+
+def test_the_overview_of_a_shop_without_subscriptions_shows_dashes(
+    client: TestClient, tokens: dict[Role, str], users: dict[Role, str]
+) -> None:
+    batch = {key: shop_batch()[key] for key in ("customers", "orders")}
+    assert client.post("/api/v1/events", json=batch, headers=auth(tokens[Role.admin])).is_success
+    sign_in(client, users[Role.viewer])
+    page = client.get("/?from=2025-12-01&to=2026-10-31")
+    assert page.status_code == 200, page.text
+    assert 'id="card-ndr"' in page.text
+
+
+def test_the_playbooks_page_lists_each_playbook(
+    client: TestClient, tokens: dict[Role, str], users: dict[Role, str]
+) -> None:
+    answer = client.post("/api/v1/playbooks/shipped", headers=auth(tokens[Role.analyst]))
+    assert answer.status_code == 201
+    sign_in(client, users[Role.viewer])
+    english = client.get("/playbooks?lang=en")
+    chinese = client.get("/playbooks?lang=zh-CN")
+    assert english.status_code == 200 and "win-back" in english.text
+    assert "营销剧本" in chinese.text and "not measured yet" in english.text
+    download = rows_of(client.get("/playbooks.csv").text)
+    assert {row["playbook"] for row in download} >= {"onboarding", "renewal-7"}

@@ -57,6 +57,11 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/loyalty/tiers/history"): STAFF,
     ("GET", "/api/v1/loyalty/summary"): STAFF,
     ("POST", "/api/v1/loyalty/members/{customer_id}/link"): STAFF,
+    ("GET", "/api/v1/segments"): STAFF,
+    ("PUT", "/api/v1/segments/{name}"): ANALYSTS,
+    ("DELETE", "/api/v1/segments/{name}"): ANALYSTS,
+    ("GET", "/api/v1/segments/{name}/members"): STAFF,
+    ("POST", "/api/v1/segments/refresh"): ANALYSTS,
 }
 # Open to anyone: the health check, and the customer's own loyalty pages, which a signed token
 # or a referral code opens.
@@ -70,6 +75,7 @@ def _url(path: str) -> str:
         "task_id": "999",
         "referral_id": "999",
         "code": "NO-SUCH-CODE",
+        "name": "no-such-segment",
     }.items():
         path = path.replace("{" + name + "}", value)
     return path

@@ -152,3 +152,5 @@ class Customer360(BaseModel):
     returns: list[ReturnRead]
     messages: list[MessageRead]
     predictions: Predictions
+    # The segments the customer is in as of the latest refresh.
+    segments: list[str] = []

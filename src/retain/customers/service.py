@@ -36,6 +36,7 @@ from retain.customers.schemas import (
 from retain.customers.timeline import USAGE_WEEKS, read_timeline
 from retain.lifetime.schemas import PredictionRead
 from retain.lifetime.tables import CustomerPrediction
+from retain.segments.service import segments_of
 from retain.store import upsert
 
 
@@ -134,6 +135,7 @@ def customer_360(
         returns=[ReturnRead(**_pick(row, ReturnRead)) for row in facts["return_event"][:RECENT]],
         messages=[MessageRead(**_pick(row, MessageRead)) for row in facts["delivery"][:RECENT]],
         predictions=_predictions(session, customer_id, prediction),
+        segments=segments_of(session=session, customer_id=customer_id),
     )
 
 

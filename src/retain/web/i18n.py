@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from typing import Literal
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
+from jinja2 import Undefined
 
 Language = Literal["en", "zh-CN"]
 LANGUAGES: tuple[Language, ...] = ("en", "zh-CN")
@@ -50,6 +52,7 @@ TEXT: dict[str, dict[str, str]] = {
         "renewals": "Renewals in the next 90 days",
         "owner": "Owner",
         "health": "Health",
+        "segments": "Segments",
         "tasks": "Open tasks by owner",
         "sign_in": "Sign in",
         "sign_out": "Sign out",
@@ -182,6 +185,7 @@ TEXT: dict[str, dict[str, str]] = {
         "renewals": "未来 90 天的续订",
         "owner": "负责人",
         "health": "健康度",
+        "segments": "分群",
         "tasks": "各负责人的待办任务",
         "sign_in": "登录",
         "sign_out": "退出",
@@ -280,6 +284,16 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
+def _missing(value: object) -> bool:
+    # NaN is pandas' "no value" (a metric without a denominator); Undefined, a template's
+    # (a figure the shop's data cannot give, such as NDR without subscriptions).
+    return (
+        value is None
+        or isinstance(value, Undefined)
+        or (isinstance(value, float) and math.isnan(value))
+    )
+
+
 class Formatter:
     """Numbers, shares and dates written as the reader's locale writes them."""
 
@@ -287,13 +301,13 @@ class Formatter:
         self.locale = _LOCALES[language]
 
     def number(self, value: float | int | None, digits: int = 0) -> str:
-        if value is None:
+        if _missing(value):
             return "–"
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return format_decimal(value, format=pattern, locale=self.locale)
 
     def percent(self, value: float | None, digits: int = 1) -> str:
-        if value is None:
+        if _missing(value):
             return "–"
         return format_percent(value, format="#,##0." + "0" * digits + "%", locale=self.locale)
 

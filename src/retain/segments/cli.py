@@ -1,0 +1,150 @@
+"""``retain segments list|show|define|delete|refresh``: thin commands over the segments service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.orm import Session
+
+from retain.output import OutputFormat, render
+from retain.segments.rules import RuleError
+from retain.segments.service import (
+    SegmentError,
+    current_members,
+    define_segment,
+    delete_segment,
+    get_segment,
+    list_segments,
+    refresh_segments,
+)
+from retain.settings import get_settings
+from retain.store import ensure_store, session_scope
+from retain.warehouse import connect
+
+app = typer.Typer(help="Customer segments: RFM and rules, with entry and exit history.")
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
+SHOWN_MEMBERS = 20
+
+
+def register(root: typer.Typer) -> None:
+    """Mount ``retain segments`` on the root command."""
+    root.add_typer(app, name="segments", no_args_is_help=True)
+
+
+@contextmanager
+def _store() -> Iterator[Session]:
+    """A store session; bad input ends the command with exit code 2 and the reason."""
+    settings = get_settings()
+    ensure_store(settings.store_url)
+    try:
+        with session_scope(settings.store_url) as session:
+            yield session
+    except (RuleError, SegmentError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+@app.command("list")
+def list_command(output_format: FormatOption = OutputFormat.table) -> None:
+    """Every segment with its rule and when it was last refreshed."""
+    with _store() as session:
+        rows = [_segment_row(segment) for segment in list_segments(session=session)]
+    render(rows, output_format=output_format, title=f"Segments: {len(rows)}")
+
+
+@app.command("show")
+def show(
+    name: Annotated[str, typer.Argument(help="The segment's name.")],
+    limit: Annotated[int, typer.Option(min=1, help="Members to print.")] = SHOWN_MEMBERS,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """A segment's definition and its current members."""
+    with _store() as session:
+        segment = _segment_row(get_segment(session=session, name=name))
+        members, total = current_members(session=session, name=name, limit=limit, offset=0)
+        rows = [{"customer_id": m.customer_id, "entered_at": m.entered_at} for m in members]
+    if output_format is OutputFormat.json:
+        render([{**segment, "total": total, "members": rows}], output_format=output_format)
+        return
+    if output_format is OutputFormat.table:
+        render([segment], output_format=output_format, title=name)
+    render(rows, output_format=output_format, title=f"{total} members (first {len(rows)})")
+
+
+@app.command("define")
+def define(
+    name: Annotated[str, typer.Argument(help="The segment's name.")],
+    rule: Annotated[
+        str, typer.Argument(help="A rule, e.g. 'churn_risk > 0.6 and country = \"CN\"'.")
+    ],
+    description: Annotated[str | None, typer.Option(help="What the segment is for.")] = None,
+) -> None:
+    """Create or replace a segment defined by a rule (see docs/segments.md)."""
+    with _store() as session:
+        define_segment(session=session, name=name, rule=rule, description=description)
+    typer.echo(f"segment {name} defined; 'retain segments refresh --name {name}' fills it")
+
+
+@app.command("delete")
+def delete(name: Annotated[str, typer.Argument(help="The segment's name.")]) -> None:
+    """Remove a rule segment and its history."""
+    with _store() as session:
+        delete_segment(session=session, name=name)
+    typer.echo(f"segment {name} deleted")
+
+
+@app.command("refresh")
+def refresh(
+    names: Annotated[
+        list[str] | None, typer.Option("--name", help="Only this segment (repeatable).")
+    ] = None,
+    at: Annotated[
+        datetime | None,
+        typer.Option("--at", formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="UTC (default: now)."),
+    ] = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Evaluate segments in the warehouse and record who entered and who left."""
+    moment = at or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    backend = connect(get_settings().resolved_warehouse_url)
+    try:
+        with _store() as session, _progress() as progress:
+            task = progress.add_task("segments", total=None)
+
+            def on_progress(done: int, total: int, label: str) -> None:
+                progress.update(task, completed=done, total=total, description=label)
+
+            results = refresh_segments(
+                session=session, backend=backend, at=moment, names=names, on_progress=on_progress
+            )
+    finally:
+        backend.disconnect()
+    rows = [
+        {"segment": r.name, "members": r.members, "entered": r.entered, "exited": r.exited}
+        for r in results
+    ]
+    render(rows, output_format=output_format, title=f"Segments at {moment:%Y-%m-%d %H:%M}")
+
+
+@contextmanager
+def _progress() -> Iterator[Progress]:
+    # On standard error, so that JSON or CSV on standard output stays clean.
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        yield progress
+
+
+def _segment_row(segment: Any) -> dict[str, Any]:
+    return {
+        "name": segment.name,
+        "built_in": segment.built_in,
+        "rule": segment.rule,
+        "description": segment.description,
+        "refreshed_at": segment.refreshed_at,
+    }
