@@ -17,6 +17,7 @@ from retain.dependencies import SettingsDep
 from retain.ingest import api as ingest_api
 from retain.lifetime import api as lifetime_api
 from retain.loyalty import api as loyalty_api
+from retain.messaging import api as messaging_api
 from retain.metrics import api as metrics_api
 from retain.settings import Settings
 from retain.store import get_engine
@@ -65,6 +66,8 @@ def create_app() -> FastAPI:
     app.include_router(churn_api.router)
     app.include_router(loyalty_api.router)
     app.include_router(loyalty_api.public_router)
+    app.include_router(messaging_api.router)
+    app.include_router(messaging_api.public_router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -12,6 +12,7 @@ from retain.currency import cli as currency_cli
 from retain.ingest import cli as ingest_cli
 from retain.lifetime import cli as lifetime_cli
 from retain.loyalty import cli as loyalty_cli
+from retain.messaging import cli as messaging_cli
 from retain.metrics import cli as metrics_cli
 from retain.output import OutputFormat, render
 from retain.settings import get_settings
@@ -37,6 +38,7 @@ lifetime_cli.register(app)
 auth_cli.register(app)
 churn_cli.register(app)
 loyalty_cli.register(app)
+messaging_cli.register(app)
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 

@@ -17,6 +17,7 @@ from retain.loyalty.models import (
     LoyaltyRuleset,
     LoyaltyTierChange,
 )
+from retain.messaging.models import Consent, Delivery, MessageTemplate, Suppression
 from retain.store import Base
 
 __all__ = [
@@ -24,9 +25,11 @@ __all__ = [
     "AuditEntry",
     "Base",
     "ChurnScore",
+    "Consent",
     "CustomerPrediction",
     "CustomerProfile",
     "CustomerTask",
+    "Delivery",
     "ExchangeRate",
     "HealthScore",
     "IdempotentRequest",
@@ -40,6 +43,8 @@ __all__ = [
     "LoyaltyReferral",
     "LoyaltyRuleset",
     "LoyaltyTierChange",
+    "MessageTemplate",
+    "Suppression",
     "UsageAlert",
     "User",
 ]

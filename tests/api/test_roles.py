@@ -57,10 +57,27 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/loyalty/tiers/history"): STAFF,
     ("GET", "/api/v1/loyalty/summary"): STAFF,
     ("POST", "/api/v1/loyalty/members/{customer_id}/link"): STAFF,
+    ("GET", "/api/v1/messages"): STAFF,
+    ("GET", "/api/v1/templates"): ALL,
+    ("GET", "/api/v1/templates/{name}"): ALL,
+    ("PUT", "/api/v1/templates/{name}"): ANALYSTS,
+    ("POST", "/api/v1/templates/{name}/preview"): STAFF,
+    ("GET", "/api/v1/customers/{customer_id}/consent"): STAFF,
+    ("PUT", "/api/v1/customers/{customer_id}/consent"): STAFF,
 }
-# Open to anyone: the health check, and the customer's own loyalty pages, which a signed token
-# or a referral code opens.
-PUBLIC = {("GET", "/health"), ("GET", "/loyalty/member/{token}"), ("GET", "/loyalty/r/{code}")}
+# Open to anyone: the health check, the customer's own loyalty and message pages, which a signed
+# token or a referral code opens, and the mail provider's bounce webhook, which its HMAC
+# signature authenticates.
+PUBLIC = {
+    ("GET", "/health"),
+    ("GET", "/loyalty/member/{token}"),
+    ("GET", "/loyalty/r/{code}"),
+    ("GET", "/m/unsubscribe/{token}"),
+    ("POST", "/m/unsubscribe/{token}"),
+    ("GET", "/m/preferences/{token}"),
+    ("POST", "/m/preferences/{token}"),
+    ("POST", "/api/v1/messages/bounces"),
+}
 
 
 def _url(path: str) -> str:
@@ -70,6 +87,7 @@ def _url(path: str) -> str:
         "task_id": "999",
         "referral_id": "999",
         "code": "NO-SUCH-CODE",
+        "name": "generic-news",
     }.items():
         path = path.replace("{" + name + "}", value)
     return path

@@ -1,0 +1,84 @@
+"""Request and response bodies of the messaging API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class DeliveryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    key: str
+    playbook: str | None
+    step: str | None
+    channel: str
+    customer_id: str
+    template: str | None
+    language: str | None
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    provider_message_id: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    holdout: bool
+
+
+class TemplateSummary(BaseModel):
+    name: str
+    description: str
+    languages: list[str]
+    overridden: bool
+
+
+class TemplateRead(BaseModel):
+    name: str
+    template: dict[str, Any]
+
+
+class TemplateSource(BaseModel):
+    source: str = Field(description="The template as YAML: languages -> subject, text, html.")
+
+
+class PreviewCreate(BaseModel):
+    customer_id: str
+    language: Literal["en", "zh"] | None = None
+
+
+class PreviewRead(BaseModel):
+    template: str
+    language: str
+    subject: str
+    text: str
+    html: str | None
+
+
+class ConsentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    channel: str
+    granted: bool
+    source: str
+    updated_at: datetime
+
+
+class ConsentUpdate(BaseModel):
+    channel: str = Field(min_length=1, max_length=32)
+    granted: bool
+    source: str = Field(default="api", max_length=64)
+
+
+class BounceCreate(BaseModel):
+    address: str = Field(min_length=3, max_length=320)
+    channel: str = Field(default="email", max_length=32)
+    reason: Literal["bounced", "complained"] = "bounced"
+
+
+class BounceRead(BaseModel):
+    address: str
+    deliveries_marked: int
