@@ -27,7 +27,9 @@ def _decide(zone: str, at: datetime, rules: Rules = RULES, facts: Facts | None =
 
     facts = facts or Facts()
     facts.profiles["C1"] = CustomerProfile(customer_id="C1", time_zone=zone)
-    return decide(rules=rules, facts=facts, customer_id="C1", channel="email", address="a@b.c", at=at)
+    return decide(
+        rules=rules, facts=facts, customer_id="C1", channel="email", address="a@b.c", at=at
+    )
 
 
 def test_the_same_instant_is_quiet_in_shanghai_and_not_in_new_york() -> None:
