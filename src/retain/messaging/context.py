@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import ibis
+import pandas as pd
 from ibis.backends import BaseBackend
 from sqlalchemy.orm import Session
 
@@ -51,7 +52,7 @@ def recommended_products(
     bought = lines.join(orders, lines.order_id == orders.order_id)
     own = bought.filter(bought.customer_id == customer_id)
     last_order = own.ordered_at.max().execute()
-    if last_order is None:
+    if last_order is None or pd.isna(last_order):  # PostgreSQL answers NaT for no orders
         return []
     since = (at or last_order) - timedelta(days=RECENT_DAYS)
     categories = (
