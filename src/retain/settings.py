@@ -146,6 +146,9 @@ class Settings(BaseSettings):
     delivery_retry_seconds: int = Field(
         default=60, ge=1, description="First retry delay; each later retry waits twice as long."
     )
+    delivery_connections: int = Field(
+        default=4, ge=1, le=64, description="Connections per channel a worker sends on at once."
+    )
     delivery_lease_seconds: int = Field(
         default=300,
         ge=1,
@@ -209,6 +212,7 @@ class Settings(BaseSettings):
             "quiet_hours": self.quiet_hours,
             "delivery_max_attempts": self.delivery_max_attempts,
             "delivery_retry_seconds": self.delivery_retry_seconds,
+            "delivery_connections": self.delivery_connections,
             "delivery_lease_seconds": self.delivery_lease_seconds,
             "queue_url": mask_url(self.queue_url or f"sqlite:///{self.data_dir / 'queue.db'}"),
         }

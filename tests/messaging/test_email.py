@@ -23,7 +23,7 @@ def test_email_is_multipart_with_one_click_unsubscribe_in_each_language(
 
     summary = deliver_due(settings=messaging, at=NOON)
 
-    assert (summary.sent, summary.claimed) == (2, 2)
+    assert (summary.sent, summary.claimed) == (2, 2), delivery(messaging, "news-1:C-EN").last_error
     by_recipient = {message["To"]: message for message in inbox.messages}
     english, chinese = by_recipient["ann@example.com"], by_recipient["li@example.com"]
     assert english["Subject"] == "News from us, Ann"
@@ -34,7 +34,7 @@ def test_email_is_multipart_with_one_click_unsubscribe_in_each_language(
         assert parts == ["text/plain", "text/html"]
         assert message["Message-ID"] == message_id(key, "news@shop.example")
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-        assert message["List-Unsubscribe"].startswith("<https://shop.example/m/unsubscribe/")
+        assert message["List-Unsubscribe"].strip().startswith("<https://shop.example/m/unsubscribe/")
         assert delivery(messaging, key).status == "sent"
     assert "Spring collection" in english.get_body(("plain",)).get_content()
     assert "退订" in chinese.get_body(("html",)).get_content()
@@ -48,7 +48,7 @@ def test_the_unsubscribe_link_of_a_received_email_works(
     queue(messaging, "first", "C-ZH")
     deliver_due(settings=messaging, at=NOON)
     header = inbox.messages[0]["List-Unsubscribe"]
-    path = header.strip("<>").removeprefix("https://shop.example")
+    path = header.strip().strip("<>").removeprefix("https://shop.example")
     client = TestClient(create_app())
 
     page = client.get(path)

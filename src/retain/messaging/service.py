@@ -11,7 +11,9 @@ confirms them as sent or resends the keys the operator names.
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -217,8 +219,13 @@ class _Sender:
         self.at = at
         self.rules = Rules.from_settings(settings)
         self.secret = signing_key(settings)
-        self.channels = Channels(settings)
         self.specs: dict[str, dict[str, Any]] = {}
+        # Each sending thread keeps its own connections: while one waits for the server's
+        # answer, another sends, so the pass is not bound by round trips.
+        self.pool = ThreadPoolExecutor(max_workers=settings.delivery_connections)
+        self.local = threading.local()
+        self.opened: list[Channels] = []
+        self.opening = threading.Lock()
 
     def process(self, batch: list[Delivery], summary: DeliverySummary) -> list[dict[str, Any]]:
         """The changes to store for ``batch``, after sending what may be sent."""
@@ -231,9 +238,10 @@ class _Sender:
             )
             for name in {delivery.template for delivery in batch} - set(self.specs):
                 self.specs[name or ""] = self._load(session, name)
+        prepared = [(delivery, self._prepare(delivery, facts)) for delivery in batch]
+        outcomes = self.pool.map(lambda pair: self._send(*pair), prepared)
         changes = []
-        for delivery in batch:
-            change = self._attempt(delivery, facts)
+        for (delivery, _), change in zip(prepared, outcomes, strict=True):
             _count(summary, change)
             changes.append({"id": delivery.id, "claim": None, "lease_until": None, **change})
         return changes
@@ -244,7 +252,8 @@ class _Sender:
         except TemplateProblem as error:
             return {"problem": str(error)}
 
-    def _attempt(self, delivery: Delivery, facts: Facts) -> dict[str, Any]:
+    def _prepare(self, delivery: Delivery, facts: Facts) -> OutgoingMessage | dict[str, Any]:
+        """The message to send, or the change to store when it must not or cannot go."""
         profile = facts.profiles.get(delivery.customer_id)
         address = address_for(
             channel=delivery.channel,
@@ -271,12 +280,24 @@ class _Sender:
             message = self._message(
                 delivery, address, language, profile_context(profile, delivery.customer_id)
             )
-            provider_id = self.channels.get(delivery.channel).send(message)
-        except (TemplateProblem, PermanentFailure) as error:
+        except TemplateProblem as error:
+            return self._failed(delivery, str(error), final=True)
+        facts.received[delivery.customer_id] += 1  # later messages of this pass see the cap
+        return message
+
+    def _send(
+        self, delivery: Delivery, prepared: OutgoingMessage | dict[str, Any]
+    ) -> dict[str, Any]:
+        """Send a prepared message on this thread's connection; the change to store."""
+        if not isinstance(prepared, OutgoingMessage):
+            return prepared
+        message = prepared
+        try:
+            provider_id = self._channels().get(delivery.channel).send(message)
+        except PermanentFailure as error:
             return self._failed(delivery, str(error), final=True)
         except TemporaryFailure as error:
             return self._failed(delivery, str(error), final=False)
-        facts.received[delivery.customer_id] += 1  # later messages of this pass see the cap
         return {
             "status": "sent",
             "sent_at": self.at,
@@ -338,8 +359,17 @@ class _Sender:
             "last_error": reason[:500],
         }
 
+    def _channels(self) -> Channels:
+        if not hasattr(self.local, "channels"):
+            self.local.channels = Channels(self.settings)
+            with self.opening:
+                self.opened.append(self.local.channels)
+        return self.local.channels  # type: ignore[no-any-return]
+
     def close(self) -> None:
-        self.channels.close()
+        self.pool.shutdown()
+        for channels in self.opened:
+            channels.close()
 
 
 def _language(delivery: Delivery, profile_language: str | None) -> str:
