@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ from retain.ingest.intake import signature_problem
 from retain.messaging import consent, page, service, templates
 from retain.messaging.context import message_context
 from retain.messaging.schemas import (
+    PRINTABLE,
     BounceCreate,
     BounceRead,
     ConsentRead,
@@ -37,6 +38,7 @@ from retain.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["messaging"])
 public_router = APIRouter(tags=["messaging pages"])
+CustomerId = Annotated[str, Path(max_length=128, pattern=PRINTABLE)]
 Status = Annotated[str | None, Query(max_length=16, description="Only deliveries in this status.")]
 
 
@@ -101,7 +103,7 @@ def preview_template(
 
 
 @router.get("/customers/{customer_id}/consent", dependencies=[Depends(allow(READ_CUSTOMERS))])
-def get_consent(settings: SettingsDep, customer_id: str) -> list[ConsentRead]:
+def get_consent(settings: SettingsDep, customer_id: CustomerId) -> list[ConsentRead]:
     """The customer's recorded consent, per channel."""
     with service.store(settings) as session:
         found = consent.consents(session=session, customer_id=customer_id)
@@ -109,7 +111,7 @@ def get_consent(settings: SettingsDep, customer_id: str) -> list[ConsentRead]:
 
 
 @router.put("/customers/{customer_id}/consent", dependencies=[Depends(allow(SERVE_CUSTOMERS))])
-def put_consent(settings: SettingsDep, customer_id: str, body: ConsentUpdate) -> ConsentRead:
+def put_consent(settings: SettingsDep, customer_id: CustomerId, body: ConsentUpdate) -> ConsentRead:
     """Record the customer's consent for one channel (for example, given on the phone)."""
     with service.store(settings) as session:
         row = consent.set_consent(
@@ -127,7 +129,10 @@ def put_consent(settings: SettingsDep, customer_id: str, body: ConsentUpdate) ->
 async def post_bounce(request: Request, settings: SettingsDep) -> BounceRead:
     """The mail provider's bounce or complaint, signed with RETAIN_BOUNCE_SECRET."""
     if settings.bounce_secret is None:
-        raise HTTPException(status_code=503, detail="RETAIN_BOUNCE_SECRET is not set")
+        # No key, no way to tell the provider from anyone else: refuse every caller.
+        raise HTTPException(
+            status_code=401, detail="bounces are refused: RETAIN_BOUNCE_SECRET is not set"
+        )
     raw = await request.body()
     problem = signature_problem(
         secret=settings.bounce_secret.get_secret_value(),

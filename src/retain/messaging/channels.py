@@ -267,11 +267,6 @@ class Channels:
         self._settings = settings
         self._open: dict[str, Channel] = {}
 
-    def names(self) -> list[str]:
-        """Every channel this installation can send on."""
-        configured = [EMAIL, *sorted(self._settings.apprise_urls)]
-        return [*configured, WEBHOOK] if self._settings.message_webhook_url else configured
-
     def get(self, name: str) -> Channel:
         if name not in self._open:
             self._open[name] = self._make(name)

@@ -45,8 +45,12 @@ class TemplateSource(BaseModel):
     source: str = Field(description="The template as YAML: languages -> subject, text, html.")
 
 
+# Ids are printable text: a NUL byte is refused by PostgreSQL and by SQL literals alike.
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+
+
 class PreviewCreate(BaseModel):
-    customer_id: str
+    customer_id: str = Field(min_length=1, max_length=128, pattern=PRINTABLE)
     language: Literal["en", "zh"] | None = None
 
 
@@ -68,14 +72,14 @@ class ConsentRead(BaseModel):
 
 
 class ConsentUpdate(BaseModel):
-    channel: str = Field(min_length=1, max_length=32)
+    channel: str = Field(min_length=1, max_length=32, pattern=PRINTABLE)
     granted: bool
-    source: str = Field(default="api", max_length=64)
+    source: str = Field(default="api", max_length=64, pattern=PRINTABLE)
 
 
 class BounceCreate(BaseModel):
-    address: str = Field(min_length=3, max_length=320)
-    channel: str = Field(default="email", max_length=32)
+    address: str = Field(min_length=3, max_length=320, pattern=PRINTABLE)
+    channel: str = Field(default="email", max_length=32, pattern=PRINTABLE)
     reason: Literal["bounced", "complained"] = "bounced"
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from retain.auth.sessions import signing_key
+from retain.customers.models import CustomerProfile
 from retain.messaging import channels as channel_module
 from retain.messaging.channels import (
     Channels,
@@ -416,8 +417,6 @@ def record_bounce(*, session: Session, address: str, channel: str, reason: str) 
 
 
 def _mark_bounced(session: Session, *, address: str, channel: str, reason: str) -> int:
-    from retain.customers.models import CustomerProfile
-
     column = CustomerProfile.email if channel == channel_module.EMAIL else CustomerProfile.phone
     customers = select(CustomerProfile.customer_id).where(
         func.lower(column) == address.strip().lower()
