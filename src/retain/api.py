@@ -18,6 +18,7 @@ from retain.engage import api as engage_api
 from retain.ingest import api as ingest_api
 from retain.lifetime import api as lifetime_api
 from retain.loyalty import api as loyalty_api
+from retain.messaging import api as messaging_api
 from retain.metrics import api as metrics_api
 from retain.segments import api as segments_api
 from retain.settings import Settings
@@ -70,6 +71,8 @@ def create_app() -> FastAPI:
     app.include_router(engage_api.router)
     app.include_router(engage_api.public_router)
     app.include_router(segments_api.router)
+    app.include_router(messaging_api.router)
+    app.include_router(messaging_api.public_router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

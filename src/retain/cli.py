@@ -13,6 +13,7 @@ from retain.engage import cli as engage_cli
 from retain.ingest import cli as ingest_cli
 from retain.lifetime import cli as lifetime_cli
 from retain.loyalty import cli as loyalty_cli
+from retain.messaging import cli as messaging_cli
 from retain.metrics import cli as metrics_cli
 from retain.output import OutputFormat, render
 from retain.segments import cli as segments_cli
@@ -41,6 +42,7 @@ churn_cli.register(app)
 loyalty_cli.register(app)
 engage_cli.register(app)
 segments_cli.register(app)
+messaging_cli.register(app)
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 

@@ -18,6 +18,7 @@ from retain.loyalty.models import (
     LoyaltyRuleset,
     LoyaltyTierChange,
 )
+from retain.messaging.models import Consent, Delivery, MessageTemplate, Suppression
 from retain.segments.models import SegmentDefinition, SegmentMembership
 from retain.store import Base
 
@@ -26,10 +27,12 @@ __all__ = [
     "AuditEntry",
     "Base",
     "ChurnScore",
+    "Consent",
     "CustomerPrediction",
     "CustomerProfile",
     "CustomerTask",
     "Enrollment",
+    "Delivery",
     "ExchangeRate",
     "HealthScore",
     "IdempotentRequest",
@@ -46,6 +49,8 @@ __all__ = [
     "PlaybookRecord",
     "SegmentDefinition",
     "SegmentMembership",
+    "MessageTemplate",
+    "Suppression",
     "UsageAlert",
     "User",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -108,12 +108,85 @@ class Settings(BaseSettings):
         ),
     )
 
+    playbook_run_seconds: float = Field(
+        default=300,
+        gt=0,
+        description="How often retain worker refreshes segments and runs the playbooks.",
+    )
     shop_reorder_url: str | None = Field(
         default=None,
         description=(
             "The shop's cart URL an easy-reorder link sends the customer to, with {items} "
             "replaced by product:quantity pairs; unset, the link shows the items instead."
         ),
+    )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base URL customers reach Retain at: unsubscribe and preference links use it.",
+    )
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP server that sends email.")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP server port.")
+    smtp_user: str | None = Field(default=None, description="SMTP user name, when it needs one.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade SMTP sessions with STARTTLS.")
+    mail_from: str = Field(
+        default="Retain <retain@localhost>", description="From address of the email Retain sends."
+    )
+    unsubscribe_mailto: str | None = Field(
+        default=None,
+        description="Mailbox for mailto: unsubscribe requests in List-Unsubscribe (optional).",
+    )
+    apprise_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            'Chat and SMS channels as JSON {"wecom": "wecombot://...", "sms": "...{phone}..."}; '
+            "{phone} is replaced with the customer's number."
+        ),
+    )
+    message_webhook_url: str | None = Field(
+        default=None, description="URL that the webhook channel POSTs each message to as JSON."
+    )
+    message_webhook_secret: SecretStr | None = Field(
+        default=None, description="Signs webhook messages (X-Retain-Signature, as event intake)."
+    )
+    bounce_secret: SecretStr | None = Field(
+        default=None, description="Key that signs the mail provider's bounce webhook (HMAC-SHA256)."
+    )
+    consent_default: Literal["opt-in", "opt-out"] = Field(
+        default="opt-out",
+        description=(
+            "Without a consent record: opt-out sends until the customer revokes; opt-in sends "
+            "only after they granted (choose opt-in where the law asks for it)."
+        ),
+    )
+    frequency_cap: int = Field(
+        default=3, ge=0, description="Messages a customer receives at most per cap window."
+    )
+    frequency_window_days: int = Field(
+        default=7, ge=1, description="Window of the frequency cap, across all channels."
+    )
+    quiet_hours: str = Field(
+        default="21:00-08:00",
+        pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$",
+        description="No message in these local hours of the customer; deferred to the end.",
+    )
+    delivery_max_attempts: int = Field(
+        default=5, ge=1, description="Sends tried before a delivery is marked failed."
+    )
+    delivery_retry_seconds: int = Field(
+        default=60, ge=1, description="First retry delay; each later retry waits twice as long."
+    )
+    delivery_connections: int = Field(
+        default=4, ge=1, le=64, description="Connections per channel a worker sends on at once."
+    )
+    delivery_lease_seconds: int = Field(
+        default=300,
+        ge=1,
+        description="A delivery left sending longer than this by a dead worker becomes unknown.",
+    )
+    queue_url: str | None = Field(
+        default=None,
+        description="Huey storage for the worker: redis://host:port, default <data dir>/queue.db.",
     )
 
     @field_validator("secret_key")
@@ -152,7 +225,30 @@ class Settings(BaseSettings):
             "intake_rate_limit": self.intake_rate_limit,
             "global_control": self.global_control,
             "playbook_lookback_days": self.playbook_lookback_days,
+            "playbook_run_seconds": self.playbook_run_seconds,
             "shop_reorder_url": self.shop_reorder_url or "(not set)",
+            "public_base_url": self.public_base_url,
+            "smtp_host": self.smtp_host,
+            "smtp_port": self.smtp_port,
+            "smtp_user": self.smtp_user or "(not set)",
+            "smtp_password": "********" if self.smtp_password else "(not set)",
+            "smtp_starttls": self.smtp_starttls,
+            "mail_from": self.mail_from,
+            "unsubscribe_mailto": self.unsubscribe_mailto or "(not set)",
+            # Apprise URLs carry tokens: show only which channels are configured.
+            "apprise_urls": ", ".join(sorted(self.apprise_urls)) or "(none)",
+            "message_webhook_url": mask_url(self.message_webhook_url or "(not set)"),
+            "message_webhook_secret": "********" if self.message_webhook_secret else "(not set)",
+            "bounce_secret": "********" if self.bounce_secret else "(not set)",
+            "consent_default": self.consent_default,
+            "frequency_cap": self.frequency_cap,
+            "frequency_window_days": self.frequency_window_days,
+            "quiet_hours": self.quiet_hours,
+            "delivery_max_attempts": self.delivery_max_attempts,
+            "delivery_retry_seconds": self.delivery_retry_seconds,
+            "delivery_connections": self.delivery_connections,
+            "delivery_lease_seconds": self.delivery_lease_seconds,
+            "queue_url": mask_url(self.queue_url or f"sqlite:///{self.data_dir / 'queue.db'}"),
         }
         return [
             {

@@ -62,10 +62,37 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("DELETE", "/api/v1/segments/{name}"): ANALYSTS,
     ("GET", "/api/v1/segments/{name}/members"): STAFF,
     ("POST", "/api/v1/segments/refresh"): ANALYSTS,
+    ("GET", "/api/v1/messages"): STAFF,
+    ("GET", "/api/v1/templates"): ALL,
+    ("GET", "/api/v1/templates/{name}"): ALL,
+    ("PUT", "/api/v1/templates/{name}"): ANALYSTS,
+    ("POST", "/api/v1/templates/{name}/preview"): STAFF,
+    ("GET", "/api/v1/customers/{customer_id}/consent"): STAFF,
+    ("PUT", "/api/v1/customers/{customer_id}/consent"): STAFF,
+    ("GET", "/api/v1/playbooks"): ALL,
+    ("POST", "/api/v1/playbooks/shipped"): ANALYSTS,
+    ("POST", "/api/v1/playbooks/validate"): ANALYSTS,
+    ("GET", "/api/v1/playbooks/stats"): ALL,
+    ("POST", "/api/v1/playbooks/run"): ANALYSTS,
+    ("GET", "/api/v1/playbooks/{name}"): ALL,
+    ("PUT", "/api/v1/playbooks/{name}"): ANALYSTS,
+    ("PATCH", "/api/v1/playbooks/{name}"): ANALYSTS,
+    ("GET", "/api/v1/playbooks/{name}/stats"): ALL,
 }
-# Open to anyone: the health check, and the customer's own loyalty pages, which a signed token
-# or a referral code opens.
-PUBLIC = {("GET", "/health"), ("GET", "/loyalty/member/{token}"), ("GET", "/loyalty/r/{code}")}
+# Open to anyone: the health check, the customer's own loyalty and message pages, which a signed
+# token or a referral code opens, and the mail provider's bounce webhook, which its HMAC
+# signature authenticates.
+PUBLIC = {
+    ("GET", "/health"),
+    ("GET", "/loyalty/member/{token}"),
+    ("GET", "/loyalty/r/{code}"),
+    ("GET", "/m/unsubscribe/{token}"),
+    ("POST", "/m/unsubscribe/{token}"),
+    ("GET", "/m/preferences/{token}"),
+    ("POST", "/m/preferences/{token}"),
+    ("POST", "/api/v1/messages/bounces"),
+    ("GET", "/e/reorder/{token}"),
+}
 
 
 def _url(path: str) -> str:
@@ -75,7 +102,7 @@ def _url(path: str) -> str:
         "task_id": "999",
         "referral_id": "999",
         "code": "NO-SUCH-CODE",
-        "name": "no-such-segment",
+        "name": "no-such-name",
     }.items():
         path = path.replace("{" + name + "}", value)
     return path

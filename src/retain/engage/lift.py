@@ -154,7 +154,7 @@ def outcomes(
     amount = to_reporting(joined.amount, joined.currency, rates=rates)
     within_30 = joined.ordered_at <= joined.entered_at + ibis.interval(days=30)
     per_entry = joined.group_by("enrollment_id").aggregate(
-        orders_30=within_30.cast("int64").sum(),
+        orders_30=within_30.ifelse(1, 0).sum(),
         orders_90=joined.order_id.count(),
         revenue_90=amount.sum(),
     )
@@ -191,7 +191,7 @@ def _late_activity(backend: BaseBackend, entries: ir.Table) -> ir.Table:
             ],
         )
         .group_by("enrollment_id")
-        .aggregate(active_late=ibis.literal(1).max())
+        .aggregate(active_late=ibis._.count())
     )
     churns = (
         entries.join(
@@ -204,7 +204,7 @@ def _late_activity(backend: BaseBackend, entries: ir.Table) -> ir.Table:
             ],
         )
         .group_by("enrollment_id")
-        .aggregate(churned=ibis.literal(1).max())
+        .aggregate(churned=ibis._.count())
     )
     return late.outer_join(churns, "enrollment_id").select(
         enrollment_id=ibis.coalesce(late.enrollment_id, churns.enrollment_id),

@@ -47,6 +47,7 @@ class StepContext:
     playbook: Playbook
     at: datetime
     secret: str
+    link_base: str
     conditions: dict[str, set[str]]
     converted: set[int]
 
@@ -155,6 +156,7 @@ def advance(
     backend: BaseBackend,
     at: datetime,
     secret: str,
+    link_base: str,
     summary: RunSummary,
     on_progress: Progress | None = None,
 ) -> None:
@@ -178,6 +180,7 @@ def advance(
         playbook=playbook,
         at=at,
         secret=secret,
+        link_base=link_base.rstrip("/"),
         conditions=_conditions_met(session, backend, playbook, customers, at),
         converted=converted_entries(backend=backend, entries=due, goal=playbook.goal, at=at),
     )
@@ -250,12 +253,12 @@ def _send(
         context={
             "playbook": context.playbook.name,
             "step": step_id,
-            "reorder_path": reorder_path(
-                secret=context.secret, customer_id=entry.customer_id, at=context.at
-            ),
+            "reorder_url": context.link_base
+            + reorder_path(secret=context.secret, customer_id=entry.customer_id, at=context.at),
         },
         playbook=context.playbook.name,
         step=step_id,
+        not_before=context.at,
     )
 
 

@@ -135,6 +135,7 @@ def run_playbooks(
                 backend=backend,
                 at=at,
                 secret=secret,
+                link_base=settings.public_base_url,
                 summary=summary,
                 on_progress=on_progress,
             )

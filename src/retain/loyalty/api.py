@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Path
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
@@ -261,7 +261,9 @@ def get_referrals(
 
 
 @router.post("/referrals/{referral_id}/approve", dependencies=[Depends(allow(ANALYSE))])
-def post_approve(settings: SettingsDep, referral_id: int) -> ReferralRead:
+def post_approve(
+    settings: SettingsDep, referral_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> ReferralRead:
     """Clear a referral flagged for review."""
     with _store(settings) as session:
         referral = referrals.approve_referral(

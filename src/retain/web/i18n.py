@@ -287,11 +287,7 @@ TEXT: dict[str, dict[str, str]] = {
 def _missing(value: object) -> bool:
     # NaN is pandas' "no value" (a metric without a denominator); Undefined, a template's
     # (a figure the shop's data cannot give, such as NDR without subscriptions).
-    return (
-        value is None
-        or isinstance(value, Undefined)
-        or (isinstance(value, float) and math.isnan(value))
-    )
+    return isinstance(value, Undefined) or (isinstance(value, float) and math.isnan(value))
 
 
 class Formatter:
@@ -301,13 +297,13 @@ class Formatter:
         self.locale = _LOCALES[language]
 
     def number(self, value: float | int | None, digits: int = 0) -> str:
-        if _missing(value):
+        if value is None or _missing(value):
             return "–"
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return format_decimal(value, format=pattern, locale=self.locale)
 
     def percent(self, value: float | None, digits: int = 1) -> str:
-        if _missing(value):
+        if value is None or _missing(value):
             return "–"
         return format_percent(value, format="#,##0." + "0" * digits + "%", locale=self.locale)
 

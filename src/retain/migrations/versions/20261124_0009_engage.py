@@ -1,7 +1,7 @@
 """Engagement: playbooks and enrollments (treated or held out).
 
 Revision ID: 20261124_0009
-Revises: 20261124_0007
+Revises: 20261124_0008
 Create Date: 2026-11-24 17:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261124_0009"
-down_revision: str | None = "20261124_0007"
+down_revision: str | None = "20261124_0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

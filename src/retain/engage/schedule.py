@@ -1,0 +1,30 @@
+"""What ``retain worker`` does for engagement: refresh segments, then run the playbooks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from retain.engage.service import run_playbooks
+from retain.messaging.worker import register_periodic
+from retain.segments.service import refresh_segments
+from retain.settings import Settings
+from retain.store import ensure_store, session_scope
+from retain.warehouse import connect
+
+
+def run_scheduled(settings: Settings) -> None:
+    """Refresh every segment and run every enabled playbook as of now."""
+    at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    ensure_store(settings.store_url)
+    backend = connect(settings.resolved_warehouse_url)
+    try:
+        with session_scope(settings.store_url) as session:
+            refresh_segments(session=session, backend=backend, at=at)
+        run_playbooks(settings=settings, backend=backend, at=at)
+    finally:
+        backend.disconnect()
+
+
+def register(settings: Settings) -> None:
+    """Have the worker run segments and playbooks every ``playbook_run_seconds``."""
+    register_periodic("segments-and-playbooks", settings.playbook_run_seconds, run_scheduled)

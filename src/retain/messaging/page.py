@@ -1,0 +1,128 @@
+"""The customer's own pages, reached through signed links: unsubscribe and preferences."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.orm import Session
+
+from retain.auth.sessions import signing_key
+from retain.messaging.consent import PREFERENCES, UNSUBSCRIBE, consents, sign_customer_link
+from retain.messaging.service import utcnow
+from retain.settings import Settings
+
+PAGES = Path(__file__).parent / "pages"
+_environment = Environment(loader=FileSystemLoader(PAGES), autoescape=select_autoescape(["html"]))
+
+
+def language_of(value: str | None) -> str:
+    """The page language for a profile's language tag: zh for any Chinese, else en."""
+    return "zh" if (value or "").lower().startswith("zh") else "en"
+
+
+def channel_names(settings: Settings) -> list[str]:
+    """The channels a customer can switch on or off: email and each chat or SMS service."""
+    return ["email", *sorted(settings.apprise_urls)]
+
+
+def channel_choices(
+    settings: Settings, *, session: Session, customer_id: str
+) -> list[dict[str, Any]]:
+    """Each channel with whether it is on for the customer (the configured default otherwise)."""
+    recorded = {
+        row.channel: row.granted for row in consents(session=session, customer_id=customer_id)
+    }
+    default = settings.consent_default == "opt-out"
+    return [
+        {"name": name, "granted": recorded.get(name, default)} for name in channel_names(settings)
+    ]
+
+
+def sample_links(settings: Settings, *, customer_id: str, language: str) -> dict[str, str]:
+    """Working unsubscribe and preference links for a preview, made for the email channel."""
+    base = settings.public_base_url.rstrip("/")
+    links = {}
+    for name, purpose, path in (
+        ("unsubscribe_url", UNSUBSCRIBE, "unsubscribe"),
+        ("preferences_url", PREFERENCES, "preferences"),
+    ):
+        token = sign_customer_link(
+            secret=signing_key(settings),
+            purpose=purpose,
+            customer_id=customer_id,
+            channel="email",
+            language=language,
+            at=utcnow(),
+        )
+        links[name] = f"{base}/m/{path}/{token}"
+    return links
+
+
+def render_unsubscribe(*, claims: dict[str, str], token: str, done: bool) -> str:
+    """The unsubscribe page: a confirmation button, or the confirmation that it is done."""
+    language = language_of(claims["l"])
+    text = TEXT[language]
+    return _environment.get_template("unsubscribe.html").render(
+        text=text,
+        language=language,
+        token=token,
+        done=done,
+        channel=text.get(f"channel_{claims['ch']}", claims["ch"]),
+    )
+
+
+def render_preferences(
+    *, claims: dict[str, str], choices: list[dict[str, Any]], saved: bool
+) -> str:
+    """The preferences page with one toggle per channel."""
+    language = language_of(claims["l"])
+    text = TEXT[language]
+    labelled = [
+        {**choice, "label": text.get(f"channel_{choice['name']}", choice["name"])}
+        for choice in choices
+    ]
+    return _environment.get_template("preferences.html").render(
+        text=text, language=language, choices=labelled, saved=saved
+    )
+
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "unsubscribe_title": "Unsubscribe",
+        "unsubscribe_ask": "Stop receiving {channel} messages from us?",
+        "unsubscribe_button": "Unsubscribe",
+        "unsubscribed": "Done: you will receive no more {channel} messages from us.",
+        "preferences_link": "Choose which messages you receive",
+        "preferences_title": "Your message preferences",
+        "preferences_help": "Tick the ways we may contact you.",
+        "save": "Save",
+        "saved": "Your preferences are saved.",
+        "channel_email": "Email",
+        "channel_sms": "Text messages (SMS)",
+        "channel_wecom": "WeCom",
+        "channel_dingtalk": "DingTalk",
+        "channel_feishu": "Feishu",
+        "channel_slack": "Slack",
+        "channel_telegram": "Telegram",
+    },
+    "zh": {
+        "unsubscribe_title": "退订",
+        "unsubscribe_ask": "不再接收我们的{channel}消息？",
+        "unsubscribe_button": "确认退订",
+        "unsubscribed": "已退订：您将不再收到我们的{channel}消息。",
+        "preferences_link": "选择您希望接收的消息",
+        "preferences_title": "消息偏好设置",
+        "preferences_help": "勾选我们可以联系您的方式。",
+        "save": "保存",
+        "saved": "您的偏好已保存。",
+        "channel_email": "电子邮件",
+        "channel_sms": "短信",
+        "channel_wecom": "企业微信",
+        "channel_dingtalk": "钉钉",
+        "channel_feishu": "飞书",
+        "channel_slack": "Slack",
+        "channel_telegram": "Telegram",
+    },
+}
