@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
 
+import pytest
+import redis
+from huey import RedisHuey
 from typer.testing import CliRunner
 
 from retain.cli import app
 from retain.messaging import service, worker
 from retain.messaging.service import deliver_due
-from retain.settings import Settings
+from retain.settings import Settings, get_settings
 from retain.store import session_scope
 from tests.helpers import signed_in_client, warehouse_rows
 from tests.messaging.conftest import Inbox
 from tests.messaging.helpers import NOON, add_customer, delivery, queue
+
+# A database of its own (15), so the test never meets another program's queue.
+REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 def test_final_outcomes_and_holdouts_reach_the_warehouse_once(
@@ -90,3 +97,27 @@ def test_api_lists_deliveries_and_sets_consent(messaging: Settings) -> None:
     put = agent.put("/api/v1/customers/C1/consent", json={"channel": "sms", "granted": True})
     assert put.status_code == 200
     assert agent.get("/api/v1/customers/C1/consent").json()[0]["channel"] == "sms"
+
+
+def test_queued_passes_run_through_redis(
+    messaging: Settings, smtp_server: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis must be reachable on CI: {error}")
+        pytest.skip(f"Redis not reachable: {error}")
+    monkeypatch.setenv("RETAIN_QUEUE_URL", REDIS_URL)
+    get_settings.cache_clear()
+    settings = get_settings()
+    tasks = worker.task_queue(settings.queue_url, str(settings.data_dir))
+    assert isinstance(tasks, RedisHuey)
+    tasks.flush()
+    add_customer(settings, "C1")
+    worker.request_pass(settings)
+    assert tasks.pending_count() == 1
+    queue(settings, "via-redis", "C1")
+    worker._drain(tasks)
+    assert delivery(settings, "via-redis").status == "sent"
+    assert tasks.pending_count() == 0
