@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
@@ -14,6 +15,22 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
+
+
+@contextmanager
+def command_session(*refused: type[Exception]) -> Iterator[Session]:
+    """A store transaction for a command; the ``refused`` errors end it with exit code 2."""
+    from retain.settings import get_settings
+    from retain.store import ensure_store, session_scope
+
+    settings = get_settings()
+    ensure_store(settings.store_url)
+    try:
+        with session_scope(settings.store_url) as session:
+            yield session
+    except refused as error:
+        refuse(f"error: {error}")
 
 
 def refuse(reason: str) -> NoReturn:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -11,14 +10,13 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.progress import Progress
-from sqlalchemy.orm import Session
 
 from retain.engage import service
 from retain.engage.definition import PlaybookError, parse_playbook
 from retain.engage.lift import Interval
-from retain.output import OutputFormat, refuse, render
+from retain.output import OutputFormat, command_session, refuse, render
 from retain.settings import get_settings
-from retain.store import ensure_store, session_scope
+from retain.store import ensure_store
 from retain.warehouse import connect
 
 T = TypeVar("T")
@@ -32,14 +30,6 @@ AtOption = Annotated[
         "--at", formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="Run as of (default: now, UTC)."
     ),
 ]
-
-
-@contextmanager
-def _store() -> Iterator[Session]:
-    settings = get_settings()
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
-        yield session
 
 
 def _now(at: datetime | None) -> datetime:
@@ -56,7 +46,7 @@ def _guard(work: Callable[[], T]) -> T:
 @playbooks_app.command("list")
 def list_command(output_format: FormatOption = OutputFormat.table) -> None:
     """Saved playbooks: trigger, steps, holdout, whether on."""
-    with _store() as session:
+    with command_session(PlaybookError, service.UnknownPlaybook) as session:
         rows = [_describe(record) for record in service.list_records(session=session)]
     render(rows, output_format=output_format, title="Playbooks")
 
@@ -77,7 +67,7 @@ def _describe(record: Any) -> dict[str, Any]:
 @playbooks_app.command("install")
 def install_command() -> None:
     """Save the shipped playbooks not saved yet (they start disabled)."""
-    with _store() as session:
+    with command_session(PlaybookError, service.UnknownPlaybook) as session:
         installed = service.install_shipped(session=session, at=_now(None))
     typer.echo(f"installed {len(installed)} playbook(s): {', '.join(installed) or 'none new'}")
 
@@ -94,7 +84,7 @@ def validate_command(path: Annotated[Path, typer.Argument(help="A playbook YAML 
 def save_command(path: Annotated[Path, typer.Argument(help="A playbook YAML file.")]) -> None:
     """Validate and save (or replace) a playbook."""
     text = _guard(lambda: path.read_text(encoding="utf-8"))
-    with _store() as session:
+    with command_session(PlaybookError, service.UnknownPlaybook) as session:
         record = _guard(lambda: service.save_playbook(session=session, text=text, at=_now(None)))
         typer.echo(f"saved playbook {record.name!r} ({'on' if record.enabled else 'off'})")
 
@@ -102,7 +92,7 @@ def save_command(path: Annotated[Path, typer.Argument(help="A playbook YAML file
 @playbooks_app.command("enable")
 def enable_command(name: str) -> None:
     """Turn a playbook on."""
-    with _store() as session:
+    with command_session(PlaybookError, service.UnknownPlaybook) as session:
         _guard(lambda: service.set_enabled(session=session, name=name, enabled=True))
     typer.echo(f"playbook {name!r} is on")
 
@@ -110,7 +100,7 @@ def enable_command(name: str) -> None:
 @playbooks_app.command("disable")
 def disable_command(name: str) -> None:
     """Turn a playbook off (entries in progress stop advancing)."""
-    with _store() as session:
+    with command_session(PlaybookError, service.UnknownPlaybook) as session:
         _guard(lambda: service.set_enabled(session=session, name=name, enabled=False))
     typer.echo(f"playbook {name!r} is off")
 
@@ -167,7 +157,7 @@ def stats_command(
     """Conversion of treated vs held-out customers, lift with 95% intervals, incremental revenue."""
     settings = get_settings()
     backend = connect(settings.resolved_warehouse_url)
-    with _store() as session:
+    with command_session(PlaybookError, service.UnknownPlaybook) as session:
         stats = _guard(
             lambda: service.playbook_stats(session=session, backend=backend, name=name, at=_now(at))
         )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -11,7 +10,6 @@ from typing import Annotated, Any, TypeVar
 import typer
 from ibis.backends import BaseBackend
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from retain.auth.sessions import signing_key
 from retain.currency.service import list_rates
@@ -19,9 +17,9 @@ from retain.loyalty import events, ledger, orders, page, referrals, report, rewa
 from retain.loyalty.ledger import LoyaltyError, utcnow
 from retain.loyalty.models import LoyaltyMember
 from retain.loyalty.rules import RulesError, parse_rules
-from retain.output import OutputFormat, render
+from retain.output import OutputFormat, command_session, render
 from retain.settings import Settings, get_settings
-from retain.store import ensure_store, session_scope
+from retain.store import ensure_store
 from retain.warehouse import connect
 
 app = typer.Typer(help="Loyalty programme: points, tiers, rewards.", no_args_is_help=True)
@@ -43,19 +41,6 @@ def register(root: typer.Typer) -> None:
     """Mount ``retain loyalty`` and its ``retain referrals`` shortcut on the root command."""
     root.add_typer(app, name="loyalty")
     root.add_typer(referrals_app, name="referrals")
-
-
-@contextmanager
-def _store() -> Iterator[Session]:
-    """A store session; loyalty errors end the command with exit code 2 and one line."""
-    settings = get_settings()
-    ensure_store(settings.store_url)
-    try:
-        with session_scope(settings.store_url) as session:
-            yield session
-    except (LoyaltyError, RulesError) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from None
 
 
 def _on_warehouse(work: Callable[[Settings, BaseBackend], T]) -> T:
@@ -89,7 +74,7 @@ def enroll_command(
     at: AtOption = None,
 ) -> None:
     """Enrol a customer in the programme."""
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         member = service.enroll(
             session=session,
             customer_id=customer_id,
@@ -119,7 +104,7 @@ def event_command(
     at: AtOption = None,
 ) -> None:
     """Earn the points the rules give for an event, once per key."""
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         posting = service.earn_event(
             session=session,
             rules=service.load_rules(session=session),
@@ -137,7 +122,7 @@ def balance_command(
     customer_id: str, at: AtOption = None, output_format: FormatOption = OutputFormat.table
 ) -> None:
     """A member's available and pending points."""
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         service.get_member(session=session, customer_id=customer_id)
         found = ledger.balance(session=session, customer_id=customer_id, at=at or utcnow())
     render([found.__dict__], output_format=output_format, title="Balance")
@@ -151,7 +136,7 @@ def history_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """A member's ledger entries, newest first."""
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         found = service.history(
             session=session, customer_id=customer_id, limit=limit, offset=offset
         )
@@ -171,7 +156,7 @@ def adjust_command(
     if points == 0:
         typer.echo("error: an adjustment needs a non-zero number of points", err=True)
         raise typer.Exit(code=2)
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         posting = service.adjust(
             session=session,
             rules=service.load_rules(session=session),
@@ -197,7 +182,7 @@ def redeem_command(
 ) -> None:
     """Redeem a reward from the catalogue: reserve its points, then (by default) confirm."""
     moment = at or utcnow()
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         redemption = rewards.reserve_reward(
             session=session,
             rules=service.load_rules(session=session),
@@ -220,7 +205,7 @@ def redeem_command(
 @app.command("release")
 def release_command(code: str, at: AtOption = None) -> None:
     """Release a reserved reward; its points return to the member."""
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         redemption = rewards.release_redemption(session=session, code=code, at=at or utcnow())
         typer.echo(f"{redemption.code}: {redemption.status}")
 
@@ -233,7 +218,7 @@ def coupon_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Validate a coupon code as the shop would."""
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         checked = rewards.check_coupon(
             session=session,
             rules=service.load_rules(session=session),
@@ -248,7 +233,7 @@ def coupon_command(
 def expire_command(at: AtOption = None) -> None:
     """Expire points past their expiry and release lapsed reward holds."""
     moment = at or utcnow()
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         expired = service.expire_all(session=session, at=moment)
         released = rewards.release_lapsed(session=session, at=moment)
     typer.echo(f"{expired} points expired; {released} lapsed reservations released")
@@ -265,7 +250,7 @@ def link_command(
     if language not in ("en", "zh"):
         typer.echo("error: use --language en or zh", err=True)
         raise typer.Exit(code=2)
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         service.get_member(session=session, customer_id=customer_id)
     expires_at = page.link_expiry(utcnow(), days)
     token = page.sign_link(
@@ -291,7 +276,7 @@ def export_command() -> None:
 @app.command("report")
 def report_command(at: AtOption = None, output_format: FormatOption = OutputFormat.table) -> None:
     """Liability, redemption rate and tier moves of the programme."""
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         summary = report.programme_summary(
             session=session, rules=service.load_rules(session=session), at=at or utcnow()
         )
@@ -304,7 +289,7 @@ def retention_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Members' repeat rate and spend against matched non-members, with 95% intervals."""
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         members = dict(
             session.execute(select(LoyaltyMember.customer_id, LoyaltyMember.enrolled_at)).all()
         )
@@ -320,7 +305,7 @@ def retention_command(
 @rules_app.command("load")
 def rules_load(path: Path) -> None:
     """Validate a rules YAML file and put it in force."""
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         service.save_rules(session=session, text=path.read_text(encoding="utf-8"), at=utcnow())
     typer.echo(f"rules from {path} in force")
 
@@ -330,7 +315,7 @@ def rules_show() -> None:
     """Print the rules in force as YAML."""
     import yaml
 
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         rules = service.load_rules(session=session)
     typer.echo(yaml.safe_dump(rules.model_dump(mode="json"), sort_keys=False, allow_unicode=True))
 
@@ -347,7 +332,7 @@ def rules_preview(
         if path is not None:
             rules = parse_rules(path.read_text(encoding="utf-8"))
         else:
-            with _store() as session:
+            with command_session(LoyaltyError, RulesError) as session:
                 rules = service.load_rules(session=session)
     except RulesError as error:
         typer.echo(f"error: {error}", err=True)
@@ -364,7 +349,7 @@ def rules_preview(
 def tiers_evaluate(at: AtOption = None, output_format: FormatOption = OutputFormat.table) -> None:
     """Promote and demote members by the rules; print the changes."""
     settings = get_settings()
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         changes = tiers.evaluate_tiers(
             session=session,
             rules=service.load_rules(session=session),
@@ -383,7 +368,7 @@ def tiers_history(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Tier changes, newest first."""
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         changes = tiers.tier_history(
             session=session, customer_id=customer_id, limit=limit, offset=offset
         )
@@ -405,7 +390,7 @@ def _change_row(change: Any) -> dict[str, Any]:
 @referrals_app.command("link")
 def referral_link_command(customer_id: str) -> None:
     """A member's personal referral code and link."""
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         member = service.get_member(session=session, customer_id=customer_id)
         link = referrals.referral_link(rules=service.load_rules(session=session), member=member)
     typer.echo(f"{member.referral_code} {link}")
@@ -424,7 +409,7 @@ def referral_visit(
     visit = referrals.Visit(
         code=code, friend_id=friend_id, friend_email=email, ip=ip, device=device
     )
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         referral = referrals.register_referral(
             session=session,
             rules=service.load_rules(session=session),
@@ -442,7 +427,7 @@ def referral_list(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Referrals, newest first."""
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         found = referrals.list_referrals(session=session, status=status, limit=limit, offset=offset)
         rows = [
             {
@@ -461,7 +446,7 @@ def referral_list(
 @referrals_app.command("approve")
 def referral_approve(referral_id: int) -> None:
     """Clear a referral flagged for review."""
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         referral = referrals.approve_referral(
             session=session, rules=service.load_rules(session=session), referral_id=referral_id
         )
@@ -472,7 +457,7 @@ def referral_approve(referral_id: int) -> None:
 def referral_reward(at: AtOption = None) -> None:
     """Reward both sides of referrals whose friend's order is past the return window."""
     returned = _on_warehouse(lambda _settings, backend: orders.undone_orders(backend))
-    with _store() as session:
+    with command_session(LoyaltyError, RulesError) as session:
         due = referrals.reward_referrals(
             session=session,
             rules=service.load_rules(session=session),

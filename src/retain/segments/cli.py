@@ -10,9 +10,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy.orm import Session
 
-from retain.output import OutputFormat, render
+from retain.output import OutputFormat, command_session, render
 from retain.segments.rules import RuleError
 from retain.segments.service import (
     SegmentError,
@@ -24,7 +23,6 @@ from retain.segments.service import (
     refresh_segments,
 )
 from retain.settings import get_settings
-from retain.store import ensure_store, session_scope
 from retain.warehouse import connect
 
 app = typer.Typer(help="Customer segments: RFM and rules, with entry and exit history.")
@@ -37,23 +35,10 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="segments", no_args_is_help=True)
 
 
-@contextmanager
-def _store() -> Iterator[Session]:
-    """A store session; bad input ends the command with exit code 2 and the reason."""
-    settings = get_settings()
-    ensure_store(settings.store_url)
-    try:
-        with session_scope(settings.store_url) as session:
-            yield session
-    except (RuleError, SegmentError) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from None
-
-
 @app.command("list")
 def list_command(output_format: FormatOption = OutputFormat.table) -> None:
     """Every segment with its rule and when it was last refreshed."""
-    with _store() as session:
+    with command_session(RuleError, SegmentError) as session:
         rows = [_segment_row(segment) for segment in list_segments(session=session)]
     render(rows, output_format=output_format, title=f"Segments: {len(rows)}")
 
@@ -65,7 +50,7 @@ def show(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """A segment's definition and its current members."""
-    with _store() as session:
+    with command_session(RuleError, SegmentError) as session:
         segment = _segment_row(get_segment(session=session, name=name))
         members, total = current_members(session=session, name=name, limit=limit, offset=0)
         rows = [{"customer_id": m.customer_id, "entered_at": m.entered_at} for m in members]
@@ -86,7 +71,7 @@ def define(
     description: Annotated[str | None, typer.Option(help="What the segment is for.")] = None,
 ) -> None:
     """Create or replace a segment defined by a rule (see docs/segments.md)."""
-    with _store() as session:
+    with command_session(RuleError, SegmentError) as session:
         define_segment(session=session, name=name, rule=rule, description=description)
     typer.echo(f"segment {name} defined; 'retain segments refresh --name {name}' fills it")
 
@@ -94,7 +79,7 @@ def define(
 @app.command("delete")
 def delete(name: Annotated[str, typer.Argument(help="The segment's name.")]) -> None:
     """Remove a rule segment and its history."""
-    with _store() as session:
+    with command_session(RuleError, SegmentError) as session:
         delete_segment(session=session, name=name)
     typer.echo(f"segment {name} deleted")
 
@@ -114,7 +99,7 @@ def refresh(
     moment = at or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     backend = connect(get_settings().resolved_warehouse_url)
     try:
-        with _store() as session, _progress() as progress:
+        with command_session(RuleError, SegmentError) as session, _progress() as progress:
             task = progress.add_task("segments", total=None)
 
             def on_progress(done: int, total: int, label: str) -> None:
