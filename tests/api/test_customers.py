@@ -145,3 +145,18 @@ def test_customer_indexes_are_made_once_and_change_no_answer(
     assert {"order_customer_id", "usage_event_customer_id", "customer_customer_id"} <= names
     after = client.get(f"/api/v1/customers/{customer}", headers=agent).json()
     assert after == before
+
+
+def test_the_360_view_shows_consent_given_through_the_api(
+    environment: Settings, client: TestClient, tokens: dict[Role, str], shop: dict[str, list[dict]]
+) -> None:
+    customer = shop["customers"][0]["customer_id"]
+    assert view_of(environment, customer).consent == []
+    answer = client.put(
+        f"/api/v1/customers/{customer}/consent",
+        json={"channel": "sms", "granted": False, "source": "call centre"},
+        headers=auth(tokens[Role.agent]),
+    )
+    assert answer.status_code == 200, answer.text
+    [consent] = view_of(environment, customer).consent
+    assert (consent.channel, consent.granted, consent.source) == ("sms", False, "call centre")

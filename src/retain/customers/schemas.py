@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from retain.churn.api import ChurnScoreRead, HealthRead
 from retain.lifetime.schemas import PredictionRead
+from retain.messaging.schemas import ConsentRead
 
 
 class CustomerListItem(BaseModel):
@@ -154,3 +155,5 @@ class Customer360(BaseModel):
     predictions: Predictions
     # The segments the customer is in as of the latest refresh.
     segments: list[str] = []
+    # Recorded answers per channel; a channel without one follows RETAIN_CONSENT_DEFAULT.
+    consent: list[ConsentRead] = []

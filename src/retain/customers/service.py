@@ -36,6 +36,8 @@ from retain.customers.schemas import (
 from retain.customers.timeline import USAGE_WEEKS, read_timeline
 from retain.lifetime.schemas import PredictionRead
 from retain.lifetime.tables import CustomerPrediction
+from retain.messaging.consent import consents
+from retain.messaging.schemas import ConsentRead
 from retain.segments.service import segments_of
 from retain.store import upsert
 
@@ -136,6 +138,10 @@ def customer_360(
         messages=[MessageRead(**_pick(row, MessageRead)) for row in facts["delivery"][:RECENT]],
         predictions=_predictions(session, customer_id, prediction),
         segments=segments_of(session=session, customer_id=customer_id),
+        consent=[
+            ConsentRead.model_validate(row)
+            for row in consents(session=session, customer_id=customer_id)
+        ],
     )
 
 
