@@ -6,13 +6,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from retain.messaging.models import Delivery
 from sqlalchemy import func, select
 
 from retain.churn.models import CustomerTask
 from retain.engage.holdout import held_out
 from retain.engage.models import Enrollment
 from retain.engage.service import run_playbooks, save_playbook
+from retain.messaging.models import Delivery
 from retain.settings import Settings
 from retain.store import ensure_store, session_scope
 from retain.warehouse import connect
