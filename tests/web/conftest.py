@@ -54,6 +54,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             ["clv", "predict", "--format", "json"],
             ["churn", "train"],
             ["churn", "score"],
+            ["playbooks", "install"],
         ):
             result = runner.invoke(app, command)
             assert result.exit_code == 0, result.output

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.web.conftest import ARTIFACTS, PASSWORD
 
-PAGES = ("/", "/cohorts", "/customers", "/at-risk", "/lifetime")
+PAGES = ("/", "/cohorts", "/customers", "/at-risk", "/lifetime", "/playbooks")
 HEADINGS = {
     "en": {
         "/": "Overview",
@@ -18,6 +18,7 @@ HEADINGS = {
         "/customers": "Customers",
         "/at-risk": "At risk",
         "/lifetime": "Lifetime value",
+        "/playbooks": "Playbooks",
     },
     "zh-CN": {
         "/": "概览",
@@ -25,6 +26,7 @@ HEADINGS = {
         "/customers": "客户",
         "/at-risk": "流失风险",
         "/lifetime": "客户终身价值",
+        "/playbooks": "营销剧本",
     },
 }
 
