@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import ibis
 import pandas as pd
 from ibis.backends import BaseBackend
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from retain.engage.definition import Goal, Playbook, Step
@@ -25,6 +25,7 @@ from retain.engage.reorder import reorder_path
 from retain.engage.triggers import triggered
 
 Progress = Callable[[str, int, int], None]
+LOOKUP_CHUNK = 5_000
 
 
 @dataclass
@@ -76,11 +77,11 @@ def enter_triggered(
     for customer_id, moment, key in zip(
         fired["customer_id"].astype(str), moments, fired["key"].astype(str), strict=True
     ):
-        entry_key = f"{playbook.name}:{customer_id}:{key}"
+        # An occurrence entered before has the customer's latest entry at its very moment, so
+        # _may_enter refuses it; the unique entry key backs that up.
         if not _may_enter(playbook, latest.get(customer_id), moment):
             continue
-        if session.scalar(select(Enrollment.enrollment_id).filter_by(entry_key=entry_key)):
-            continue
+        entry_key = f"{playbook.name}:{customer_id}:{key}"
         group = held_out(
             playbook=playbook.name,
             customer_id=customer_id,
@@ -96,16 +97,19 @@ def enter_triggered(
 
 
 def _latest_entries(session: Session, name: str, customers: set[str]) -> dict[str, datetime]:
-    if not customers:
-        return {}
-    rows = session.execute(
-        select(Enrollment.customer_id, Enrollment.entered_at).where(
-            Enrollment.playbook == name, Enrollment.customer_id.in_(customers)
-        )
-    )
     latest: dict[str, datetime] = {}
-    for customer_id, entered_at in rows:
-        latest[customer_id] = max(entered_at, latest.get(customer_id, entered_at))
+    ordered = sorted(customers)
+    # In chunks: SQLite caps the parameters of one statement.
+    for start in range(0, len(ordered), LOOKUP_CHUNK):
+        rows = session.execute(
+            select(Enrollment.customer_id, func.max(Enrollment.entered_at))
+            .where(
+                Enrollment.playbook == name,
+                Enrollment.customer_id.in_(ordered[start : start + LOOKUP_CHUNK]),
+            )
+            .group_by(Enrollment.customer_id)
+        )
+        latest.update({customer_id: entered_at for customer_id, entered_at in rows})
     return latest
 
 
