@@ -1,9 +1,10 @@
 """Running playbooks: enter the customers their triggers fired for, then advance each entry.
 
-Every side effect of a step carries a key made of the entry and the step (a delivery key, a task
-per customer and kind, a ledger idempotency key), and the entry's position is committed after
-each step. A run killed between a step's effect and its commit repeats that step on the next run
-with the same key, which the effect ignores: nobody gets a step twice, nobody misses one.
+Every effect of a step (a queued delivery, a task, loyalty points) is written to the store in the
+same transaction as the entry's new position, so a run killed mid-way loses both or neither and
+the next run takes the step again. Each effect also carries a key made of the entry and the step
+(the delivery key, one open task per customer and kind, the ledger's idempotency key), so a step
+taken again is ignored: nobody gets a step twice, nobody misses one.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from retain.engage.triggers import triggered
 
 Progress = Callable[[str, int, int], None]
 LOOKUP_CHUNK = 5_000
+# Entries advanced per transaction. Every effect of a step (delivery, task, points) is written
+# in the same transaction as the entry's new position, so a crash loses both or neither.
+COMMIT_EVERY = 1_000
 
 
 @dataclass
@@ -190,9 +194,10 @@ def advance(
     )
     for done, entry in enumerate(due, 1):
         _advance_entry(entry, context, summary)
-        session.commit()
-        if on_progress is not None:
-            on_progress(playbook.name, done, len(due))
+        if done % COMMIT_EVERY == 0 or done == len(due):
+            session.commit()
+            if on_progress is not None:
+                on_progress(playbook.name, done, len(due))
 
 
 def _advance_entry(entry: Enrollment, context: StepContext, summary: RunSummary) -> None:
