@@ -223,7 +223,6 @@ def _advance_entry(entry: Enrollment, context: StepContext, summary: RunSummary)
         if target == "exit":
             break
         entry.step_index = entry.step_index + 1 if target == "next" else ids.index(target)
-        context.session.flush()
     entry.status, entry.next_run_at, entry.finished_at = "done", None, context.at
     summary.finished += 1
 
