@@ -14,13 +14,17 @@ from retain.cli import app
 from retain.messaging import service, worker
 from retain.messaging.service import deliver_due
 from retain.settings import Settings, get_settings
-from retain.store import session_scope
+from retain.store import ensure_store, session_scope
 from tests.helpers import signed_in_client, warehouse_rows
 from tests.messaging.conftest import Inbox
 from tests.messaging.helpers import NOON, add_customer, delivery, queue
 
-# A database of its own (15), so the test never meets another program's queue.
-REDIS_URL = "redis://127.0.0.1:6379/15"
+# Databases of their own, one per backend the test runs on (in parallel), so that no two runs
+# share a queue.
+REDIS_URLS = {
+    "sqlite": "redis://127.0.0.1:6379/14",
+    "postgresql+psycopg": "redis://127.0.0.1:6379/15",
+}
 
 
 def test_final_outcomes_and_holdouts_reach_the_warehouse_once(
@@ -102,13 +106,14 @@ def test_api_lists_deliveries_and_sets_consent(messaging: Settings) -> None:
 def test_queued_passes_run_through_redis(
     messaging: Settings, smtp_server: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    redis_url = REDIS_URLS[messaging.store_url.split(":", 1)[0]]
     try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+        redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
     except redis.RedisError as error:
         if os.environ.get("CI"):
             pytest.fail(f"Redis must be reachable on CI: {error}")
         pytest.skip(f"Redis not reachable: {error}")
-    monkeypatch.setenv("RETAIN_QUEUE_URL", REDIS_URL)
+    monkeypatch.setenv("RETAIN_QUEUE_URL", redis_url)
     get_settings.cache_clear()
     settings = get_settings()
     tasks = worker.task_queue(settings.queue_url, str(settings.data_dir))
@@ -121,3 +126,16 @@ def test_queued_passes_run_through_redis(
     worker._drain(tasks)
     assert delivery(settings, "via-redis").status == "sent"
     assert tasks.pending_count() == 0
+
+
+def test_enqueue_many_skips_keys_already_queued(messaging: Settings) -> None:
+    ensure_store(messaging.store_url)
+    first = service.Outgoing("k1", "C1", "email", "generic-news", {})
+    with session_scope(messaging.store_url) as session:
+        assert service.enqueue_many(session=session, messages=[first]) == 1
+    second = service.Outgoing("k2", "C1", "email", "generic-news", {})
+    with session_scope(messaging.store_url) as session:
+        assert service.enqueue_many(session=session, messages=[first, second]) == 1
+        with pytest.raises(ValueError, match="distinct"):
+            service.enqueue_many(session=session, messages=[second, second])
+    assert delivery(messaging, "k2").status == "queued"

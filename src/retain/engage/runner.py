@@ -24,6 +24,7 @@ from retain.engage.holdout import held_out
 from retain.engage.models import Enrollment, PlaybookRecord
 from retain.engage.reorder import reorder_path
 from retain.engage.triggers import triggered
+from retain.messaging.service import Outgoing, enqueue_many, record_holdout
 
 Progress = Callable[[str, int, int], None]
 LOOKUP_CHUNK = 5_000
@@ -55,6 +56,8 @@ class StepContext:
     link_base: str
     conditions: dict[str, set[str]]
     converted: set[int]
+    # Messages of the entries advanced since the last commit, queued in one go before it.
+    outbox: list[Outgoing] = field(default_factory=list)
 
 
 def enter_triggered(
@@ -133,8 +136,6 @@ def _enter(
     entry_key: str,
     group: str | None,
 ) -> None:
-    from retain.messaging.service import record_holdout
-
     session.add(
         Enrollment(
             playbook=playbook.name,
@@ -195,6 +196,8 @@ def advance(
     for done, entry in enumerate(due, 1):
         _advance_entry(entry, context, summary)
         if done % COMMIT_EVERY == 0 or done == len(due):
+            enqueue_many(session=session, messages=context.outbox)
+            context.outbox.clear()
             session.commit()
             if on_progress is not None:
                 on_progress(playbook.name, done, len(due))
@@ -250,10 +253,8 @@ def _act(step: Step, step_id: str, entry: Enrollment, context: StepContext) -> s
 def _send(
     context: StepContext, entry: Enrollment, key: str, step_id: str, channel: str, template: str
 ) -> None:
-    from retain.messaging.service import enqueue
-
-    enqueue(
-        session=context.session,
+    link = reorder_path(secret=context.secret, customer_id=entry.customer_id, at=context.at)
+    message = Outgoing(
         key=key,
         customer_id=entry.customer_id,
         channel=channel,
@@ -261,13 +262,13 @@ def _send(
         context={
             "playbook": context.playbook.name,
             "step": step_id,
-            "reorder_url": context.link_base
-            + reorder_path(secret=context.secret, customer_id=entry.customer_id, at=context.at),
+            "reorder_url": context.link_base + link,
         },
         playbook=context.playbook.name,
         step=step_id,
         not_before=context.at,
     )
+    context.outbox.append(message)
 
 
 def _open_task(context: StepContext, entry: Enrollment, step: Step) -> None:

@@ -43,6 +43,8 @@ from retain.store import ensure_store, session_scope
 
 # Rows claimed per commit: a crash leaves at most this many in doubt (unknown).
 CLAIM_CHUNK = 100
+# Keys looked up per statement: SQLite caps the parameters of one statement.
+KEY_LOOKUP_CHUNK = 1_000
 
 
 def utcnow() -> datetime:
@@ -67,6 +69,38 @@ class DeliverySummary:
         return {field.name: getattr(self, field.name) for field in fields(self)}
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to queue: what ``enqueue`` takes, as one value."""
+
+    key: str
+    customer_id: str
+    channel: str
+    template: str
+    context: dict[str, Any]
+    playbook: str | None = None
+    step: str | None = None
+    not_before: datetime | None = None
+
+    def queued(self, now: datetime) -> Delivery:
+        """A new queued delivery of this message."""
+        return Delivery(
+            key=self.key,
+            customer_id=self.customer_id,
+            channel=self.channel,
+            template=self.template,
+            context=self.context,
+            playbook=self.playbook,
+            step=self.step,
+            status="queued",
+            attempts=0,
+            not_before=self.not_before,
+            next_attempt_at=self.not_before or now,
+            created_at=now,
+            holdout=False,
+        )
+
+
 def enqueue(
     *,
     session: Session,
@@ -83,24 +117,25 @@ def enqueue(
     found = find(session=session, key=key)
     if found is not None:
         return found
-    now = utcnow()
-    delivery = Delivery(
-        key=key,
-        customer_id=customer_id,
-        channel=channel,
-        template=template,
-        context=context,
-        playbook=playbook,
-        step=step,
-        status="queued",
-        attempts=0,
-        not_before=not_before,
-        next_attempt_at=not_before or now,
-        created_at=now,
-        holdout=False,
-    )
+    message = Outgoing(key, customer_id, channel, template, context, playbook, step, not_before)
+    delivery = message.queued(utcnow())
     session.add(delivery)
     return delivery
+
+
+def enqueue_many(*, session: Session, messages: list[Outgoing]) -> int:
+    """Queue many messages with distinct keys; keys already used are skipped. Returns the new."""
+    keys = [message.key for message in messages]
+    if len(set(keys)) != len(keys):
+        raise ValueError("enqueue_many takes distinct keys")
+    taken: set[str] = set()
+    for start in range(0, len(keys), KEY_LOOKUP_CHUNK):
+        chunk = keys[start : start + KEY_LOOKUP_CHUNK]
+        taken.update(session.scalars(select(Delivery.key).where(Delivery.key.in_(chunk))))
+    now = utcnow()
+    fresh = [message.queued(now) for message in messages if message.key not in taken]
+    session.add_all(fresh)
+    return len(fresh)
 
 
 def record_holdout(
