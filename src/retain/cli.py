@@ -95,3 +95,8 @@ def serve(
     from retain.api import serve as serve_api
 
     serve_api(host=host, port=port)
+
+
+from retain.feedback import cli as feedback_cli  # noqa: E402
+
+feedback_cli.register(app)

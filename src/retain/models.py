@@ -54,3 +54,7 @@ __all__ = [
     "UsageAlert",
     "User",
 ]
+
+from retain.feedback.models import FeedbackItem, Survey, SurveyAnswer, SurveyInvitation  # noqa: E402
+
+__all__ += ["FeedbackItem", "Survey", "SurveyAnswer", "SurveyInvitation"]

@@ -122,3 +122,20 @@ CANONICAL_TABLES: dict[str, ibis.Schema] = {
         }
     ),
 }
+
+# Feedback: reviews and social mentions with their analysis (aspects as JSON object text).
+CANONICAL_TABLES["feedback_item"] = ibis.schema(
+    {
+        "item_id": dt.String(nullable=False),
+        "kind": dt.String(),
+        "source": dt.String(),
+        "customer_id": dt.String(),
+        "product_id": dt.String(),
+        "rating": dt.Int64(),
+        "language": dt.String(),
+        "sentiment": dt.String(),
+        "sentiment_score": dt.Float64(),
+        "aspects": dt.String(),
+        "posted_at": dt.Timestamp(nullable=False),
+    }
+)

@@ -1,0 +1,1 @@
+"""Customer feedback: surveys, reviews and mentions, sentiment and aspects, follow-ups, regret."""
