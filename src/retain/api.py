@@ -15,6 +15,7 @@ from retain.churn import api as churn_api
 from retain.customers import api as customers_api
 from retain.dependencies import SettingsDep
 from retain.engage import api as engage_api
+from retain.feedback import api as feedback_api
 from retain.ingest import api as ingest_api
 from retain.lifetime import api as lifetime_api
 from retain.loyalty import api as loyalty_api
@@ -73,6 +74,8 @@ def create_app() -> FastAPI:
     app.include_router(segments_api.router)
     app.include_router(messaging_api.router)
     app.include_router(messaging_api.public_router)
+    app.include_router(feedback_api.router)
+    app.include_router(feedback_api.public_router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

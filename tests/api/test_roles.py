@@ -78,6 +78,18 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("PUT", "/api/v1/playbooks/{name}"): ANALYSTS,
     ("PATCH", "/api/v1/playbooks/{name}"): ANALYSTS,
     ("GET", "/api/v1/playbooks/{name}/stats"): ALL,
+    ("POST", "/api/v1/feedback/items"): ANALYSTS,
+    ("GET", "/api/v1/feedback/items"): STAFF,
+    ("POST", "/api/v1/feedback/analyze"): ANALYSTS,
+    ("POST", "/api/v1/feedback/evaluate"): ANALYSTS,
+    ("GET", "/api/v1/feedback/scores"): ALL,
+    ("GET", "/api/v1/feedback/topics"): ALL,
+    ("GET", "/api/v1/feedback/retention"): ALL,
+    ("GET", "/api/v1/surveys"): STAFF,
+    ("POST", "/api/v1/surveys"): ANALYSTS,
+    ("POST", "/api/v1/surveys/{name}/send"): ANALYSTS,
+    ("GET", "/api/v1/surveys/results"): ALL,
+    ("GET", "/api/v1/products/regret"): ALL,
 }
 # Open to anyone: the health check, the customer's own loyalty and message pages, which a signed
 # token or a referral code opens, and the mail provider's bounce webhook, which its HMAC
@@ -92,6 +104,8 @@ PUBLIC = {
     ("POST", "/m/preferences/{token}"),
     ("POST", "/api/v1/messages/bounces"),
     ("GET", "/e/reorder/{token}"),
+    ("GET", "/s/{token}"),
+    ("POST", "/s/{token}"),
 }
 
 

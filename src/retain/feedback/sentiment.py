@@ -100,7 +100,7 @@ class Prediction:
 class SentimentModel:
     """Binary sentiment fitted on labelled texts in English, Chinese or both."""
 
-    def __init__(self, c: float = 8.0) -> None:
+    def __init__(self, c: float = 1.0) -> None:
         self.pipeline = _pipeline(c)
         self.trained_on = 0
 

@@ -243,7 +243,11 @@ def _replace_rows(backend: BaseBackend, table: str, frame: pd.DataFrame, *, key:
     target = backend.table(table)
     if int(target.filter(target[key].isin(keys)).count().execute()):
         _delete_keys(backend, table, key, keys)
-    merge_frame(backend, frame, plan=MergePlan(table=table, key=(key,), columns=tuple(str(c) for c in frame.columns)))
+    merge_frame(
+        backend,
+        frame,
+        plan=MergePlan(table=table, key=(key,), columns=tuple(str(c) for c in frame.columns)),
+    )
 
 
 def _delete_keys(backend: BaseBackend, table: str, key: str, keys: list[str]) -> None:

@@ -1,0 +1,254 @@
+"""``/api/v1/feedback``, ``/api/v1/surveys``, ``/api/v1/products/regret`` and the public survey
+page ``/s/{token}`` (opened by a signed personal link, so outside API authentication)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query
+from fastapi.responses import HTMLResponse
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from retain import signed_links
+from retain.auth.dependencies import allow
+from retain.auth.roles import ANALYSE, READ_AGGREGATES, READ_CUSTOMERS, WRITE_EVENTS
+from retain.auth.sessions import signing_key
+from retain.dependencies import SettingsDep, WarehouseDep
+from retain.feedback import regret, report, reviews, service, surveys
+from retain.feedback.aspects import load_aspects
+from retain.feedback.models import FeedbackItem
+from retain.feedback.page import render_survey_page
+from retain.feedback.schemas import (
+    AnalyzeRead,
+    EvaluationRead,
+    ImportRead,
+    ItemRead,
+    ItemsCreate,
+    LabelledTexts,
+    Rows,
+    SendCreate,
+    SendRead,
+    SurveyCreate,
+    SurveyRead,
+)
+from retain.feedback.sentiment import SentimentError, evaluate, load_trained, parse_label
+from retain.pagination import Limit, Offset, Page
+from retain.settings import Settings
+from retain.store import ensure_store, session_scope
+
+router = APIRouter(prefix="/api/v1", tags=["feedback"])
+public_router = APIRouter(prefix="/s", tags=["survey pages"])
+Period = Annotated[Literal["day", "week", "month", "quarter", "year"], Query()]
+
+
+@contextmanager
+def _store(settings: Settings) -> Iterator[Session]:
+    """A store session whose feedback errors become HTTP answers."""
+    ensure_store(settings.store_url)
+    try:
+        with session_scope(settings.store_url) as session:
+            yield session
+    except surveys.SurveyError as error:
+        status = 404 if str(error).startswith("no survey") else 409
+        raise HTTPException(status_code=status, detail=str(error)) from None
+    except (reviews.ImportProblem, SentimentError) as error:
+        raise HTTPException(status_code=422, detail=str(error)) from None
+
+
+@router.post("/feedback/items", status_code=201, dependencies=[Depends(allow(WRITE_EVENTS))])
+def post_items(settings: SettingsDep, body: ItemsCreate) -> ImportRead:
+    """Add reviews or mentions; ones already stored (same source+url or text) are skipped."""
+    with _store(settings) as session:
+        summary = reviews.import_items(session=session, kind=body.kind, items=body.items)
+        return ImportRead(**summary.__dict__)
+
+
+@router.get("/feedback/items", dependencies=[Depends(allow(READ_CUSTOMERS))])
+def get_items(
+    settings: SettingsDep,
+    q: Annotated[str | None, Query(description="Text contained (en or zh).")] = None,
+    sentiment: Literal["positive", "neutral", "negative"] | None = None,
+    language: Literal["en", "zh", "und"] | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[ItemRead]:
+    """Reviews and mentions, newest first, searchable."""
+    statement = select(FeedbackItem)
+    if q:
+        statement = statement.where(FeedbackItem.text.ilike(f"%{q.lower()}%"))
+    if sentiment:
+        statement = statement.where(FeedbackItem.sentiment == sentiment)
+    if language:
+        statement = statement.where(FeedbackItem.language == language)
+    with _store(settings) as session:
+        total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        found = session.scalars(
+            statement.order_by(FeedbackItem.posted_at.desc(), FeedbackItem.item_id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        items = [ItemRead.model_validate(item) for item in found]
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("/feedback/analyze", dependencies=[Depends(allow(ANALYSE))])
+def post_analyze(settings: SettingsDep, backend: WarehouseDep) -> AnalyzeRead:
+    """Analyse new items, open follow-up tasks, copy items and answers to the warehouse."""
+    with _store(settings) as session:
+        summary = service.analyze(
+            session=session, data_dir=settings.data_dir, aspects=load_aspects()
+        )
+        tasks = service.follow_up(session=session)
+    with _store(settings) as session:
+        exported = service.export_items(session=session, backend=backend)
+        answers = surveys.export_answers(session=session, backend=backend)
+    return AnalyzeRead(
+        **summary.__dict__, tasks_opened=tasks, exported=exported, survey_answers_exported=answers
+    )
+
+
+@router.post("/feedback/evaluate", dependencies=[Depends(allow(ANALYSE))])
+def post_evaluate(settings: SettingsDep, body: LabelledTexts) -> EvaluationRead:
+    """Accuracy and macro F1 of the trained sentiment model on labelled texts."""
+    model = load_trained(settings.data_dir)
+    if model is None:
+        raise HTTPException(status_code=409, detail="no sentiment model yet: train one first")
+    try:
+        labels = [parse_label(row.label) for row in body.rows]
+    except SentimentError as error:
+        raise HTTPException(status_code=422, detail=str(error)) from None
+    found = evaluate(model, [row.text for row in body.rows], labels)
+    return EvaluationRead(**found.__dict__)
+
+
+@router.get("/feedback/scores", dependencies=[Depends(allow(READ_AGGREGATES))])
+def get_scores(
+    backend: WarehouseDep,
+    period: Period = "month",
+    segment: Literal["country", "channel", "language"] | None = None,
+) -> Rows:
+    """NPS and CSAT per period (and segment) with 95 % intervals."""
+    return report.survey_scores(backend, period=period, segment=segment)
+
+
+@router.get("/feedback/topics", dependencies=[Depends(allow(READ_AGGREGATES))])
+def get_topics(settings: SettingsDep, period: Period = "month") -> Rows:
+    """Aspect mentions and their negative share per period."""
+    with _store(settings) as session:
+        return report.topic_trends(session=session, period=period)
+
+
+@router.get("/feedback/retention", dependencies=[Depends(allow(READ_AGGREGATES))])
+def get_retention(settings: SettingsDep, backend: WarehouseDep) -> dict[str, Any]:
+    """Unhappy customers followed up vs not: who ordered again within 90 days."""
+    with _store(settings) as session:
+        return report.follow_up_retention(session=session, backend=backend, at=service.utcnow())
+
+
+@router.get("/surveys", dependencies=[Depends(allow(READ_CUSTOMERS))])
+def get_surveys(settings: SettingsDep) -> list[SurveyRead]:
+    """Every survey."""
+    with _store(settings) as session:
+        return [SurveyRead.model_validate(s) for s in surveys.list_surveys(session=session)]
+
+
+@router.post("/surveys", status_code=201, dependencies=[Depends(allow(ANALYSE))])
+def post_survey(settings: SettingsDep, body: SurveyCreate) -> SurveyRead:
+    """Define a survey."""
+    with _store(settings) as session:
+        created = surveys.create_survey(session=session, now=service.utcnow(), **body.model_dump())
+        return SurveyRead.model_validate(created)
+
+
+@router.post("/surveys/{name}/send", dependencies=[Depends(allow(ANALYSE))])
+def post_send(settings: SettingsDep, name: str, body: SendCreate) -> SendRead:
+    """Invite the customers the recurring rule allows; remind unanswered invitations."""
+    secret, now = signing_key(settings), service.utcnow()
+    with _store(settings) as session:
+        survey = surveys.get_survey(session=session, name=name)
+        summary = surveys.send_survey(
+            session=session,
+            survey=survey,
+            customer_ids=body.customer_ids,
+            secret=secret,
+            base_url=settings.public_base_url,
+            now=now,
+        )
+        reminded = surveys.remind(
+            session=session, secret=secret, base_url=settings.public_base_url, now=now
+        )
+    return SendRead(**summary.__dict__, reminded=reminded)
+
+
+@router.get("/surveys/results", dependencies=[Depends(allow(READ_AGGREGATES))])
+def get_results(settings: SettingsDep) -> Rows:
+    """Invitations, answers, reminders and the response rate of each survey."""
+    with _store(settings) as session:
+        return surveys.response_rates(session=session)
+
+
+@router.get("/products/regret", dependencies=[Depends(allow(READ_AGGREGATES))])
+def get_regret(
+    backend: WarehouseDep,
+    by: Literal["product", "category"] = "product",
+    min_orders: Annotated[int, Query(ge=1)] = 20,
+    limit: Limit = 20,
+) -> Rows:
+    """Products (or categories) ranked by regret, with the evidence."""
+    column = "product_id" if by == "product" else "category"
+    frame = regret.rank_regret(
+        backend, at=service.utcnow(), by=column, min_orders=min_orders, limit=limit
+    )
+    rows: Rows = json.loads(frame.to_json(orient="records"))
+    return rows
+
+
+def _invitation(settings: Settings, session: Session, token: str) -> Any:
+    try:
+        return surveys.open_link(
+            session=session, secret=signing_key(settings), token=token, at=service.utcnow()
+        )
+    except signed_links.BadLink as error:
+        raise HTTPException(status_code=403, detail=str(error)) from None
+
+
+@public_router.get("/{token}", response_class=HTMLResponse)
+def get_survey_page(settings: SettingsDep, token: str) -> HTMLResponse:
+    """The survey form of a signed personal link."""
+    with _store(settings) as session:
+        invitation, survey = _invitation(settings, session, token)
+        page = render_survey_page(
+            survey=survey,
+            language=invitation.language,
+            answered=invitation.answered_at is not None,
+        )
+    return HTMLResponse(page)
+
+
+@public_router.post("/{token}", response_class=HTMLResponse)
+def post_survey_page(
+    settings: SettingsDep,
+    token: str,
+    score: Annotated[int, Form()],
+    comment: Annotated[str | None, Form(max_length=5000)] = None,
+) -> HTMLResponse:
+    """Record the answer of a signed personal link, once."""
+    with _store(settings) as session:
+        invitation, survey = _invitation(settings, session, token)
+        if invitation.answered_at is not None:
+            page = render_survey_page(survey=survey, language=invitation.language, answered=True)
+            return HTMLResponse(page, status_code=409)
+        surveys.answer(
+            session=session,
+            secret=signing_key(settings),
+            token=token,
+            score=score,
+            comment=comment,
+            at=service.utcnow(),
+        )
+        page = render_survey_page(survey=survey, language=invitation.language, done=True)
+    return HTMLResponse(page)

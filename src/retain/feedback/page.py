@@ -1,0 +1,51 @@
+"""The public survey page: question, score scale and a "why?" box, in English or Chinese."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from retain.feedback.models import Survey
+from retain.feedback.surveys import SCALES
+
+_environment = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+)
+TEXT = {
+    "en": {
+        "title": "Your opinion",
+        "why": "Why? (optional)",
+        "send": "Send",
+        "low": "Not at all",
+        "high": "Very",
+        "thanks": "Thank you! We read every answer.",
+        "answered": "You have already answered this survey. Thank you!",
+    },
+    "zh": {
+        "title": "您的意见",
+        "why": "原因是？（可选）",
+        "send": "提交",
+        "low": "完全不",
+        "high": "非常",
+        "thanks": "谢谢！我们会认真阅读每一条回答。",
+        "answered": "您已经回答过这份问卷，谢谢！",
+    },
+}
+
+
+def render_survey_page(
+    *, survey: Survey, language: str, answered: bool = False, done: bool = False
+) -> str:
+    """The page for one invitation: the form, or a thank-you once answered."""
+    language = "zh" if language == "zh" else "en"
+    low, high = SCALES[survey.kind]
+    return _environment.get_template("survey.html").render(
+        language=language,
+        text=TEXT[language],
+        question=survey.question_zh if language == "zh" else survey.question_en,
+        scale=range(low, high + 1),
+        answered=answered,
+        done=done,
+    )
