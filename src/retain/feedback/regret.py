@@ -71,7 +71,7 @@ def regret_expression(backend: BaseBackend, *, at: datetime, by: str = "product_
         old_purchases=old.sum(),
         lapsed_purchases=lapsed.sum(),
     )
-    reviews = backend.table("feedback_item")
+    reviews = backend.table("review_event")
     reviews = reviews.filter(reviews.kind == "review", reviews.product_id.notnull())
     negative = ibis.ifelse(
         reviews.rating.notnull(), reviews.rating <= 2, reviews.sentiment == "negative"
@@ -135,7 +135,7 @@ def top_negative_aspects(
     """The aspects most often negative in each product's (or category's) reviews."""
     if not keys:
         return {}
-    reviews = backend.table("feedback_item")
+    reviews = backend.table("review_event")
     reviews = reviews.filter(reviews.kind == "review", reviews.product_id.notnull())
     if by == "category":
         categories = backend.table("order_line").select("product_id", "category").distinct()

@@ -33,20 +33,8 @@ MIN_RATED_PER_CLASS = 20
 FOLLOW_UP_DAYS = 2
 FOLLOW_UP_OWNER = "customer-success"
 ANALYZE_BATCH = 2_000
-ITEM_COLUMNS = (
-    "item_id",
-    "kind",
-    "source",
-    "customer_id",
-    "product_id",
-    "rating",
-    "language",
-    "sentiment",
-    "sentiment_score",
-    "aspects",
-    "posted_at",
-)
-ITEM_PLAN = MergePlan(table="feedback_item", key=("item_id",), columns=ITEM_COLUMNS)
+# The warehouse copy of analysed items (the store keeps "feedback_item").
+WAREHOUSE_TABLE = "review_event"
 
 
 def utcnow() -> datetime:
@@ -201,7 +189,7 @@ def _task_title(item: FeedbackItem) -> str:
 
 
 def export_items(*, session: Session, backend: BaseBackend) -> int:
-    """Copy analysed items not exported yet to the warehouse ``feedback_item``; how many."""
+    """Copy analysed items not exported yet to the warehouse ``review_event``; how many."""
     items = list(
         session.scalars(
             select(FeedbackItem).where(
@@ -229,7 +217,7 @@ def export_items(*, session: Session, backend: BaseBackend) -> int:
             for item in items
         ]
     ).astype({"rating": "Int64"})
-    _replace_rows(backend, "feedback_item", frame, key="item_id")
+    _replace_rows(backend, WAREHOUSE_TABLE, frame, key="item_id")
     now = utcnow()
     for item in items:
         item.exported_at = now

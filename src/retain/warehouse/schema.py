@@ -124,7 +124,8 @@ CANONICAL_TABLES: dict[str, ibis.Schema] = {
 }
 
 # Feedback: reviews and social mentions with their analysis (aspects as JSON object text).
-CANONICAL_TABLES["feedback_item"] = ibis.schema(
+# Not "feedback_item": the store has that table, and both planes may share one PostgreSQL.
+CANONICAL_TABLES["review_event"] = ibis.schema(
     {
         "item_id": dt.String(nullable=False),
         "kind": dt.String(),
