@@ -88,15 +88,21 @@ def regret_expression(backend: BaseBackend, *, at: datetime, by: str = "product_
         negative_reviews=ibis.coalesce(review_counts.negative_reviews, 0),
     )
     return joined.mutate(
-        return_rate=joined.returned_orders / joined.orders,
+        return_rate=joined.returned_orders.cast("float64") / joined.orders,
         negative_share=ibis.ifelse(
-            joined.reviews > 0, joined.negative_reviews / joined.reviews, ibis.null()
+            joined.reviews > 0,
+            joined.negative_reviews.cast("float64") / joined.reviews,
+            ibis.null(),
         ),
         repeat_rate=ibis.ifelse(
-            joined.first_buyers > 0, joined.first_buyers_again / joined.first_buyers, ibis.null()
+            joined.first_buyers > 0,
+            joined.first_buyers_again.cast("float64") / joined.first_buyers,
+            ibis.null(),
         ),
         churn_90d=ibis.ifelse(
-            joined.old_purchases > 0, joined.lapsed_purchases / joined.old_purchases, ibis.null()
+            joined.old_purchases > 0,
+            joined.lapsed_purchases.cast("float64") / joined.old_purchases,
+            ibis.null(),
         ),
     )
 
