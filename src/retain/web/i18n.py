@@ -311,3 +311,56 @@ class Formatter:
         if value is None:
             return "–"
         return format_date(value, format="medium", locale=self.locale)
+
+
+# The feedback page (/feedback).
+TEXT["en"].update(
+    {
+        "nav_feedback": "Feedback",
+        "feedback_scores": "NPS and CSAT by month",
+        "feedback_low": "95 % low",
+        "feedback_high": "95 % high",
+        "feedback_period": "Month",
+        "feedback_nps_answers": "NPS answers",
+        "feedback_csat_answers": "CSAT answers",
+        "feedback_topics": "Topics",
+        "feedback_aspect": "Aspect",
+        "feedback_mentions": "Mentions",
+        "feedback_negative_share": "Negative",
+        "feedback_regret": "Products customers regret",
+        "feedback_product": "Product",
+        "feedback_orders": "Orders",
+        "feedback_return_rate": "Returned",
+        "feedback_repeat_rate": "First buyers back",
+        "feedback_churn_90d": "No order in 90 days",
+        "feedback_aspects": "Top complaints",
+        "feedback_regret_score": "Regret",
+        "feedback_verbatims": "What customers wrote",
+        "feedback_search": "Search",
+    }
+)
+TEXT["zh-CN"].update(
+    {
+        "nav_feedback": "客户反馈",
+        "feedback_scores": "按月 NPS 与 CSAT",
+        "feedback_low": "95% 下限",
+        "feedback_high": "95% 上限",
+        "feedback_period": "月份",
+        "feedback_nps_answers": "NPS 答卷",
+        "feedback_csat_answers": "CSAT 答卷",
+        "feedback_topics": "话题",
+        "feedback_aspect": "方面",
+        "feedback_mentions": "提及次数",
+        "feedback_negative_share": "负面占比",
+        "feedback_regret": "客户后悔购买的商品",
+        "feedback_product": "商品",
+        "feedback_orders": "订单",
+        "feedback_return_rate": "退货率",
+        "feedback_repeat_rate": "首购客户回购率",
+        "feedback_churn_90d": "90 天内未再下单",
+        "feedback_aspects": "主要抱怨",
+        "feedback_regret_score": "后悔指数",
+        "feedback_verbatims": "客户原话",
+        "feedback_search": "搜索",
+    }
+)

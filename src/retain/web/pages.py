@@ -654,3 +654,46 @@ def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@router.get("/feedback", response_class=HTMLResponse)
+def feedback_page(
+    request: Request,
+    settings: SettingsDep,
+    backend: WarehouseDep,
+    principal: Reader,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+) -> HTMLResponse:
+    """NPS and CSAT with intervals, topic trends, products with regret and verbatim search."""
+    from retain.feedback import regret, report
+
+    ensure_store(settings.store_url)
+    scores = report.survey_scores(backend, period="month")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    ranked = regret.rank_regret(backend, at=now, min_orders=20, limit=10)
+    with session_scope(settings.store_url) as session:
+        topics = report.topic_trends(session=session, period="month")
+        # Verbatims are what single customers wrote: not for the read-only role.
+        verbatims = (
+            report.search_verbatims(session=session, query=q, limit=50)
+            if q and principal.role.value != "viewer"
+            else []
+        )
+    measured = [row for row in scores if row["nps"] is not None]
+    chart = {
+        "x": [row["period"].strftime("%Y-%m") for row in measured],
+        "nps": [row["nps"] for row in measured],
+        "low": [row["nps_low"] for row in measured],
+        "high": [row["nps_high"] for row in measured],
+    }
+    return _render(
+        request,
+        "feedback.html",
+        principal=principal,
+        scores=scores,
+        chart=chart,
+        topics=topics[-30:],
+        regret=ranked.to_dict("records"),
+        verbatims=verbatims,
+        q=q or "",
+    )
