@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,8 @@ from sqlalchemy import func, select
 
 from retain.churn.models import CustomerTask
 from retain.customers.models import CustomerProfile
+from retain.engage.definition import Trigger
+from retain.engage.triggers import triggered
 from retain.feedback import reviews, service
 from retain.feedback.aspects import load_aspects
 from retain.feedback.models import FeedbackItem
@@ -170,5 +173,15 @@ def test_rated_reviews_train_analysis_export_and_one_task_per_trigger(
         assert int(table.count().execute()) == 62
         negatives = table.filter(table.sentiment == "negative").count().execute()
         assert int(negatives) >= 25
+        with session_scope(settings.store_url) as session:
+            fired = triggered(
+                trigger=Trigger(event="negative_review"),
+                backend=backend,
+                session=session,
+                since=datetime(2026, 1, 1),
+                until=datetime(2027, 1, 1),
+            )
+        # The engagement engine's trigger sees the same three unhappy customers, once per item.
+        assert sorted(fired["customer_id"]) == ["C1", "C2", "C2", "C3"]
     finally:
         backend.disconnect()

@@ -12,7 +12,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Event = Literal[
-    "first_order", "order_placed", "ticket_resolved", "nps_detractor", "subscription_churned"
+    "first_order",
+    "order_placed",
+    "ticket_resolved",
+    "nps_detractor",
+    "subscription_churned",
+    "negative_review",
 ]
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 

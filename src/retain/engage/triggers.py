@@ -83,6 +83,16 @@ def _nps_detractor(backend: BaseBackend, since: datetime, until: datetime) -> ir
     return detractors.mutate(triggered_at=detractors.answered_at, key=detractors.response_id)
 
 
+def _negative_review(backend: BaseBackend, since: datetime, until: datetime) -> ir.Table:
+    # Analysed reviews and mentions of known customers: 1-2 stars, or unrated and negative.
+    items = backend.table("review_event")
+    unhappy = ibis.ifelse(items.rating.notnull(), items.rating <= 2, items.sentiment == "negative")
+    found = items.filter(
+        _in_window(items.posted_at, since, until), items.customer_id.notnull(), unhappy
+    )
+    return found.mutate(triggered_at=found.posted_at, key=found.item_id)
+
+
 def _subscription_churned(backend: BaseBackend, since: datetime, until: datetime) -> ir.Table:
     changes = backend.table("subscription_change")
     churned = changes.filter(_in_window(changes.changed_at, since, until), changes.kind == "churn")
@@ -171,6 +181,7 @@ _EVENTS: dict[str, Callable[[BaseBackend, datetime, datetime], ir.Table]] = {
     "ticket_resolved": _ticket_resolved,
     "nps_detractor": _nps_detractor,
     "subscription_churned": _subscription_churned,
+    "negative_review": _negative_review,
 }
 _EXPRESSIONS: dict[str, Callable[[BaseBackend, Trigger, datetime, datetime], ir.Table]] = {
     "event": _event,
