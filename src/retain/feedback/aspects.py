@@ -113,9 +113,12 @@ def analyze_texts(
                 (index, aspect, clause) for aspect in aspects.found_in(clause, language)
             )
     overall = model.predict(texts)
-    # Each distinct clause is scored once, in the same batch call.
-    distinct = sorted({clause for _, _, clause in mentions})
-    clause_score = dict(zip(distinct, (p.score for p in model.predict(distinct)), strict=True))
+    # A text that is one clause already has its score; each other clause is scored once.
+    clause_score = {
+        text.strip(): prediction.score for text, prediction in zip(texts, overall, strict=True)
+    }
+    distinct = sorted({clause for _, _, clause in mentions} - clause_score.keys())
+    clause_score.update(zip(distinct, (p.score for p in model.predict(distinct)), strict=True))
     per_text: list[dict[str, list[float]]] = [{} for _ in texts]
     for index, aspect, clause in mentions:
         per_text[index].setdefault(aspect, []).append(clause_score[clause])
