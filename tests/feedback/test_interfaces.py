@@ -54,7 +54,7 @@ def test_train_and_evaluate_on_a_held_out_table(environment: Settings, tmp_path:
         "--no-ratings",
     )
     assert code == 0, err
-    evaluated = _json(
+    code, out, err = run(
         "feedback",
         "evaluate",
         "--table",
@@ -65,7 +65,11 @@ def test_train_and_evaluate_on_a_held_out_table(environment: Settings, tmp_path:
         "polarity",
         "--language",
         "zh",
-    )[0]
+        "--format",
+        "json",
+    )
+    assert code == 0, err
+    evaluated = json.loads(out)
     direct = evaluate(SentimentModel().fit(train, train_labels), test, test_labels)
     assert evaluated["accuracy"] == pytest.approx(direct.accuracy)
     assert evaluated["macro_f1"] == pytest.approx(direct.macro_f1)

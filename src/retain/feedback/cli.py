@@ -128,6 +128,10 @@ def evaluate_command(
     except SentimentError as error:
         refuse(f"error: {error}")
     row = {**found.__dict__, "skipped_other_language": len(texts) - len(kept)}
+    if output_format is OutputFormat.json:
+        # One evaluation is one object: {"rows", "accuracy", "macro_f1", ...}.
+        typer.echo(json.dumps(row))
+        return
     render([row], output_format=output_format, title="Sentiment evaluation")
 
 

@@ -54,12 +54,15 @@ def read_labelled_table(path: Path, *, text: str, label: str) -> tuple[list[str]
         if column not in frame.columns:
             raise SentimentError(f"{path.name}: no column {column!r} (has {list(frame.columns)})")
     frame = frame[frame[text].notna() & frame[label].notna()]
+    # Rows are numbered as a reader sees them: after the header in a table, by line in JSON Lines.
+    first_row = 1 if suffix in (".jsonl", ".ndjson") else 2
     labels = []
     for number, value in zip(frame.index, frame[label], strict=True):
         try:
             labels.append(parse_label(value))
         except SentimentError as error:
-            raise SentimentError(f"{path.name}: row {number + 2}: field {label}: {error}") from None
+            where = f"{path.name}: row {number + first_row}: field {label}"
+            raise SentimentError(f"{where}: {error}") from None
     return frame[text].astype(str).tolist(), labels
 
 
