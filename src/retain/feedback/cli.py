@@ -254,7 +254,7 @@ def surveys_send_command(
     at: AtOption = None,
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
-    """Invite customers the recurring rule allows, and remind those who have not answered."""
+    """Invite whom the recurring rule allows, remind who has not answered, copy new answers."""
 
     def work(settings: Settings, backend: BaseBackend) -> dict[str, Any]:
         wanted = customer or backend.table("customer").customer_id.execute().tolist()
@@ -273,7 +273,10 @@ def surveys_send_command(
             reminded = surveys.remind(
                 session=session, secret=secret, base_url=settings.public_base_url, now=now
             )
-        return {**summary.__dict__, "reminded": reminded}
+        # A scheduled send also moves new answers to survey_response for the detractor trigger.
+        with session_scope(settings.store_url) as session:
+            exported = surveys.export_answers(session=session, backend=backend)
+        return {**summary.__dict__, "reminded": reminded, "answers_exported": exported}
 
     render([_on_warehouse(work)], output_format=output_format, title="Survey sent")
 
