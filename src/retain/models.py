@@ -19,6 +19,18 @@ from retain.loyalty.models import (
     LoyaltyTierChange,
 )
 from retain.messaging.models import Consent, Delivery, MessageTemplate, Suppression
+from retain.returns.models import (
+    CreditAccount,
+    CreditEntry,
+    ReturnExport,
+    ReturnInstruction,
+    ReturnLine,
+    ReturnOutboxEvent,
+    ReturnPolicyVersion,
+    ReturnRequest,
+    ReturnTransition,
+    ReturnWebhook,
+)
 from retain.segments.models import SegmentDefinition, SegmentMembership
 from retain.store import Base
 
@@ -53,4 +65,14 @@ __all__ = [
     "Suppression",
     "UsageAlert",
     "User",
+    "CreditAccount",
+    "CreditEntry",
+    "ReturnExport",
+    "ReturnInstruction",
+    "ReturnLine",
+    "ReturnOutboxEvent",
+    "ReturnPolicyVersion",
+    "ReturnRequest",
+    "ReturnTransition",
+    "ReturnWebhook",
 ]
