@@ -343,6 +343,7 @@ def request_return(
         bonus=seen.outcome.bonus,
     )
     session.add(request)
+    session.flush()  # the lines refer to it
     session.add_all(
         ReturnLine(
             return_id=request.return_id,
