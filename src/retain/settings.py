@@ -188,6 +188,13 @@ class Settings(BaseSettings):
         default=None,
         description="Huey storage for the worker: redis://host:port, default <data dir>/queue.db.",
     )
+    returns_start_rate_limit: str = Field(
+        default="10/minute",
+        description="Return-portal look-ups (order number and e-mail) allowed per client address.",
+    )
+    returns_photo_max_bytes: int = Field(
+        default=5_000_000, ge=1, description="Largest photo a customer may attach to a return."
+    )
 
     @field_validator("secret_key")
     @classmethod

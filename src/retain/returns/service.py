@@ -656,3 +656,16 @@ def overdue(request: ReturnRequest, at: datetime) -> bool:
 def now() -> datetime:
     """Now, as the naive UTC datetime the store keeps."""
     return utcnow()
+
+
+def processing_rows(*, session: Session) -> list[tuple[str, datetime, datetime | None, bool]]:
+    """(return_id, requested_at, resolved_at, auto_approved) of resolved returns, for reports."""
+    rows = session.execute(
+        select(
+            ReturnRequest.return_id,
+            ReturnRequest.requested_at,
+            ReturnRequest.resolved_at,
+            ReturnRequest.auto_approved,
+        ).where(ReturnRequest.resolved_at.is_not(None))
+    ).all()
+    return [(str(row[0]), row[1], row[2], bool(row[3])) for row in rows]
