@@ -128,17 +128,20 @@ def _anchored(backend: BaseBackend) -> ir.Table:
     )
 
 
+def _flag(condition: ir.BooleanValue) -> ir.IntegerValue:
+    """1 or 0: PostgreSQL will not cast a boolean to a bigint."""
+    return ibis.ifelse(condition, 1, 0)  # type: ignore[return-value]
+
+
 def _outcomes(table: ir.Table, end: datetime, horizons: tuple[int, ...]) -> dict[str, ir.Value]:
     columns: dict[str, ir.Value] = {}
     for days in horizons:
         span = ibis.interval(days=days)
         eligible = table.ordered_at + span <= ibis.literal(end)
-        columns[f"eligible_{days}"] = eligible.cast("int64")
         again = table.next_at.notnull() & (table.next_at <= table.ordered_at + span)
-        columns[f"repurchased_{days}"] = (eligible & again).cast("int64")
-        columns[f"retained_{days}"] = (eligible & (table.last_at > table.ordered_at + span)).cast(
-            "int64"
-        )
+        columns[f"eligible_{days}"] = _flag(eligible)
+        columns[f"repurchased_{days}"] = _flag(eligible & again)
+        columns[f"retained_{days}"] = _flag(eligible & (table.last_at > table.ordered_at + span))
     return columns
 
 
@@ -167,7 +170,7 @@ def retention_expressions(
         returners = returners.left_join(details, "return_id").select(
             returners,
             processing=_bucket(details.processing_days, PROCESSING_BUCKETS, ">7d").cast("string"),
-            auto_approved=details.auto_approved.cast("string"),
+            auto_approved=ibis.ifelse(details.auto_approved, "auto", "manual"),
         )
     else:
         returners = returners.mutate(

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import pandas as pd
 from ibis.backends import BaseBackend
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from retain.auth.service import record
@@ -669,3 +669,15 @@ def processing_rows(*, session: Session) -> list[tuple[str, datetime, datetime |
         ).where(ReturnRequest.resolved_at.is_not(None))
     ).all()
     return [(str(row[0]), row[1], row[2], bool(row[3])) for row in rows]
+
+
+def state_counts(*, session: Session, at: datetime) -> list[dict[str, Any]]:
+    """Requests per waiting state, and how many of them are overdue at ``at``."""
+    overdue_count = func.sum(case((ReturnRequest.due_at < at, 1), else_=0))
+    rows = session.execute(
+        select(ReturnRequest.state, func.count(), overdue_count)
+        .where(ReturnRequest.state.in_(sorted(workflow.WAITING)))
+        .group_by(ReturnRequest.state)
+        .order_by(ReturnRequest.state)
+    ).all()
+    return [{"state": row[0], "count": int(row[1]), "overdue": int(row[2] or 0)} for row in rows]
