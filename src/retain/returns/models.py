@@ -60,6 +60,15 @@ class ReturnRequest(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class ReturnOrderLock(Base):
+    """One row per order with returns: writing it serialises requests for that order."""
+
+    __tablename__ = "return_order_lock"
+
+    order_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    touched_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class ReturnLine(Base):
     """Units of one order line in a request, and what was paid for them."""
 

@@ -26,6 +26,7 @@ from retain.messaging.service import enqueue
 from retain.returns import credit, webhooks, workflow
 from retain.returns.models import (
     ReturnLine,
+    ReturnOrderLock,
     ReturnOutboxEvent,
     ReturnPolicyVersion,
     ReturnRequest,
@@ -50,6 +51,7 @@ from retain.returns.policy import (
     parse_policy,
 )
 from retain.returns.workflow import HOLDING, check
+from retain.store import upsert
 
 Wanted = Literal["refund", "credit", "exchange"]
 RESOLVED_AS: dict[str, str] = {"refund": "refunded", "credit": "credited", "exchange": "exchanged"}
@@ -310,8 +312,8 @@ def request_return(
         return existing
     if wanted == "exchange" and not exchange_for:
         raise ReturnError("an exchange needs the variant or product wanted instead")
-    # Hold the order's earlier requests still while this one counts their units.
-    _lock_order(session, order.order_id)
+    # No other request of this order may count its units until this one is written.
+    _lock_order(session, order.order_id, at)
     seen = preview(
         session=session,
         policy=policy,
@@ -372,12 +374,9 @@ def request_return(
     return request
 
 
-def _lock_order(session: Session, order_id: str) -> None:
-    session.execute(
-        update(ReturnRequest)
-        .where(ReturnRequest.order_id == order_id)
-        .values(revision=ReturnRequest.revision + 1)
-    )
+def _lock_order(session: Session, order_id: str, at: datetime) -> None:
+    """Hold the order's lock row (created by the first request) until the transaction ends."""
+    upsert(session, ReturnOrderLock, [{"order_id": order_id, "touched_at": at}])
 
 
 # ---------------------------------------------------------------- the workflow

@@ -18,6 +18,12 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
+        "return_order_lock",
+        sa.Column("order_id", sa.String(length=128), nullable=False),
+        sa.Column("touched_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("order_id"),
+    )
+    op.create_table(
         "return_export",
         sa.Column("name", sa.String(length=32), nullable=False),
         sa.Column("last_id", sa.BigInteger(), nullable=False),
@@ -217,6 +223,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("return_order_lock")
     with op.batch_alter_table("store_credit_entry", schema=None) as batch_op:
         batch_op.drop_index("ix_store_credit_entry_customer")
 
