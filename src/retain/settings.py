@@ -256,6 +256,8 @@ class Settings(BaseSettings):
             "delivery_connections": self.delivery_connections,
             "delivery_lease_seconds": self.delivery_lease_seconds,
             "queue_url": mask_url(self.queue_url or f"sqlite:///{self.data_dir / 'queue.db'}"),
+            "returns_start_rate_limit": self.returns_start_rate_limit,
+            "returns_photo_max_bytes": self.returns_photo_max_bytes,
         }
         return [
             {
