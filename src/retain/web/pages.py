@@ -55,6 +55,8 @@ from retain.metrics.service import (
     on_warehouse,
 )
 from retain.pagination import MAX_OFFSET
+from retain.returns import report as returns_report
+from retain.returns import service as returns_service
 from retain.settings import Settings
 from retain.store import ensure_store, session_scope
 from retain.web import access
@@ -661,9 +663,6 @@ def returns_page(
     request: Request, settings: SettingsDep, backend: WarehouseDep, principal: CustomerReader
 ) -> HTMLResponse:
     """Return rates by category and reason, serial returners, retention after a return."""
-    from retain.returns import report as returns_report
-    from retain.returns import service as returns_service
-
     ensure_store(settings.store_url)
     with session_scope(settings.store_url) as session:
         details = returns_report.processing_details(
