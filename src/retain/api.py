@@ -21,6 +21,8 @@ from retain.lifetime import api as lifetime_api
 from retain.loyalty import api as loyalty_api
 from retain.messaging import api as messaging_api
 from retain.metrics import api as metrics_api
+from retain.returns import api as returns_api
+from retain.returns import portal as returns_portal
 from retain.segments import api as segments_api
 from retain.settings import Settings
 from retain.store import get_engine
@@ -76,6 +78,8 @@ def create_app() -> FastAPI:
     app.include_router(messaging_api.public_router)
     app.include_router(feedback_api.router)
     app.include_router(feedback_api.public_router)
+    app.include_router(returns_api.router)
+    app.include_router(returns_portal.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

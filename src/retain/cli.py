@@ -16,6 +16,7 @@ from retain.loyalty import cli as loyalty_cli
 from retain.messaging import cli as messaging_cli
 from retain.metrics import cli as metrics_cli
 from retain.output import OutputFormat, render
+from retain.returns import cli as returns_cli
 from retain.segments import cli as segments_cli
 from retain.settings import get_settings
 from retain.store import upgrade_store
@@ -43,6 +44,7 @@ loyalty_cli.register(app)
 engage_cli.register(app)
 segments_cli.register(app)
 messaging_cli.register(app)
+returns_cli.register(app)
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 

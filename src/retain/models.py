@@ -19,6 +19,19 @@ from retain.loyalty.models import (
     LoyaltyTierChange,
 )
 from retain.messaging.models import Consent, Delivery, MessageTemplate, Suppression
+from retain.returns.models import (
+    CreditAccount,
+    CreditEntry,
+    ReturnExport,
+    ReturnInstruction,
+    ReturnLine,
+    ReturnOrderLock,
+    ReturnOutboxEvent,
+    ReturnPolicyVersion,
+    ReturnRequest,
+    ReturnTransition,
+    ReturnWebhook,
+)
 from retain.segments.models import SegmentDefinition, SegmentMembership
 from retain.store import Base
 
@@ -53,6 +66,17 @@ __all__ = [
     "Suppression",
     "UsageAlert",
     "User",
+    "CreditAccount",
+    "CreditEntry",
+    "ReturnExport",
+    "ReturnInstruction",
+    "ReturnLine",
+    "ReturnOrderLock",
+    "ReturnOutboxEvent",
+    "ReturnPolicyVersion",
+    "ReturnRequest",
+    "ReturnTransition",
+    "ReturnWebhook",
 ]
 
 from retain.feedback.models import FeedbackItem, Survey, SurveyAnswer, SurveyInvitation  # noqa: E402

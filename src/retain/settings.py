@@ -188,6 +188,13 @@ class Settings(BaseSettings):
         default=None,
         description="Huey storage for the worker: redis://host:port, default <data dir>/queue.db.",
     )
+    returns_start_rate_limit: str = Field(
+        default="10/minute",
+        description="Return-portal look-ups (order number and e-mail) allowed per client address.",
+    )
+    returns_photo_max_bytes: int = Field(
+        default=5_000_000, ge=1, description="Largest photo a customer may attach to a return."
+    )
 
     @field_validator("secret_key")
     @classmethod
@@ -249,6 +256,8 @@ class Settings(BaseSettings):
             "delivery_connections": self.delivery_connections,
             "delivery_lease_seconds": self.delivery_lease_seconds,
             "queue_url": mask_url(self.queue_url or f"sqlite:///{self.data_dir / 'queue.db'}"),
+            "returns_start_rate_limit": self.returns_start_rate_limit,
+            "returns_photo_max_bytes": self.returns_photo_max_bytes,
         }
         return [
             {

@@ -90,6 +90,22 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/surveys/{name}/send"): ANALYSTS,
     ("GET", "/api/v1/surveys/results"): ALL,
     ("GET", "/api/v1/products/regret"): ALL,
+    ("GET", "/api/v1/returns"): STAFF,
+    ("POST", "/api/v1/returns"): STAFF,
+    ("POST", "/api/v1/returns/preview"): STAFF,
+    ("GET", "/api/v1/returns/policy"): STAFF,
+    ("PUT", "/api/v1/returns/policy"): ADMINS,
+    ("GET", "/api/v1/returns/webhook"): ADMINS,
+    ("PUT", "/api/v1/returns/webhook"): ADMINS,
+    ("GET", "/api/v1/returns/instructions"): STAFF,
+    ("GET", "/api/v1/returns/report"): ANALYSTS,
+    ("GET", "/api/v1/returns/credit/{customer_id}"): STAFF,
+    ("GET", "/api/v1/returns/{return_id}"): STAFF,
+    ("POST", "/api/v1/returns/{return_id}/approve"): STAFF,
+    ("POST", "/api/v1/returns/{return_id}/receive"): STAFF,
+    ("POST", "/api/v1/returns/{return_id}/transition"): STAFF,
+    ("POST", "/api/v1/returns/{return_id}/decline"): STAFF,
+    ("POST", "/api/v1/returns/{return_id}/resolve"): STAFF,
 }
 # Open to anyone: the health check, the customer's own loyalty and message pages, which a signed
 # token or a referral code opens, and the mail provider's bounce webhook, which its HMAC
@@ -106,6 +122,13 @@ PUBLIC = {
     ("GET", "/e/reorder/{token}"),
     ("GET", "/s/{token}"),
     ("POST", "/s/{token}"),
+    # The return portal (a signed link, or order number and e-mail) and the shop's signed
+    # confirmation of a refund or exchange instruction.
+    ("GET", "/r/start"),
+    ("POST", "/r/start"),
+    ("GET", "/r/{token}"),
+    ("POST", "/r/{token}"),
+    ("POST", "/api/v1/returns/instructions/{key}/confirm"),
 }
 
 
@@ -117,6 +140,7 @@ def _url(path: str) -> str:
         "referral_id": "999",
         "code": "NO-SUCH-CODE",
         "name": "no-such-name",
+        "return_id": "R-NONE",
     }.items():
         path = path.replace("{" + name + "}", value)
     return path

@@ -10,7 +10,16 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.web.conftest import ARTIFACTS, PASSWORD
 
-PAGES = ("/", "/cohorts", "/customers", "/at-risk", "/lifetime", "/playbooks", "/feedback")
+PAGES = (
+    "/",
+    "/cohorts",
+    "/customers",
+    "/at-risk",
+    "/lifetime",
+    "/playbooks",
+    "/feedback",
+    "/returns",
+)
 HEADINGS = {
     "en": {
         "/": "Overview",
@@ -20,6 +29,7 @@ HEADINGS = {
         "/lifetime": "Lifetime value",
         "/playbooks": "Playbooks",
         "/feedback": "Feedback",
+        "/returns": "Returns",
     },
     "zh-CN": {
         "/": "概览",
@@ -29,6 +39,7 @@ HEADINGS = {
         "/lifetime": "客户终身价值",
         "/playbooks": "营销剧本",
         "/feedback": "客户反馈",
+        "/returns": "退货",
     },
 }
 

@@ -45,9 +45,11 @@ def run_worker(
             typer.echo(" ".join(f"{name}={count}" for name, count in counts.items()))
 
     from retain.engage.schedule import register  # the worker also runs segments and playbooks
+    from retain.returns.jobs import register as register_returns  # and returns' instructions
 
     settings = get_settings()
     register(settings)
+    register_returns(settings)
     worker.run_worker(settings=settings, interval=interval, once=once, on_tick=report)
 
 

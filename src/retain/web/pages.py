@@ -55,6 +55,8 @@ from retain.metrics.service import (
     on_warehouse,
 )
 from retain.pagination import MAX_OFFSET
+from retain.returns import report as returns_report
+from retain.returns import service as returns_service
 from retain.settings import Settings
 from retain.store import ensure_store, session_scope
 from retain.web import access
@@ -696,4 +698,44 @@ def feedback_page(
         regret=ranked.to_dict("records"),
         verbatims=verbatims,
         q=q or "",
+    )
+
+
+@router.get("/returns", response_class=HTMLResponse)
+def returns_page(
+    request: Request, settings: SettingsDep, backend: WarehouseDep, principal: CustomerReader
+) -> HTMLResponse:
+    """Return rates by category and reason, serial returners, retention after a return."""
+    ensure_store(settings.store_url)
+    with session_scope(settings.store_url) as session:
+        details = returns_report.processing_details(
+            returns_service.processing_rows(session=session)
+        )
+        open_states = returns_service.state_counts(session=session, at=returns_service.now())
+    categories = returns_report.rate_by_line_field(backend, "category").to_pandas()
+    categories = categories[categories["returned_orders"] > 0].head(20)
+    reasons = returns_report.rate_by_reason(backend).to_pandas()
+    customers = returns_report.rate_by_customer(backend).to_pandas()
+    retention = [
+        row
+        for row in returns_report.retention_after_return(backend, details=details)
+        if row["days"] == 90 and row["outcome"] == "repurchased"
+    ]
+    return _render(
+        request,
+        "returns.html",
+        principal=principal,
+        categories=categories.to_dict(orient="records"),
+        reasons=reasons.to_dict(orient="records"),
+        serial=customers[customers["serial"]].head(50).to_dict(orient="records"),
+        retention=retention,
+        open_states=open_states,
+        category_chart={
+            "x": [str(value) for value in categories["category"]],
+            "y": [round(100 * float(value), 2) for value in categories["return_rate"]],
+        },
+        reason_chart={
+            "x": [str(value) for value in reasons["reason"]],
+            "y": [int(value) for value in reasons["returns"]],
+        },
     )

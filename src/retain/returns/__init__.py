@@ -1,0 +1,1 @@
+"""Returns and refunds: portal, policy, workflow, store credit, shop instructions, insight."""

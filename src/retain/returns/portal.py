@@ -1,0 +1,437 @@
+"""The customer's return portal, in English and Chinese, usable on a phone.
+
+``/r/start`` finds an order by number and e-mail (rate-limited, and it answers the same for a
+wrong number and a wrong address). Either way the customer lands on ``/r/{token}``, a signed
+link that can also be sent in an order message (``portal_link``). There they pick items,
+reason, photos and resolution, preview the outcome and fees, and submit. The form carries a
+random key, so submitting twice makes one request.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+from starlette.datastructures import FormData, UploadFile
+
+from retain.auth.ratelimit import enforce
+from retain.auth.sessions import signing_key
+from retain.customers.models import CustomerProfile
+from retain.dependencies import SettingsDep
+from retain.returns import service
+from retain.returns.models import ReturnRequest
+from retain.returns.policy import Policy
+from retain.returns.service import ItemRequest, NotFound, OrderFacts, ReturnError
+from retain.settings import Settings
+from retain.signed_links import BadLink, read, sign
+from retain.store import ensure_store, session_scope
+from retain.warehouse import connect
+
+PURPOSE = "return"
+LINK_DAYS = 60
+MAX_PHOTOS = 5
+# The first bytes of each accepted image type: the declared type is not trusted.
+IMAGE_TYPES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png", b"RIFF": "webp"}
+PAGES = Path(__file__).parent / "pages"
+_environment = Environment(loader=FileSystemLoader(PAGES), autoescape=select_autoescape(["html"]))
+router = APIRouter(tags=["return portal"])
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Return items",
+        "start": "Find your order",
+        "order": "Order number",
+        "email": "E-mail address",
+        "find": "Continue",
+        "not_found": "We could not find an order with that number and e-mail address.",
+        "expired": "This link has expired or is not valid. Start again from your order number.",
+        "items": "What would you like to return?",
+        "quantity": "Quantity",
+        "condition": "Condition",
+        "unopened": "Unopened",
+        "opened": "Opened",
+        "used": "Used",
+        "damaged": "Damaged",
+        "reason": "Reason",
+        "comment": "Comment (optional)",
+        "photos": "Photos (optional, up to 5, JPEG/PNG/WebP)",
+        "resolution": "What would you like?",
+        "refund": "Refund to the original payment",
+        "credit": "Store credit",
+        "bonus": "bonus",
+        "exchange": "Exchange for another size, colour or product",
+        "exchange_for": "Which one?",
+        "preview": "Preview",
+        "submit": "Submit return",
+        "outcome": "Outcome",
+        "items_value": "Items",
+        "fees": "Fees",
+        "refund_total": "You get back",
+        "approve": "Approved at once",
+        "review": "Reviewed by our team within two days",
+        "decline": "Cannot be returned",
+        "done": "Your return is registered",
+        "number": "Return number",
+        "state": "Status",
+        "earlier": "Earlier returns of this order",
+        "none_left": "Every item of this order has been returned already.",
+        "pick": "Pick at least one item.",
+        "requested": "under review",
+        "approved": "approved: please send the items back",
+        "declined": "declined",
+        "in_transit": "on its way back",
+        "received": "received",
+        "inspected": "inspected",
+        "resolved": "resolved",
+        "closed": "closed",
+        "cancelled": "cancelled",
+        "expired_state": "expired",
+        "final_sale": "final sale",
+        "window_passed": "the return window has passed",
+        "other": "other",
+    },
+    "zh": {
+        "title": "退货",
+        "start": "查找您的订单",
+        "order": "订单号",
+        "email": "电子邮箱",
+        "find": "继续",
+        "not_found": "找不到与该订单号和邮箱匹配的订单。",
+        "expired": "该链接已过期或无效，请通过订单号重新开始。",
+        "items": "您想退回哪些商品？",
+        "quantity": "数量",
+        "condition": "商品状况",
+        "unopened": "未拆封",
+        "opened": "已拆封",
+        "used": "已使用",
+        "damaged": "已损坏",
+        "reason": "退货原因",
+        "comment": "备注（可选）",
+        "photos": "照片（可选，最多 5 张，JPEG/PNG/WebP）",
+        "resolution": "您希望如何处理？",
+        "refund": "原路退款",
+        "credit": "商店余额",
+        "bonus": "奖励",
+        "exchange": "换成其他尺码、颜色或商品",
+        "exchange_for": "换成哪一款？",
+        "preview": "预览",
+        "submit": "提交退货",
+        "outcome": "处理结果",
+        "items_value": "商品金额",
+        "fees": "费用",
+        "refund_total": "您将获得",
+        "approve": "立即批准",
+        "review": "我们的团队将在两天内审核",
+        "decline": "无法退货",
+        "done": "您的退货已登记",
+        "number": "退货编号",
+        "state": "状态",
+        "earlier": "该订单之前的退货",
+        "none_left": "该订单的所有商品都已退回。",
+        "pick": "请至少选择一件商品。",
+        "requested": "审核中",
+        "approved": "已批准：请寄回商品",
+        "declined": "未通过",
+        "in_transit": "寄回途中",
+        "received": "已签收",
+        "inspected": "已检验",
+        "resolved": "已处理",
+        "closed": "已完成",
+        "cancelled": "已取消",
+        "expired_state": "已过期",
+        "final_sale": "最终销售商品",
+        "window_passed": "已超过退货期限",
+        "other": "其他",
+    },
+}
+REASON_TEXT = {
+    "zh": {
+        "damaged": "商品损坏",
+        "wrong_item": "发错商品",
+        "wrong_size": "尺码不合适",
+        "not_as_described": "与描述不符",
+        "changed_mind": "不想要了",
+        "other": "其他",
+    }
+}
+
+
+def portal_link(settings: Settings, *, order_id: str, customer_id: str, language: str) -> str:
+    """The signed portal link for an order, to put in an order message."""
+    token = sign(
+        secret=signing_key(settings),
+        purpose=PURPOSE,
+        claims={"o": order_id, "c": customer_id, "l": _language(language)},
+        expires_at=service.now() + timedelta(days=LINK_DAYS),
+    )
+    return f"{settings.public_base_url.rstrip('/')}/r/{token}"
+
+
+def _language(value: str | None) -> str:
+    return "zh" if (value or "").lower().startswith("zh") else "en"
+
+
+def _render(name: str, language: str, status: int = 200, **context: Any) -> HTMLResponse:
+    text = TEXT[language]
+    reasons = REASON_TEXT.get(language, {})
+    html = _environment.get_template(name).render(
+        t=text,
+        language=language,
+        reason_text=lambda reason: reasons.get(reason, reason.replace("_", " ")),
+        **context,
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+@router.get("/r/start", response_class=HTMLResponse)
+def get_start(lang: str = "en") -> HTMLResponse:
+    """Order number and e-mail form."""
+    return _render("start.html", _language(lang))
+
+
+@router.post("/r/start", response_class=HTMLResponse)
+async def post_start(request: Request, settings: SettingsDep) -> Response:
+    """Find the order; the same answer for a wrong number and a wrong address."""
+    client = request.client.host if request.client else "unknown"
+    enforce(
+        storage_url=settings.rate_limit_storage,
+        limit=settings.returns_start_rate_limit,
+        scope="return portal",
+        key=client,
+    )
+    form = await request.form()
+    language = _language(str(form.get("lang", "en")))
+    order_id = str(form.get("order_id", "")).strip()[:128]
+    email = str(form.get("email", "")).strip().lower()[:320]
+    customer_id = _match(settings, order_id, email)
+    if customer_id is None:
+        return _render("start.html", language, 404, error=True, order_id=order_id, email=email)
+    link = portal_link(settings, order_id=order_id, customer_id=customer_id, language=language)
+    return RedirectResponse(link.removeprefix(settings.public_base_url.rstrip("/")), 303)
+
+
+def _match(settings: Settings, order_id: str, email: str) -> str | None:
+    if not order_id or "@" not in email:
+        return None
+    order = _order(settings, order_id)
+    if order is None:
+        return None
+    ensure_store(settings.store_url)
+    with session_scope(settings.store_url) as session:
+        known = session.scalar(
+            select(CustomerProfile.email).where(CustomerProfile.customer_id == order.customer_id)
+        )
+    if known is None or not secrets.compare_digest(known.strip().lower(), email):
+        return None
+    return order.customer_id
+
+
+def _order(settings: Settings, order_id: str) -> OrderFacts | None:
+    backend = connect(settings.resolved_warehouse_url, create_tables=False)
+    try:
+        return service.load_order(backend, order_id)
+    except NotFound:
+        return None
+    finally:
+        backend.disconnect()
+
+
+@dataclass(frozen=True)
+class Link:
+    order_id: str
+    customer_id: str
+    language: str
+
+
+def _link(settings: Settings, token: str, lang: str | None) -> Link | None:
+    try:
+        claims = read(secret=signing_key(settings), purpose=PURPOSE, token=token, at=service.now())
+    except BadLink:
+        return None
+    return Link(str(claims["o"]), str(claims["c"]), _language(lang or str(claims.get("l"))))
+
+
+@router.get("/r/{token}", response_class=HTMLResponse)
+def get_portal(settings: SettingsDep, token: str, lang: str | None = None) -> HTMLResponse:
+    """The return form of the order the signed link names."""
+    link = _link(settings, token, lang)
+    order = _order(settings, link.order_id) if link else None
+    if link is None or order is None or order.customer_id != link.customer_id:
+        return _render("start.html", _language(lang), 410, expired=True)
+    return _form(settings, link, order, token, {}, None, None)
+
+
+def _form(
+    settings: Settings,
+    link: Link,
+    order: OrderFacts,
+    token: str,
+    chosen: dict[str, Any],
+    preview: service.Preview | None,
+    error: str | None,
+    status: int = 200,
+) -> HTMLResponse:
+    ensure_store(settings.store_url)
+    with session_scope(settings.store_url) as session:
+        policy = service.load_policy(session=session)
+        taken = service.returned_units(session=session, order_id=order.order_id)
+        earlier = list(
+            session.scalars(
+                select(ReturnRequest)
+                .where(ReturnRequest.order_id == order.order_id)
+                .order_by(ReturnRequest.requested_at)
+            )
+        )
+    left = {
+        line.line_number: line.quantity - taken.get(line.line_number, 0) for line in order.lines
+    }
+    lines = [
+        {"line": line, "left": left[line.line_number]}
+        for line in order.lines
+        if left[line.line_number] > 0
+    ]
+    return _render(
+        "portal.html",
+        link.language,
+        status,
+        token=token,
+        order=order,
+        lines=lines,
+        policy=policy,
+        bonus=policy.store_credit_bonus_percent,
+        chosen=chosen,
+        preview=preview,
+        error=error,
+        earlier=earlier,
+        key=chosen.get("key") or secrets.token_urlsafe(16),
+    )
+
+
+@router.post("/r/{token}", response_class=HTMLResponse)
+async def post_portal(
+    request: Request, settings: SettingsDep, token: str, lang: str | None = None
+) -> HTMLResponse:
+    """Preview the outcome, or submit the request (``action`` says which)."""
+    link = _link(settings, token, lang)
+    order = _order(settings, link.order_id) if link else None
+    if link is None or order is None or order.customer_id != link.customer_id:
+        return _render("start.html", _language(lang), 410, expired=True)
+    form = await request.form()
+    chosen = _chosen(form, order)
+    items = _items(chosen, order)
+    if not items:
+        return _form(settings, link, order, token, chosen, None, TEXT[link.language]["pick"], 422)
+    try:
+        with session_scope(settings.store_url) as session:
+            policy = service.load_policy(session=session)
+            if chosen["reason"] not in policy.reasons:
+                raise ReturnError("pick a reason from the list")
+            if form.get("action") != "submit":
+                seen = _preview(session, policy, order, items, chosen)
+                return _form(settings, link, order, token, chosen, seen, None)
+            photos = await _save_photos(settings, form)
+            made = service.request_return(
+                session=session,
+                policy=policy,
+                order=order,
+                items=items,
+                reason=chosen["reason"],
+                wanted=chosen["resolution"],
+                key=f"portal:{chosen['key']}",
+                at=service.now(),
+                actor=f"customer:{link.customer_id}",
+                comment=chosen["comment"] or None,
+                exchange_for=chosen["exchange_for"] or None,
+                photos=photos,
+                language=link.language,
+            )
+            return _render("done.html", link.language, request=made, order=order)
+    except ReturnError as error:
+        return _form(settings, link, order, token, chosen, None, str(error), 422)
+
+
+def _preview(
+    session: Any,
+    policy: Policy,
+    order: OrderFacts,
+    items: list[ItemRequest],
+    chosen: dict[str, Any],
+) -> service.Preview:
+    return service.preview(
+        session=session,
+        policy=policy,
+        order=order,
+        items=items,
+        reason=chosen["reason"],
+        wanted=chosen["resolution"],
+        at=service.now(),
+    )
+
+
+def _chosen(form: FormData, order: OrderFacts) -> dict[str, Any]:
+    resolution = str(form.get("resolution", "refund"))
+    chosen: dict[str, Any] = {
+        "reason": str(form.get("reason", ""))[:64],
+        "comment": str(form.get("comment", ""))[:2000],
+        "resolution": resolution if resolution in ("refund", "credit", "exchange") else "refund",
+        "exchange_for": str(form.get("exchange_for", ""))[:128],
+        "key": str(form.get("key", ""))[:64] or secrets.token_urlsafe(16),
+    }
+    for line in order.lines:
+        chosen[f"qty_{line.line_number}"] = _int(form.get(f"qty_{line.line_number}"))
+        condition = str(form.get(f"condition_{line.line_number}", "unopened"))
+        chosen[f"condition_{line.line_number}"] = condition[:32]
+    return chosen
+
+
+def _int(value: object) -> int:
+    try:
+        return max(0, int(str(value)))
+    except ValueError:
+        return 0
+
+
+def _items(chosen: dict[str, Any], order: OrderFacts) -> list[ItemRequest]:
+    return [
+        ItemRequest(
+            line.line_number,
+            chosen[f"qty_{line.line_number}"],
+            chosen[f"condition_{line.line_number}"],
+        )
+        for line in order.lines
+        if chosen[f"qty_{line.line_number}"] > 0
+    ]
+
+
+async def _save_photos(settings: Settings, form: FormData) -> list[str]:
+    """Store the uploaded photos under ``<data dir>/returns/photos``; their file names."""
+    uploads = [item for item in form.getlist("photos") if isinstance(item, UploadFile)]
+    uploads = [item for item in uploads if item.filename]
+    if len(uploads) > MAX_PHOTOS:
+        raise ReturnError(f"at most {MAX_PHOTOS} photos")
+    checked = []
+    for upload in uploads:
+        data = await upload.read(settings.returns_photo_max_bytes + 1)
+        if len(data) > settings.returns_photo_max_bytes:
+            raise ReturnError(
+                f"{upload.filename}: larger than {settings.returns_photo_max_bytes} bytes"
+            )
+        kind = next((ext for magic, ext in IMAGE_TYPES.items() if data.startswith(magic)), None)
+        if kind is None or (kind == "webp" and data[8:12] != b"WEBP"):
+            raise ReturnError(f"{upload.filename}: not a JPEG, PNG or WebP image")
+        checked.append((data, kind))
+    folder = settings.data_dir / "returns" / "photos"
+    folder.mkdir(parents=True, exist_ok=True)
+    names = []
+    for data, kind in checked:
+        name = f"{secrets.token_hex(12)}.{kind}"
+        (folder / name).write_bytes(data)
+        names.append(name)
+    return names
