@@ -56,6 +56,11 @@ class Ticket(Base):
     # SLA targets as instants, computed in business hours when the ticket opens.
     first_response_due_at: Mapped[datetime | None] = mapped_column(DateTime)
     resolution_due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the worker warned that a target was close, and when the target was missed.
+    first_response_warned_at: Mapped[datetime | None] = mapped_column(DateTime)
+    first_response_breached_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolution_warned_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolution_breached_at: Mapped[datetime | None] = mapped_column(DateTime)
     rating_requested_at: Mapped[datetime | None] = mapped_column(DateTime)
     satisfaction: Mapped[int | None] = mapped_column(Integer)  # CSAT 1..5
     rated_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -111,7 +111,7 @@ def open_ticket(
         created_at=at,
         updated_at=at,
     )
-    _set_due(ticket, calendar)
+    set_due(ticket, calendar)
     session.add(ticket)
     session.flush()
     author_kind = "assistant" if channel == "assistant" else "customer"
@@ -128,7 +128,8 @@ def open_ticket(
     return ticket
 
 
-def _set_due(ticket: Ticket, calendar: BusinessCalendar | None) -> None:
+def set_due(ticket: Ticket, calendar: BusinessCalendar | None) -> None:
+    """Set the SLA due instants of the ticket's priority from its creation, in business time."""
     target = calendar.target(ticket.priority) if calendar else None
     if calendar is None or target is None:
         ticket.first_response_due_at = ticket.resolution_due_at = None
@@ -149,6 +150,31 @@ def record_event(
     event = TicketEvent(ticket_id=ticket.id, occurred_at=at, kind=kind, detail=detail or {})
     session.add(event)
     return event
+
+
+def mark_breach(session: Session, *, ticket: Ticket, target: str, at: datetime) -> None:
+    """Record that ``target`` was missed (once)."""
+    if getattr(ticket, f"{target}_breached_at") is not None:
+        return
+    setattr(ticket, f"{target}_breached_at", at)
+    due = getattr(ticket, f"{target}_due_at")
+    record_event(
+        session,
+        ticket=ticket,
+        kind="sla_breach",
+        at=at,
+        detail={"target": target, "due_at": due.isoformat() if due else None},
+    )
+
+
+def mark_late_answers(session: Session, *, ticket: Ticket) -> None:
+    """After a reply or a solve: record a breach if it came after its target."""
+    answered, due = ticket.first_response_at, ticket.first_response_due_at
+    if answered is not None and due is not None and answered > due:
+        mark_breach(session, ticket=ticket, target="first_response", at=answered)
+    solved, due = ticket.solved_at, ticket.resolution_due_at
+    if solved is not None and due is not None and solved > due:
+        mark_breach(session, ticket=ticket, target="resolution", at=solved)
 
 
 def get_ticket(session: Session, *, ticket_id: int) -> Ticket:
@@ -217,6 +243,7 @@ def change_status(
         at=at,
         detail={"from": before, "to": status, "by": actor},
     )
+    mark_late_answers(session, ticket=ticket)
     return ticket
 
 
@@ -259,6 +286,7 @@ def add_message(
         change_status(session, ticket=ticket, status="open", actor=author, at=at)
     kind = "note" if author_kind == "note" else "replied"
     record_event(session, ticket=ticket, kind=kind, at=at, detail={"author_kind": author_kind})
+    mark_late_answers(session, ticket=ticket)
     return message
 
 
