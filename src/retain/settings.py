@@ -202,7 +202,7 @@ class Settings(BaseSettings):
         default=300.0, gt=0, description="How often the worker checks SLA warnings and breaches."
     )
     csat_link_days: int = Field(
-        default=14, ge=1, description="Days a CSAT rating link stays valid after a ticket is solved."
+        default=14, ge=1, description="Days a CSAT rating link stays valid after the solve."
     )
     help_contact_rate_limit: str = Field(
         default="5/hour",
