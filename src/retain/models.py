@@ -21,6 +21,17 @@ from retain.loyalty.models import (
 from retain.messaging.models import Consent, Delivery, MessageTemplate, Suppression
 from retain.segments.models import SegmentDefinition, SegmentMembership
 from retain.store import Base
+from retain.support.models import (
+    Article,
+    ArticleUse,
+    CannedReply,
+    SupportTeam,
+    SupportTeamMember,
+    Ticket,
+    TicketEvent,
+    TicketExport,
+    TicketMessage,
+)
 
 __all__ = [
     "ApiKey",
@@ -53,4 +64,13 @@ __all__ = [
     "Suppression",
     "UsageAlert",
     "User",
+    "Article",
+    "ArticleUse",
+    "CannedReply",
+    "SupportTeam",
+    "SupportTeamMember",
+    "Ticket",
+    "TicketEvent",
+    "TicketExport",
+    "TicketMessage",
 ]

@@ -188,6 +188,26 @@ class Settings(BaseSettings):
         default=None,
         description="Huey storage for the worker: redis://host:port, default <data dir>/queue.db.",
     )
+    support_calendar: Path | None = Field(
+        default=None,
+        description="SLA calendar YAML (time zone, weekly hours, holidays, targets per priority); "
+        "default weekdays 09:00-17:00 UTC.",
+    )
+    support_warning_hours: float = Field(
+        default=1.0,
+        gt=0,
+        description="Warn about an SLA target this many business hours before it is breached.",
+    )
+    support_check_seconds: float = Field(
+        default=300.0, gt=0, description="How often the worker checks SLA warnings and breaches."
+    )
+    csat_link_days: int = Field(
+        default=14, ge=1, description="Days a CSAT rating link stays valid after the solve."
+    )
+    help_contact_rate_limit: str = Field(
+        default="5/hour",
+        description="Help-centre contact-form submissions allowed per client address.",
+    )
 
     @field_validator("secret_key")
     @classmethod
@@ -249,6 +269,11 @@ class Settings(BaseSettings):
             "delivery_connections": self.delivery_connections,
             "delivery_lease_seconds": self.delivery_lease_seconds,
             "queue_url": mask_url(self.queue_url or f"sqlite:///{self.data_dir / 'queue.db'}"),
+            "support_calendar": str(self.support_calendar or "(default)"),
+            "support_warning_hours": self.support_warning_hours,
+            "support_check_seconds": self.support_check_seconds,
+            "csat_link_days": self.csat_link_days,
+            "help_contact_rate_limit": self.help_contact_rate_limit,
         }
         return [
             {
