@@ -23,6 +23,8 @@ from retain.metrics import api as metrics_api
 from retain.segments import api as segments_api
 from retain.settings import Settings
 from retain.store import get_engine
+from retain.support import api as support_api
+from retain.support import help as support_help
 from retain.warehouse import connect
 from retain.web import pages
 from retain.web.pages import STATIC_DIR
@@ -73,6 +75,8 @@ def create_app() -> FastAPI:
     app.include_router(segments_api.router)
     app.include_router(messaging_api.router)
     app.include_router(messaging_api.public_router)
+    app.include_router(support_api.router)
+    app.include_router(support_help.public_router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -78,6 +78,26 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("PUT", "/api/v1/playbooks/{name}"): ANALYSTS,
     ("PATCH", "/api/v1/playbooks/{name}"): ANALYSTS,
     ("GET", "/api/v1/playbooks/{name}/stats"): ALL,
+    ("GET", "/api/v1/tickets"): STAFF,
+    ("POST", "/api/v1/tickets"): STAFF,
+    ("GET", "/api/v1/tickets/{ticket_id}"): STAFF,
+    ("PATCH", "/api/v1/tickets/{ticket_id}"): STAFF,
+    ("POST", "/api/v1/tickets/{ticket_id}/status"): STAFF,
+    ("POST", "/api/v1/tickets/{ticket_id}/messages"): STAFF,
+    ("POST", "/api/v1/tickets/{ticket_id}/assignment"): STAFF,
+    ("GET", "/api/v1/teams"): STAFF,
+    ("POST", "/api/v1/teams"): ANALYSTS,
+    ("GET", "/api/v1/canned-replies"): STAFF,
+    ("PUT", "/api/v1/canned-replies"): STAFF,
+    ("GET", "/api/v1/sla/policy"): ALL,
+    ("GET", "/api/v1/sla/tickets"): STAFF,
+    ("GET", "/api/v1/support/csat"): ALL,
+    ("GET", "/api/v1/kb/articles"): STAFF,
+    ("POST", "/api/v1/kb/articles"): STAFF,
+    ("GET", "/api/v1/kb/articles/{article_id}"): STAFF,
+    ("PATCH", "/api/v1/kb/articles/{article_id}"): STAFF,
+    ("GET", "/api/v1/kb/search"): ALL,
+    ("GET", "/api/v1/kb/deflection"): ALL,
 }
 # Open to anyone: the health check, the customer's own loyalty and message pages, which a signed
 # token or a referral code opens, and the mail provider's bounce webhook, which its HMAC
@@ -92,6 +112,15 @@ PUBLIC = {
     ("POST", "/m/preferences/{token}"),
     ("POST", "/api/v1/messages/bounces"),
     ("GET", "/e/reorder/{token}"),
+    # The help centre: articles, search, feedback and the contact form are for anyone; a CSAT
+    # rating page opens with its signed token.
+    ("GET", "/help"),
+    ("GET", "/help/articles/{slug}"),
+    ("POST", "/help/articles/{slug}/feedback"),
+    ("GET", "/help/contact"),
+    ("POST", "/help/contact"),
+    ("GET", "/help/rate/{token}"),
+    ("POST", "/help/rate/{token}"),
 }
 
 
@@ -103,6 +132,8 @@ def _url(path: str) -> str:
         "referral_id": "999",
         "code": "NO-SUCH-CODE",
         "name": "no-such-name",
+        "ticket_id": "999",
+        "article_id": "999",
     }.items():
         path = path.replace("{" + name + "}", value)
     return path

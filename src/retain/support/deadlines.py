@@ -103,3 +103,39 @@ def run_deadline_check(settings: Settings, at: datetime) -> DeadlineSummary:
             warning=timedelta(hours=settings.support_warning_hours),
             at=at,
         )
+
+
+@dataclass(frozen=True)
+class SlaItem:
+    """A target of a waiting ticket that is close to its instant or past it."""
+
+    ticket_id: int
+    subject: str
+    priority: str
+    target: str
+    due_at: datetime
+    state: str  # at_risk, breached
+
+
+def sla_board(
+    session: Session, *, calendar: BusinessCalendar, warning: timedelta, at: datetime
+) -> list[SlaItem]:
+    """Waiting tickets' targets at risk (within ``warning`` business time) or breached, by due."""
+    query = select(Ticket).where(
+        Ticket.status.in_(WAITING),
+        or_(Ticket.first_response_due_at.is_not(None), Ticket.resolution_due_at.is_not(None)),
+    )
+    items = []
+    for ticket in session.scalars(query):
+        for target in TARGETS:
+            due = open_target(ticket, target)
+            if due is None:
+                continue
+            if at >= due or getattr(ticket, f"{target}_breached_at") is not None:
+                state = "breached"
+            elif calendar.elapsed(at, due) <= warning:
+                state = "at_risk"
+            else:
+                continue
+            items.append(SlaItem(ticket.id, ticket.subject, ticket.priority, target, due, state))
+    return sorted(items, key=lambda item: (item.due_at, item.ticket_id))

@@ -377,3 +377,8 @@ def _language(value: str | None) -> str:
     if value.lower().startswith("zh"):
         return "zh-CN"
     return "en"
+
+
+def team_names(session: Session) -> list[str]:
+    """Every team's name, sorted."""
+    return list(session.scalars(select(SupportTeam.name).order_by(SupportTeam.name)))
