@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from retain.assistant import cli as assistant_cli
 from retain.auth import cli as auth_cli
 from retain.churn import cli as churn_cli
 from retain.currency import cli as currency_cli
@@ -43,6 +44,7 @@ loyalty_cli.register(app)
 engage_cli.register(app)
 segments_cli.register(app)
 messaging_cli.register(app)
+assistant_cli.register(app)
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 

@@ -1,5 +1,6 @@
 """Every domain's store tables, imported so that Base.metadata knows them all (for Alembic)."""
 
+from retain.assistant.models import AssistantConversation, AssistantEvaluation, AssistantMessage
 from retain.auth.models import ApiKey, AuditEntry, User
 from retain.churn.models import ChurnScore, CustomerTask, HealthScore, UsageAlert
 from retain.currency.models import ExchangeRate
@@ -34,6 +35,9 @@ from retain.support.models import (
 )
 
 __all__ = [
+    "AssistantConversation",
+    "AssistantEvaluation",
+    "AssistantMessage",
     "ApiKey",
     "AuditEntry",
     "Base",

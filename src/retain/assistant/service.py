@@ -30,7 +30,8 @@ from retain.assistant.models import AssistantConversation, AssistantMessage
 from retain.settings import Settings
 from retain.signed_links import BadLink, read, sign
 from retain.support.knowledge import ArticleHit, get_article, record_article_use, search_articles
-from retain.support.service import open_ticket
+from retain.support.models import Article
+from retain.support.service import NotFound, open_ticket
 
 LINK_PURPOSE = "assistant"
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -197,7 +198,7 @@ def _from_intent(
     citations: list[Citation] = []
     text = configured.text(language) or ""
     if configured.article is not None:
-        article = _article_by_slug(session, slug=configured.article, language=language)
+        article = _article_by_slug(session, slug=configured.article)
         if article is not None:
             citation = _cite(settings, article.id, article.title, article.slug)
             citations.append(citation)
@@ -385,5 +386,10 @@ def _cite(settings: Settings, article_id: int, title: str, slug: str) -> Citatio
     return Citation(article_id=article_id, title=title, url=url)
 
 
-def _article_by_slug(session: Session, *, slug: str, language: str):  # type: ignore[no-untyped-def]
-    return get_article(session, slug=slug, language=language)
+def _article_by_slug(session: Session, *, slug: str) -> Article | None:
+    """The published article ``slug``; None when it was deleted or unpublished since."""
+    try:
+        article = get_article(session, slug=slug)
+    except NotFound:
+        return None
+    return article if article.status == "published" else None
