@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from retain import __version__, problem_details
+from retain.assistant import api as assistant_api
 from retain.auth import api as auth_api
 from retain.churn import api as churn_api
 from retain.customers import api as customers_api
@@ -77,6 +78,8 @@ def create_app() -> FastAPI:
     app.include_router(messaging_api.public_router)
     app.include_router(support_api.router)
     app.include_router(support_help.public_router)
+    app.include_router(assistant_api.router)
+    app.include_router(assistant_api.public_router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -98,6 +98,8 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("PATCH", "/api/v1/kb/articles/{article_id}"): STAFF,
     ("GET", "/api/v1/kb/search"): ALL,
     ("GET", "/api/v1/kb/deflection"): ALL,
+    ("POST", "/api/v1/assistant/tokens"): STAFF,
+    ("GET", "/api/v1/assistant/summary"): ALL,
 }
 # Open to anyone: the health check, the customer's own loyalty and message pages, which a signed
 # token or a referral code opens, and the mail provider's bounce webhook, which its HMAC
@@ -121,6 +123,9 @@ PUBLIC = {
     ("POST", "/help/contact"),
     ("GET", "/help/rate/{token}"),
     ("POST", "/help/rate/{token}"),
+    ("POST", "/api/v1/assistant/messages"),
+    ("POST", "/api/v1/assistant/conversations/{conversation_id}/rating"),
+    ("GET", "/chat"),
 }
 
 

@@ -63,8 +63,12 @@ def train(
     started = time.perf_counter()
     try:
         model = assistant_brain.train_from_file(
-            settings, examples, text_column=text_column, intent_column=intent_column,
-            validation_path=validation, embed=embed,
+            settings,
+            examples,
+            text_column=text_column,
+            intent_column=intent_column,
+            validation_path=validation,
+            embed=embed,
         )
     except (ExamplesError, IntentModelError) as error:
         refuse(f"error: {error}")
@@ -132,8 +136,13 @@ def ask(
     try:
         with command_session() as session:
             reply = answer_message(
-                session, settings=settings, brain=brain, text=text, customer_id=customer,
-                email=email, backend=backend,
+                session,
+                settings=settings,
+                brain=brain,
+                text=text,
+                customer_id=customer,
+                email=email,
+                backend=backend,
             )
     finally:
         if backend is not None:

@@ -118,8 +118,10 @@ class MiniLMEncoder:
             value_bias=get("attention.self.value.bias"),
             attention_out=get("attention.output.dense.weight").T.copy(),
             attention_out_bias=get("attention.output.dense.bias"),
-            attention_norm=(get("attention.output.LayerNorm.weight"),
-                            get("attention.output.LayerNorm.bias")),
+            attention_norm=(
+                get("attention.output.LayerNorm.weight"),
+                get("attention.output.LayerNorm.bias"),
+            ),
             intermediate=get("intermediate.dense.weight").T.copy(),
             intermediate_bias=get("intermediate.dense.bias"),
             output=get("output.dense.weight").T.copy(),

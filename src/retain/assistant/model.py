@@ -157,7 +157,9 @@ def train_intent_model(
     known = set(model.classifier.classes_)
     # Validation intents the classifier never saw can only be escalated: they count as out of scope.
     truth = [i if i in known else out_of_scope_label for i in validation.intents]
-    scores = np.asarray(model.classifier.decision_function(model._features(validation.texts, embed)))
+    scores = np.asarray(
+        model.classifier.decision_function(model._features(validation.texts, embed))
+    )
     model.temperature = _fit_temperature(scores, truth, list(model.classifier.classes_))
     model.threshold = _threshold_for(model, validation.texts, scores, target_escalation)
     return model

@@ -42,7 +42,8 @@ class AssistantMessage(Base):
     author: Mapped[str] = mapped_column(String(16))  # customer, assistant
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
-    # On the assistant's replies: intent, article, generated, handoff or sign_in.
+    # How the question was settled (on the question and on the reply alike): intent, article,
+    # generated, handoff, needs_email or sign_in.
     resolution: Mapped[str | None] = mapped_column(String(16))
     intent: Mapped[str | None] = mapped_column(String(128))
     confidence: Mapped[float | None] = mapped_column(Float)

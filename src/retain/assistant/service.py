@@ -29,6 +29,7 @@ from retain.assistant.intents import IntentReply
 from retain.assistant.models import AssistantConversation, AssistantMessage
 from retain.settings import Settings
 from retain.signed_links import BadLink, read, sign
+from retain.support.deadlines import calendar_for
 from retain.support.knowledge import ArticleHit, get_article, record_article_use, search_articles
 from retain.support.models import Article
 from retain.support.service import NotFound, open_ticket
@@ -94,7 +95,9 @@ def issue_customer_token(
     """The signed token a business gives its signed-in customer to chat as themselves."""
     expires_at = (at or datetime.now(UTC)) + timedelta(days=days)
     return sign(
-        secret=secret, purpose=LINK_PURPOSE, claims={"customer_id": customer_id},
+        secret=secret,
+        purpose=LINK_PURPOSE,
+        claims={"customer_id": customer_id},
         expires_at=expires_at,
     )
 
@@ -127,16 +130,31 @@ def answer_message(
     conversation = _conversation(
         session, conversation_id=conversation_id, customer_id=customer_id, language=language, at=at
     )
-    _add_message(session, conversation, author="customer", text=text, at=at)
+    asked = _add_message(session, conversation, author="customer", text=text, at=at)
     reply = _decide(
-        session, settings=settings, brain=brain, conversation=conversation, text=text,
-        email=email, language=language, backend=backend, at=at,
+        session,
+        settings=settings,
+        brain=brain,
+        conversation=conversation,
+        text=text,
+        email=email,
+        language=language,
+        backend=backend,
+        at=at,
     )
     _add_message(
-        session, conversation, author="assistant", text=reply.text, at=at,
-        resolution=reply.resolution, intent=reply.intent, confidence=reply.confidence,
+        session,
+        conversation,
+        author="assistant",
+        text=reply.text,
+        at=at,
+        resolution=reply.resolution,
+        intent=reply.intent,
+        confidence=reply.confidence,
         article_id=str(reply.citations[0].article_id) if reply.citations else None,
     )
+    # Kept on the question too, so that the report finds unanswered questions in one table.
+    asked.resolution = reply.resolution
     return reply
 
 
@@ -159,8 +177,13 @@ def _decide(
     configured = brain.intents.get(prediction.intent)
     if prediction.answered and configured is not None:
         reply = _from_intent(
-            session, settings=settings, conversation=conversation, configured=configured,
-            language=language, backend=backend, at=at,
+            session,
+            settings=settings,
+            conversation=conversation,
+            configured=configured,
+            language=language,
+            backend=backend,
+            at=at,
         )
         reply.intent, reply.confidence = prediction.intent, prediction.confidence
         return reply
@@ -168,14 +191,25 @@ def _decide(
     hits = [hit for hit in hits if hit.score >= settings.assistant_article_min_score]
     if hits:
         reply_from_articles = _from_articles(
-            session, settings=settings, conversation=conversation, question=text, hits=hits,
-            language=language, at=at,
+            session,
+            settings=settings,
+            conversation=conversation,
+            question=text,
+            hits=hits,
+            language=language,
+            at=at,
         )
         if reply_from_articles is not None:
             return reply_from_articles
     return _hand_off(
-        session, conversation=conversation, email=email, language=language, at=at,
-        intent=prediction.intent, confidence=prediction.confidence,
+        session,
+        settings=settings,
+        conversation=conversation,
+        email=email,
+        language=language,
+        at=at,
+        intent=prediction.intent,
+        confidence=prediction.confidence,
     )
 
 
@@ -191,8 +225,11 @@ def _from_intent(
 ) -> Reply:
     if configured.action is not None:
         result = run_action(
-            configured.action, backend=backend, customer_id=conversation.customer_id,
-            language=language, public_base_url=settings.public_base_url,
+            configured.action,
+            backend=backend,
+            customer_id=conversation.customer_id,
+            language=language,
+            public_base_url=settings.public_base_url,
         )
         return Reply(conversation.id, result.text, "intent" if result.resolved else "sign_in")
     citations: list[Citation] = []
@@ -203,8 +240,11 @@ def _from_intent(
             citation = _cite(settings, article.id, article.title, article.slug)
             citations.append(citation)
             record_article_use(
-                session, article_id=article.id, source="assistant",
-                visitor=_visitor(conversation), at=at,
+                session,
+                article_id=article.id,
+                source="assistant",
+                visitor=_visitor(conversation),
+                at=at,
             )
             text = f"{text}\n{citation.title}: {citation.url}".strip()
     return Reply(conversation.id, text, "intent", citations=citations)
@@ -233,8 +273,9 @@ def _from_articles(
         if generated is None:
             return None
         cited = [citations[position] for position in generated.cited]
-        sources_text = "\n".join(f"[{p + 1}] {citations[p].title}: {citations[p].url}"
-                                 for p in generated.cited)
+        sources_text = "\n".join(
+            f"[{p + 1}] {citations[p].title}: {citations[p].url}" for p in generated.cited
+        )
         text, resolution = f"{generated.text}\n{sources_text}", "generated"
     else:
         best = hits[0].article
@@ -245,8 +286,11 @@ def _from_articles(
         cited, resolution = citations[:1], "article"
     for citation in cited:
         record_article_use(
-            session, article_id=citation.article_id, source="assistant",
-            visitor=_visitor(conversation), at=at,
+            session,
+            article_id=citation.article_id,
+            source="assistant",
+            visitor=_visitor(conversation),
+            at=at,
         )
     return Reply(conversation.id, text, resolution, confidence=hits[0].score, citations=cited)
 
@@ -254,6 +298,7 @@ def _from_articles(
 def _hand_off(
     session: Session,
     *,
+    settings: Settings,
     conversation: AssistantConversation,
     email: str | None,
     language: str,
@@ -263,13 +308,16 @@ def _hand_off(
 ) -> Reply:
     if conversation.customer_id is None and not email:
         return Reply(conversation.id, WORDS[language]["email"], "needs_email", intent, confidence)
-    first_question = session.scalar(
-        select(AssistantMessage.text)
-        .where(AssistantMessage.conversation_id == conversation.id)
-        .where(AssistantMessage.author == "customer")
-        .order_by(AssistantMessage.id)
-        .limit(1)
-    ) or ""
+    first_question = (
+        session.scalar(
+            select(AssistantMessage.text)
+            .where(AssistantMessage.conversation_id == conversation.id)
+            .where(AssistantMessage.author == "customer")
+            .order_by(AssistantMessage.id)
+            .limit(1)
+        )
+        or ""
+    )
     ticket = open_ticket(
         session,
         customer_id=conversation.customer_id,
@@ -280,6 +328,7 @@ def _hand_off(
         language=language,
         tags=("assistant",),
         at=at,
+        calendar=calendar_for(settings),
     )
     conversation.ticket_id = str(ticket.id)
     conversation.status = "handed_off"
@@ -334,8 +383,12 @@ def _conversation(
         conversation.last_message_at = at
         return conversation
     conversation = AssistantConversation(
-        id=str(uuid.uuid4()), customer_id=customer_id, language=language, started_at=at,
-        last_message_at=at, status="open",
+        id=str(uuid.uuid4()),
+        customer_id=customer_id,
+        language=language,
+        started_at=at,
+        last_message_at=at,
+        status="open",
     )
     session.add(conversation)
     session.flush()
@@ -367,14 +420,20 @@ def _add_message(
     intent: str | None = None,
     confidence: float | None = None,
     article_id: str | None = None,
-) -> None:
-    session.add(
-        AssistantMessage(
-            conversation_id=conversation.id, author=author, text=text, created_at=at,
-            resolution=resolution, intent=intent, confidence=confidence, article_id=article_id,
-        )
+) -> AssistantMessage:
+    message = AssistantMessage(
+        conversation_id=conversation.id,
+        author=author,
+        text=text,
+        created_at=at,
+        resolution=resolution,
+        intent=intent,
+        confidence=confidence,
+        article_id=article_id,
     )
+    session.add(message)
     session.flush()
+    return message
 
 
 def _visitor(conversation: AssistantConversation) -> str:

@@ -32,9 +32,7 @@ def upgrade() -> None:
         sa.Column("rated_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "ix_assistant_conversation_started", "assistant_conversation", ["started_at"]
-    )
+    op.create_index("ix_assistant_conversation_started", "assistant_conversation", ["started_at"])
     op.create_table(
         "assistant_message",
         sa.Column("id", ROW_ID, autoincrement=True, nullable=False),
