@@ -210,7 +210,7 @@ class Settings(BaseSettings):
     )
     assistant_model: Path | None = Field(
         default=None,
-        description="Intent model file of the assistant; default <data dir>/assistant/model.joblib.",
+        description="Intent model file; default <data dir>/assistant/model.joblib.",
     )
     assistant_intents: Path | None = Field(
         default=None,

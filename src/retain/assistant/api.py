@@ -125,7 +125,9 @@ def _customer(settings: Settings, token: str | None) -> str | None:
     try:
         return customer_from_token(secret=signing_key(settings), token=token)
     except BadLink as error:
-        raise HTTPException(status_code=401, detail=f"the customer token is invalid: {error}")
+        raise HTTPException(
+            status_code=401, detail=f"the customer token is invalid: {error}"
+        ) from None
 
 
 @contextmanager
