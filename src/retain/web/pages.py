@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
+from retain.assistant.report import assistant_summary
 from retain.auth import service as auth_service
 from retain.auth.dependencies import check_csrf
 from retain.auth.ratelimit import enforce
@@ -654,3 +655,13 @@ def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@router.get("/assistant", response_class=HTMLResponse)
+def assistant_page(request: Request, settings: SettingsDep, principal: Reader) -> HTMLResponse:
+    """Auto-resolution, escalation, answered accuracy, CSAT and unanswered questions (30 days)."""
+    since = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=30)
+    ensure_store(settings.store_url)
+    with session_scope(settings.store_url) as session:
+        summary = assistant_summary(session, since=since)
+    return _render(request, "assistant.html", principal=principal, summary=summary)
