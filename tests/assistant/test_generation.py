@@ -108,7 +108,7 @@ def test_answers_are_grounded_on_retrieved_articles_with_citations(
     _with_articles(settings)
     model.reply = "Yes: gift wrapping costs 3 euros and is chosen at checkout [1]."
     with caplog.at_level(logging.DEBUG):
-        reply = _ask(settings, "how much is gift wrapping at checkout?")
+        reply = _ask(settings, "is gift wrapping available at checkout?")
     assert reply.resolution == "generated"
     assert reply.text.startswith(model.reply)
     assert [c.title for c in reply.citations] == ["Gift wrapping"]
@@ -118,7 +118,7 @@ def test_answers_are_grounded_on_retrieved_articles_with_citations(
     assert request["model"] == settings.assistant_llm_model
     # The prompt carries the retrieved article, numbered as the citation refers to it.
     assert "[1] Gift wrapping" in request["messages"][0]["content"]
-    assert request["messages"][1]["content"] == "how much is gift wrapping at checkout?"
+    assert request["messages"][1]["content"] == "is gift wrapping available at checkout?"
     assert model.authorizations == [f"Bearer {KEY}"]
     assert KEY not in caplog.text
 
@@ -135,7 +135,7 @@ def test_a_declined_or_uncited_generation_hands_off(
     settings = assistant_settings.model_copy(update={"assistant_llm_base_url": url})
     _with_articles(settings)
     model.reply = answer
-    reply = _ask(settings, "how much is gift wrapping at checkout?")
+    reply = _ask(settings, "is gift wrapping available at checkout?")
     assert reply.resolution == "handoff" and reply.citations == []
     with session_scope(settings.store_url) as session:
         tickets = session.scalars(select(Ticket.id)).all()
@@ -150,4 +150,4 @@ def test_an_unreachable_endpoint_hands_off(assistant_settings: Settings) -> None
         }
     )
     _with_articles(settings)
-    assert _ask(settings, "how much is gift wrapping at checkout?").resolution == "handoff"
+    assert _ask(settings, "is gift wrapping available at checkout?").resolution == "handoff"

@@ -164,7 +164,7 @@ def test_questions_no_intent_covers_are_answered_from_the_knowledge_base(
             status="published",
             at=AT,
         )
-    reply = _ask(assistant_settings, "do you offer gift wrapping at checkout?", email="a@b.c")
+    reply = _ask(assistant_settings, "is gift wrapping available at checkout?", email="a@b.c")
     assert reply.resolution == "article"
     assert [c.title for c in reply.citations] == ["Gift wrapping"]
     assert "/help/articles/gift-wrapping" in reply.text

@@ -13,7 +13,7 @@ whose predictions are always escalated.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,6 @@ class IntentModel:
     temperature: float = 1.0
     threshold: float = 0.0
     target_escalation: float = 0.05
-    validation: dict[str, float] = field(default_factory=dict)
 
     @property
     def intents(self) -> list[str]:
@@ -161,7 +160,7 @@ def train_intent_model(
         model.classifier.decision_function(model._features(validation.texts, embed))
     )
     model.temperature = _fit_temperature(scores, truth, list(model.classifier.classes_))
-    model.threshold = _threshold_for(model, validation.texts, scores, target_escalation)
+    model.threshold = _threshold_for(model, scores, target_escalation)
     return model
 
 
@@ -182,9 +181,7 @@ def _fit_temperature(scores: NDArray[np.float64], truth: list[str], classes: lis
     return float(np.exp(result.x))
 
 
-def _threshold_for(
-    model: IntentModel, texts: Sequence[str], scores: NDArray[np.float64], target: float
-) -> float:
+def _threshold_for(model: IntentModel, scores: NDArray[np.float64], target: float) -> float:
     """The confidence below which ``target`` of the validation messages are escalated."""
     probabilities = softmax(scores / model.temperature, axis=1)
     classes = list(model.classifier.classes_)
@@ -194,7 +191,7 @@ def _threshold_for(
         # Messages predicted out of scope are escalated whatever the threshold.
         confidence = np.where(best == classes.index(model.out_of_scope_label), 0.0, confidence)
     already = float((confidence == 0.0).mean())
-    if target <= already or len(texts) == 0:
+    if target <= already or len(confidence) == 0:
         return float(np.nextafter(0.0, 1.0))
     return float(np.quantile(confidence, target, method="higher"))
 
