@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.web.conftest import ARTIFACTS, PASSWORD
 
-PAGES = ("/", "/cohorts", "/customers", "/at-risk", "/lifetime", "/playbooks")
+PAGES = ("/", "/cohorts", "/customers", "/at-risk", "/lifetime", "/playbooks", "/support")
 HEADINGS = {
     "en": {
         "/": "Overview",
@@ -19,6 +19,7 @@ HEADINGS = {
         "/at-risk": "At risk",
         "/lifetime": "Lifetime value",
         "/playbooks": "Playbooks",
+        "/support": "Support",
     },
     "zh-CN": {
         "/": "概览",
@@ -27,6 +28,7 @@ HEADINGS = {
         "/at-risk": "流失风险",
         "/lifetime": "客户终身价值",
         "/playbooks": "营销剧本",
+        "/support": "客服",
     },
 }
 

@@ -654,3 +654,38 @@ def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@router.get("/support", response_class=HTMLResponse)
+def support(request: Request, settings: SettingsDep, principal: Reader) -> HTMLResponse:
+    """Open tickets by state and priority, SLA at risk and breached, CSAT, deflecting articles."""
+    from retain.support import csat, knowledge
+    from retain.support import service as support_service
+    from retain.support.deadlines import calendar_for, sla_board
+
+    with support_service.store(settings) as session:
+        counts = support_service.counts_by_state(session)
+        board = sla_board(
+            session,
+            calendar=calendar_for(settings),
+            warning=timedelta(hours=settings.support_warning_hours),
+            at=support_service.utcnow(),
+        )
+        ratings = csat.csat_report(session)
+        deflecting = knowledge.deflecting_articles(session, limit=10)
+    words = TEXT[_language(request)]
+    chart = {
+        "x": [words[f"state_{state}"] for state in counts],
+        "y": [sum(row.values()) for row in counts.values()],
+    }
+    return _render(
+        request,
+        "support.html",
+        principal=principal,
+        counts=counts,
+        priorities=support_service.PRIORITIES,
+        chart=chart,
+        board=board,
+        ratings=ratings,
+        deflecting=deflecting,
+    )
