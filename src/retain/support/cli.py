@@ -11,6 +11,7 @@ import typer
 
 from retain.output import OutputFormat, command_session, refuse, render
 from retain.settings import get_settings
+from retain.store import ensure_store
 from retain.support import canned, csat, knowledge, service
 from retain.support.deadlines import calendar_for, sla_board
 from retain.support.importing import ImportProblem, import_articles
@@ -315,3 +316,27 @@ def kb_deflection_command(
         rows = knowledge.deflecting_articles(session, at=at, window_days=days, limit=limit)
         printed = [{**asdict(r), "deflection_rate": round(r.deflection_rate, 3)} for r in rows]
     render(printed, output_format=output_format, title="Deflection")
+
+
+@tickets_app.command("mail-intake")
+def mail_intake_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="SMTP port.")] = 2525,
+) -> None:
+    """Receive email over SMTP and file each message as a ticket or a reply, until interrupted."""
+    import time
+
+    from retain.support.mail import mail_server
+
+    settings = get_settings()
+    ensure_store(settings.store_url)
+    server = mail_server(settings, host=host, port=port)
+    server.start()
+    typer.echo(f"filing email sent to {host}:{port} as tickets; Ctrl+C stops")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
