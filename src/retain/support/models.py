@@ -124,6 +124,7 @@ class Article(Base):
     """A knowledge-base article in English or Chinese; only published ones are public."""
 
     __tablename__ = "kb_article"
+    __table_args__ = (Index("ix_kb_article_updated", "updated_at"),)
 
     id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
     slug: Mapped[str] = mapped_column(String(160), unique=True)
