@@ -13,9 +13,9 @@ from retain.customers.models import CustomerProfile
 from retain.settings import Settings
 from retain.store import session_scope
 from retain.support import service
-from retain.support.mail import mail_server
+from retain.support.mail import mail_server, send_pending_replies
 from retain.support.models import Ticket
-from tests.messaging.conftest import free_port
+from tests.messaging.conftest import Inbox, free_port
 from tests.support.helpers import T0, store_url
 
 
@@ -81,3 +81,39 @@ def test_email_opens_tickets_and_replies_thread_to_them(settings: Settings, smtp
         ["The lid cracked.", "Sorry!", "Still waiting.", "Photo attached."],
     )
     assert [(t[1], t[3]) for t in found[1:]] == [(None, ["Let me in."])]
+
+
+def test_agent_replies_go_back_by_email_in_the_thread(
+    settings: Settings, smtp_port: int, smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, outgoing_port = smtp_server
+    sending = settings.model_copy(
+        update={"smtp_port": outgoing_port, "mail_from": "Help <help@shop.example>"}
+    )
+    _send(smtp_port, "ann@example.com", "Wrong size", "Can I swap it?", Message_ID="<q1@mail>")
+    [(ticket_id, *_)] = _tickets(settings)
+    with session_scope(settings.store_url) as session:
+        ticket = service.get_ticket(session, ticket_id=ticket_id)
+        service.add_message(session, ticket=ticket, author_kind="note", body="stock ok", at=T0)
+        service.add_message(session, ticket=ticket, author_kind="agent", body="Yes, gladly.", at=T0)
+    assert send_pending_replies(sending, at=T0) == 1
+    assert send_pending_replies(sending, at=T0) == 0  # sent once
+    [reply] = inbox.messages
+    assert inbox.recipients == [["ann@example.com"]]
+    assert (reply["In-Reply-To"], reply["Subject"]) == (
+        "<q1@mail>",
+        f"Re: Wrong size [#{ticket_id}]",
+    )
+    assert reply.get_body().get_content().strip() == "Yes, gladly."  # type: ignore[union-attr]
+    # The customer answers our email from another client that drops the subject tag.
+    _send(
+        smtp_port,
+        "ann@example.com",
+        "Re: Wrong size",
+        "Great, thanks!",
+        Message_ID="<q2@mail>",
+        In_Reply_To=str(reply["Message-ID"]),
+    )
+    [(_, _, status, bodies)] = _tickets(settings)
+    assert bodies == ["Can I swap it?", "stock ok", "Yes, gladly.", "Great, thanks!"]
+    assert status == "open"

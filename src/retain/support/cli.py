@@ -231,7 +231,8 @@ def run_command() -> None:
         refuse(f"error: {error}")
     typer.echo(
         f"{done.deadlines.warned} warned, {done.deadlines.breached} breached, "
-        f"{done.ratings_asked} asked for a rating, {done.events_exported} events exported"
+        f"{done.ratings_asked} asked for a rating, {done.replies_emailed} replies emailed, "
+        f"{done.events_exported} events exported"
     )
 
 

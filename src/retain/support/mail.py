@@ -1,20 +1,28 @@
-"""Email in: an SMTP server (aiosmtpd) that turns each message into a ticket or a reply.
+"""Email in and out: an SMTP server (aiosmtpd) that turns each message into a ticket or a
+reply, and the agents' replies on email tickets sent back in the same thread.
 
 A message joins an existing ticket when its ``In-Reply-To`` or ``References`` names a message
 already on a ticket, or when its subject carries ``[#123]`` and it comes from that ticket's
 requester (so a stranger cannot write into someone else's ticket by guessing a number).
 Anything else opens a new ticket, for the customer whose profile has the sender's address when
 there is one. A message seen before (same ``Message-ID``) is accepted and ignored.
+
+Agents' replies on tickets that came by email wait in the store until the worker sends them
+(``send_pending_replies``): each goes to the requester with ``In-Reply-To`` and ``References``
+naming the thread's earlier messages and a ``Message-ID`` of its own, recorded on the reply, so
+the customer's answer threads back to the ticket. A failed send is tried again next pass.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import smtplib
 from dataclasses import dataclass
 from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import parseaddr
+from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -28,6 +36,7 @@ from retain.support.deadlines import calendar_for
 from retain.support.models import Ticket, TicketMessage
 from retain.support.sla import BusinessCalendar
 
+log = logging.getLogger(__name__)
 TICKET_TAG = re.compile(r"\[#(\d+)\]")
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 MAX_BODY = 100_000
@@ -144,3 +153,79 @@ class SupportMailHandler:
 def mail_server(settings: Settings, *, host: str, port: int) -> Controller:
     """An SMTP server (not started) that files what it receives as tickets."""
     return Controller(SupportMailHandler(settings), hostname=host, port=port)
+
+
+def pending_replies(session: Session) -> list[tuple[Ticket, TicketMessage]]:
+    """Agents' replies on email tickets not yet sent, oldest first."""
+    query = (
+        select(Ticket, TicketMessage)
+        .join(TicketMessage, TicketMessage.ticket_id == Ticket.id)
+        .where(
+            Ticket.channel == "email",
+            Ticket.requester_email.is_not(None),
+            TicketMessage.author_kind == "agent",
+            TicketMessage.emailed_at.is_(None),
+        )
+        .order_by(TicketMessage.id)
+    )
+    return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def reply_email(
+    session: Session, *, ticket: Ticket, message: TicketMessage, sender: str
+) -> EmailMessage:
+    """The email of an agent's reply, threaded after the ticket's earlier emails."""
+    earlier = list(
+        session.scalars(
+            select(TicketMessage.email_message_id)
+            .where(
+                TicketMessage.ticket_id == ticket.id,
+                TicketMessage.id < message.id,
+                TicketMessage.email_message_id.is_not(None),
+            )
+            .order_by(TicketMessage.id)
+        )
+    )
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = ticket.requester_email
+    subject = TICKET_TAG.sub("", ticket.subject).strip()
+    email["Subject"] = f"Re: {subject} [#{ticket.id}]"
+    email["Date"] = formatdate(usegmt=True)
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "retain.invalid"
+    email["Message-ID"] = make_msgid(idstring=f"ticket{ticket.id}", domain=domain)
+    if earlier:
+        email["In-Reply-To"] = earlier[-1]
+        email["References"] = " ".join(str(found) for found in earlier)
+    email.set_content(message.body)
+    return email
+
+
+def send_pending_replies(settings: Settings, *, at: datetime) -> int:
+    """Send the waiting replies over SMTP; how many left. Stops at the first failure."""
+    sent = 0
+    with service.store(settings) as session:
+        waiting = pending_replies(session)
+        if not waiting:
+            return 0
+        try:
+            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as client:
+                if settings.smtp_starttls:
+                    client.starttls()
+                if settings.smtp_user and settings.smtp_password:
+                    client.login(settings.smtp_user, settings.smtp_password.get_secret_value())
+                for ticket, message in waiting:
+                    email = reply_email(
+                        session, ticket=ticket, message=message, sender=settings.mail_from
+                    )
+                    client.send_message(email)
+                    message.email_message_id = str(email["Message-ID"])
+                    message.emailed_at = at
+                    session.flush()
+                    sent += 1
+        except (smtplib.SMTPException, OSError) as error:
+            # What went out is recorded (this transaction commits); the rest waits a pass.
+            log.warning(
+                "support replies: SMTP failed after %d sent: %s", sent, type(error).__name__
+            )
+    return sent

@@ -79,6 +79,8 @@ class TicketMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # RFC 5322 Message-ID of an email in or out, so replies thread to their ticket.
     email_message_id: Mapped[str | None] = mapped_column(String(512), unique=True)
+    # When an agent's reply on an email ticket left by SMTP (null while it waits for the worker).
+    emailed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class TicketEvent(Base):

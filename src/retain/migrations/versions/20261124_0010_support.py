@@ -182,6 +182,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("email_message_id", sa.String(length=512), nullable=True),
+        sa.Column("emailed_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["ticket_id"],
             ["ticket.id"],
