@@ -7,10 +7,11 @@ requester (so a stranger cannot write into someone else's ticket by guessing a n
 Anything else opens a new ticket, for the customer whose profile has the sender's address when
 there is one. A message seen before (same ``Message-ID``) is accepted and ignored.
 
-Agents' replies on tickets that came by email wait in the store until the worker sends them
-(``send_pending_replies``): each goes to the requester with ``In-Reply-To`` and ``References``
-naming the thread's earlier messages and a ``Message-ID`` of its own, recorded on the reply, so
-the customer's answer threads back to the ticket. A failed send is tried again next pass.
+Agents' replies on tickets that came by email or the contact form wait in the store until the
+worker sends them (``send_pending_replies``): each goes to the requester with ``In-Reply-To``
+and ``References`` naming the thread's earlier messages and a ``Message-ID`` of its own,
+recorded on the reply, so the customer's answer threads back to the ticket. A failed send is
+tried again next pass.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 TICKET_TAG = re.compile(r"\[#(\d+)\]")
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 MAX_BODY = 100_000
+# Tickets whose requester waits for an answer by email: mail in, and the help-centre form.
+EMAILED_CHANNELS = ("email", "web")
 
 
 @dataclass(frozen=True)
@@ -156,12 +159,12 @@ def mail_server(settings: Settings, *, host: str, port: int) -> Controller:
 
 
 def pending_replies(session: Session) -> list[tuple[Ticket, TicketMessage]]:
-    """Agents' replies on email tickets not yet sent, oldest first."""
+    """Agents' replies on email and contact-form tickets not yet sent, oldest first."""
     query = (
         select(Ticket, TicketMessage)
         .join(TicketMessage, TicketMessage.ticket_id == Ticket.id)
         .where(
-            Ticket.channel == "email",
+            Ticket.channel.in_(EMAILED_CHANNELS),
             Ticket.requester_email.is_not(None),
             TicketMessage.author_kind == "agent",
             TicketMessage.emailed_at.is_(None),
