@@ -20,6 +20,7 @@ from retain.output import OutputFormat, render
 from retain.segments import cli as segments_cli
 from retain.settings import get_settings
 from retain.store import upgrade_store
+from retain.support import cli as support_cli
 from retain.warehouse import connect, row_counts
 from retain.warehouse.connection import create_customer_indexes
 
@@ -44,6 +45,7 @@ loyalty_cli.register(app)
 engage_cli.register(app)
 segments_cli.register(app)
 messaging_cli.register(app)
+support_cli.register(app)
 assistant_cli.register(app)
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]

@@ -1,5 +1,6 @@
-"""The API fixtures (an app on a fresh store, one key per role), shared with tests/api."""
+"""Shared fixtures: the API app with one key per role (tests/api), a real SMTP inbox (messaging)."""
 
 from tests.api.conftest import client, configure, tokens, users
+from tests.messaging.conftest import smtp_server
 
-__all__ = ["client", "configure", "tokens", "users"]
+__all__ = ["client", "configure", "smtp_server", "tokens", "users"]

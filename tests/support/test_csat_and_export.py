@@ -14,7 +14,7 @@ from retain.messaging.models import Delivery
 from retain.settings import Settings
 from retain.store import session_scope
 from retain.support import csat, service
-from retain.support.events import export_events
+from retain.support.events import export_events, warehouse_kind
 from retain.support.service import SupportError
 from retain.warehouse import connect
 from tests.support.helpers import T0, store_url, ticket_in
@@ -107,9 +107,31 @@ def test_ticket_events_reach_the_warehouse_exactly_once(settings: Settings) -> N
         events = backend.table("ticket_event").to_pandas().sort_values("event_id")
     finally:
         backend.disconnect()
-    # created, open, solved, rated for the customer's ticket; the visitor's stays in the store.
-    assert (first, again) == (4, 0)
+    # opened, resolved, and the rating (a resolved row with its score); new → open and the
+    # visitor's ticket stay in the store.
+    assert (first, again) == (3, 0)
     assert set(events["customer_id"]) == {"C1"}
-    assert sorted(events["kind"]) == ["created", "rated", "status", "status"]
-    assert events.loc[events["kind"] == "rated", "satisfaction"].tolist() == [4]
-    assert events["ticket_id"].unique().tolist() == [str(known.id)]
+    assert events["kind"].tolist() == ["opened", "resolved", "resolved"]
+    assert events["satisfaction"].dropna().tolist() == [4]
+    assert events["ticket_id"].unique().tolist() == [f"RT-{known.id}"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "detail", "expected"),
+    [
+        ("created", {}, "opened"),
+        ("replied", {"author_kind": "agent"}, "replied"),
+        ("status", {"from": "new", "to": "open"}, None),
+        ("status", {"from": "open", "to": "pending"}, None),
+        ("status", {"from": "open", "to": "solved"}, "resolved"),
+        ("status", {"from": "solved", "to": "open"}, "reopened"),
+        ("status", {"from": "solved", "to": "closed"}, "closed"),
+        ("rated", {"score": 5, "status": "closed"}, "closed"),
+        ("note", {}, None),
+        ("sla_breach", {"target": "resolution"}, None),
+    ],
+)
+def test_store_events_map_to_the_warehouse_vocabulary(
+    kind: str, detail: dict[str, object], expected: str | None
+) -> None:
+    assert warehouse_kind(kind, detail) == expected

@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
+from retain.churn.models import CustomerTask
 from retain.settings import Settings
 from retain.store import session_scope
 from retain.support import service
@@ -119,6 +121,9 @@ def test_deadlines_warn_then_breach_once(settings: Settings) -> None:
         check = {"calendar": LONDON, "warning": HOUR}
         assert check_deadlines(session, at=T0 + 2 * HOUR, **check).warned == 0
         assert check_deadlines(session, at=T0 + 3.5 * HOUR, **check).warned == 1
+        [task] = session.scalars(select(CustomerTask))
+        assert (task.customer_id, task.owner, task.due_on) == ("C1", "support", T0.date())
+        assert f"#{ticket.id}" in task.title and "first response" in task.title
         assert check_deadlines(session, at=T0 + 3.6 * HOUR, **check).warned == 0
         breached = check_deadlines(session, at=T0 + 5 * HOUR, **check)
         assert (breached.breached, ticket.first_response_breached_at) == (1, T0 + 5 * HOUR)

@@ -10,7 +10,16 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.web.conftest import ARTIFACTS, PASSWORD
 
-PAGES = ("/", "/cohorts", "/customers", "/at-risk", "/lifetime", "/playbooks", "/assistant")
+PAGES = (
+    "/",
+    "/cohorts",
+    "/customers",
+    "/at-risk",
+    "/lifetime",
+    "/playbooks",
+    "/support",
+    "/assistant",
+)
 HEADINGS = {
     "en": {
         "/": "Overview",
@@ -19,6 +28,7 @@ HEADINGS = {
         "/at-risk": "At risk",
         "/lifetime": "Lifetime value",
         "/playbooks": "Playbooks",
+        "/support": "Support",
         "/assistant": "Assistant",
     },
     "zh-CN": {
@@ -28,6 +38,7 @@ HEADINGS = {
         "/at-risk": "流失风险",
         "/lifetime": "客户终身价值",
         "/playbooks": "营销剧本",
+        "/support": "客服",
         "/assistant": "智能助手",
     },
 }

@@ -91,7 +91,13 @@ def rate(session: Session, *, ticket: Ticket, score: int, at: datetime) -> Ticke
         raise SupportError(f"ticket {ticket.id} is {ticket.status}: it can be rated once solved")
     ticket.satisfaction = score
     ticket.rated_at = at
-    record_event(session, ticket=ticket, kind="rated", at=at, detail={"score": score})
+    record_event(
+        session,
+        ticket=ticket,
+        kind="rated",
+        at=at,
+        detail={"score": score, "status": ticket.status},
+    )
     return ticket
 
 

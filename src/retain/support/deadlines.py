@@ -17,6 +17,8 @@ from pathlib import Path
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from retain.auth.models import User
+from retain.churn.tasks import TaskDraft, open_tasks
 from retain.settings import Settings
 from retain.support.models import Ticket
 from retain.support.service import mark_breach, record_event, set_due, store
@@ -58,6 +60,7 @@ def check_deadlines(
 ) -> DeadlineSummary:
     """Record the warnings and breaches due by ``at`` on every ticket still waiting."""
     summary = DeadlineSummary()
+    warnings: list[TaskDraft | None] = []
     # Tickets opened without a calendar (the assistant's hand-off, the contact form) get theirs.
     undated = select(Ticket).where(
         Ticket.status.in_(WAITING),
@@ -90,8 +93,27 @@ def check_deadlines(
                     at=at,
                     detail={"target": target, "due_at": due.isoformat()},
                 )
+                warnings.append(_warning_task(session, ticket, target, due))
                 summary.warned += 1
+    # The warning reaches a person as a task on the owners' list (tasks are per customer).
+    open_tasks(session=session, drafts=[task for task in warnings if task is not None], now=at)
     return summary
+
+
+def _warning_task(session: Session, ticket: Ticket, target: str, due: datetime) -> TaskDraft | None:
+    if ticket.customer_id is None:
+        return None
+    agent = session.get(User, ticket.assignee_id) if ticket.assignee_id is not None else None
+    owner = agent.username if agent is not None else ticket.team or "support"
+    words = target.replace("_", " ")
+    return TaskDraft(
+        customer_id=ticket.customer_id,
+        owner=owner,
+        kind=f"sla-{ticket.id}"[:32],
+        title=f"SLA at risk: ticket #{ticket.id} ({ticket.subject}) needs its {words} "
+        f"by {due:%Y-%m-%d %H:%M} UTC",
+        due_on=due.date(),
+    )
 
 
 def run_deadline_check(settings: Settings, at: datetime) -> DeadlineSummary:

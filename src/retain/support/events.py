@@ -1,11 +1,20 @@
 """Ticket events copied to the warehouse ``ticket_event`` table, each exactly once.
 
+The warehouse speaks the vocabulary of imported helpdesk data, which the churn features, the
+"ticket resolved" trigger and the customer-360 page read: ``opened``, ``replied``,
+``resolved``, ``closed``, ``reopened``. The store's events map onto it (see ``warehouse_kind``);
+internal ones (notes, assignment, tags, priority, SLA warnings and breaches, new → open and
+pending moves) stay in the store. A rating is a ``resolved`` (or ``closed``) row carrying the
+score. Ids are prefixed (``RT-12``, ``RTE-340``) so they never collide with imported tickets.
+
 Only tickets of a known customer reach the warehouse (its ``customer_id`` is required there):
-metrics and the churn model join events to customers. A help-centre visitor's ticket without a
-customer id stays in the store. The cursor still moves past such events.
+a help-centre visitor's ticket without a customer id stays in the store. The cursor still
+moves past every event.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -47,7 +56,7 @@ def export_events(*, store_url: str, backend: BaseBackend) -> int:
             frame = _events_after(session, after)
         if frame.empty:
             return exported
-        known = frame[frame["customer_id"].notna()]
+        known = frame[frame["customer_id"].notna() & frame["kind"].notna()]
         if not known.empty:
             exported += _merge(backend, known)
         with session_scope(store_url) as session:
@@ -87,15 +96,34 @@ def _events_after(session: Session, after: int) -> pd.DataFrame:
             "detail",
         ],
     )
-    frame.insert(0, "event_id", "T" + frame["row_id"].astype(str))
-    frame["ticket_id"] = frame["ticket_id"].astype(str)
+    frame.insert(0, "event_id", "RTE-" + frame["row_id"].astype(str))
+    frame["ticket_id"] = "RT-" + frame["ticket_id"].astype(str)
     # A rating event carries its score (CSAT 1..5) in its detail.
     frame["satisfaction"] = [
         detail.get("score") if kind == "rated" else None
         for kind, detail in zip(frame["kind"], frame["detail"], strict=True)
     ]
     frame["satisfaction"] = frame["satisfaction"].astype("Int64")
+    frame["kind"] = [
+        warehouse_kind(kind, detail)
+        for kind, detail in zip(frame["kind"], frame["detail"], strict=True)
+    ]
     return frame.drop(columns=["detail"])
+
+
+def warehouse_kind(kind: str, detail: dict[str, Any]) -> str | None:
+    """The warehouse's name for a store event, or None for one that stays in the store."""
+    if kind == "created":
+        return "opened"
+    if kind == "replied":
+        return "replied"
+    if kind == "rated":
+        return "closed" if detail.get("status") == "closed" else "resolved"
+    if kind == "status":
+        if (detail.get("from"), detail.get("to")) == ("solved", "open"):
+            return "reopened"
+        return {"solved": "resolved", "closed": "closed"}.get(str(detail.get("to")))
+    return None
 
 
 def _merge(backend: BaseBackend, frame: pd.DataFrame) -> int:

@@ -44,9 +44,13 @@ def _render(
     request: Request, name: str, *, language: str, status_code: int = 200, **values: Any
 ) -> HTMLResponse:
     text = TEXT[language]
+    # The language switch reloads the page by GET: a form's answer switches to the page it
+    # came from (the article of a vote), never to the POST-only address.
+    here = values.pop("here", request.url.path)
     html = _environment.get_template(name).render(
         text=text,
         language=language,
+        here=here,
         other="en" if language == "zh-CN" else "zh-CN",
         query=values.pop("query", ""),
         **values,
@@ -144,6 +148,7 @@ def _article_page(
         article=article,
         paragraphs=paragraphs,
         voted=voted,
+        here=f"/help/articles/{article.slug}",
     )
 
 

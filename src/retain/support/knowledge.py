@@ -38,6 +38,8 @@ _CHINESE_STOP = frozenset(
     ["的", "了", "是", "在", "和", "我", "你", "吗", "呢", "吧", "啊", "怎么", "如何", "什么"]
 )
 jieba.setLogLevel(logging.WARNING)
+# Bumped by every article written in this process: the cached search index is then rebuilt.
+_generation = [0]
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ def create_article(
     )
     session.add(article)
     session.flush()
+    _generation[0] += 1
     return article
 
 
@@ -121,6 +124,8 @@ def update_article(
     if article.status == "published" and not was_published:
         article.published_at = at
     article.updated_at = at
+    session.flush()
+    _generation[0] += 1
     return article
 
 
@@ -223,13 +228,16 @@ def search_articles(
 
 
 def _current_index(session: Session) -> _Index | None:
-    fingerprint = tuple(
-        session.execute(
-            select(func.count(), func.max(Article.updated_at), func.max(Article.id)).where(
-                Article.status == "published"
-            )
-        ).one()
-    )
+    # Another process's publish, unpublish or edit moves updated_at, a new article the id (each
+    # scalar subquery is one index lookup); this process's changes also bump the generation,
+    # which catches two changes within the same timestamp.
+    newest = session.execute(
+        select(
+            select(func.max(Article.updated_at)).scalar_subquery(),
+            select(func.max(Article.id)).scalar_subquery(),
+        )
+    ).one()
+    fingerprint = (_generation[0], *newest)
     key = str(session.get_bind().engine.url)
     cached = _indexes.get(key)
     if cached is not None and cached.fingerprint == fingerprint:

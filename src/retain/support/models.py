@@ -79,6 +79,8 @@ class TicketMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # RFC 5322 Message-ID of an email in or out, so replies thread to their ticket.
     email_message_id: Mapped[str | None] = mapped_column(String(512), unique=True)
+    # When an agent's reply on an email ticket left by SMTP (null while it waits for the worker).
+    emailed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class TicketEvent(Base):
@@ -124,6 +126,7 @@ class Article(Base):
     """A knowledge-base article in English or Chinese; only published ones are public."""
 
     __tablename__ = "kb_article"
+    __table_args__ = (Index("ix_kb_article_updated", "updated_at"),)
 
     id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
     slug: Mapped[str] = mapped_column(String(160), unique=True)

@@ -1,4 +1,5 @@
-"""What ``retain worker`` does for support: SLA warnings and breaches, CSAT asks, the export."""
+"""What ``retain worker`` does for support: SLA warnings and breaches, CSAT asks, replies by
+email, the warehouse export."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from retain.settings import Settings
 from retain.support import csat
 from retain.support.deadlines import DeadlineSummary, run_deadline_check
 from retain.support.events import export_events
+from retain.support.mail import send_pending_replies
 from retain.support.service import store, utcnow
 from retain.warehouse import connect
 
@@ -17,6 +19,7 @@ from retain.warehouse import connect
 class SupportRun:
     deadlines: DeadlineSummary
     ratings_asked: int
+    replies_emailed: int
     events_exported: int
 
 
@@ -26,13 +29,19 @@ def run_support_jobs(settings: Settings) -> SupportRun:
     deadlines = run_deadline_check(settings, at)
     with store(settings) as session:
         asked = csat.ask_for_ratings(session, settings=settings, at=at)
+    emailed = send_pending_replies(settings, at=at)
     # Short-lived warehouse connection: DuckDB allows one writing process.
     backend = connect(settings.resolved_warehouse_url)
     try:
         exported = export_events(store_url=settings.store_url, backend=backend)
     finally:
         backend.disconnect()
-    return SupportRun(deadlines=deadlines, ratings_asked=asked, events_exported=exported)
+    return SupportRun(
+        deadlines=deadlines,
+        ratings_asked=asked,
+        replies_emailed=emailed,
+        events_exported=exported,
+    )
 
 
 def register(settings: Settings) -> None:

@@ -382,3 +382,18 @@ def _language(value: str | None) -> str:
 def team_names(session: Session) -> list[str]:
     """Every team's name, sorted."""
     return list(session.scalars(select(SupportTeam.name).order_by(SupportTeam.name)))
+
+
+def counts_by_state(session: Session) -> dict[str, dict[str, int]]:
+    """Tickets not yet closed, counted by state and priority."""
+    counts: dict[str, dict[str, int]] = {
+        state: dict.fromkeys(PRIORITIES, 0) for state in STATES if state != "closed"
+    }
+    query = (
+        select(Ticket.status, Ticket.priority, func.count())
+        .where(Ticket.status != "closed")
+        .group_by(Ticket.status, Ticket.priority)
+    )
+    for state, priority, count in session.execute(query):
+        counts[state][priority] = int(count)
+    return counts

@@ -83,6 +83,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
     )
+    op.create_index("ix_kb_article_updated", "kb_article", ["updated_at"])
     op.create_index("ix_kb_article_use_article_id", "kb_article_use", ["article_id"])
     op.create_index("ix_kb_article_use_visitor", "kb_article_use", ["visitor", "used_at"])
 
@@ -181,6 +182,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("email_message_id", sa.String(length=512), nullable=True),
+        sa.Column("emailed_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["ticket_id"],
             ["ticket.id"],
@@ -210,5 +212,6 @@ def downgrade() -> None:
     op.drop_table("kb_article_use")
     op.drop_table("ticket_export")
     op.drop_table("support_team")
+    op.drop_index("ix_kb_article_updated", table_name="kb_article")
     op.drop_table("kb_article")
     op.drop_table("canned_reply")
