@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from retain.assistant import report
 from retain.assistant.brain import load_brain
+from retain.assistant.encoder import EncoderUnavailable
 from retain.assistant.service import (
     ConversationNotFound,
     answer_message,
@@ -156,7 +157,10 @@ def post_message(body: MessageCreate, request: Request, settings: SettingsDep) -
         key=_client(request),
     )
     customer_id = _customer(settings, body.token)
-    brain = load_brain(settings)
+    try:
+        brain = load_brain(settings)
+    except EncoderUnavailable as error:
+        raise HTTPException(status_code=503, detail=str(error)) from None
     ensure_store(settings.store_url)
     try:
         with (

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from retain.assistant import brain as assistant_brain
-from retain.assistant.encoder import encoder_available
+from retain.assistant.encoder import EncoderUnavailable, encoder_available
 from retain.assistant.examples import ExamplesError, read_examples
 from retain.assistant.intents import IntentsError
 from retain.assistant.model import IntentModelError, load_model
@@ -106,6 +106,8 @@ def evaluate(
         model = load_model(path)
     except (ExamplesError, IntentModelError) as error:
         refuse(f"error: {error}")
+    if model.uses_encoder and not encoder_available():
+        refuse(f"error: {path} was trained with the sentence encoder, which is not installed")
     embed = assistant_brain.default_embed() if model.uses_encoder else None
     result = assistant_brain.evaluate(model, data, embed=embed)
     with command_session() as session:
@@ -130,7 +132,7 @@ def ask(
     settings = get_settings()
     try:
         brain = assistant_brain.load_brain(settings)
-    except (ExamplesError, IntentModelError, IntentsError) as error:
+    except (ExamplesError, IntentModelError, IntentsError, EncoderUnavailable) as error:
         refuse(f"error: {error}")
     backend = connect(settings.resolved_warehouse_url) if customer else None
     try:
