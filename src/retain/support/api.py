@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_AGGREGATES, READ_CUSTOMERS, SERVE_CUSTOMERS
 from retain.auth.service import Principal
 from retain.dependencies import SettingsDep
-from retain.pagination import Page, PageDep
+from retain.pagination import MAX_OFFSET, Page, PageDep
 from retain.settings import Settings
 from retain.support import canned, csat, knowledge, service
 from retain.support.deadlines import calendar_for, sla_board
@@ -52,6 +52,9 @@ from retain.support.sla import CalendarError
 
 router = APIRouter(prefix="/api/v1", tags=["support"])
 Agent = Annotated[Principal, Depends(allow(SERVE_CUSTOMERS))]
+# Row ids as the databases can hold them (a 32-bit INTEGER on PostgreSQL for users).
+TicketId = Annotated[int, Path(ge=1, le=MAX_OFFSET)]
+ArticleId = Annotated[int, Path(ge=1, le=MAX_OFFSET)]
 SearchQuery = Annotated[str, Query(min_length=1, max_length=500, description="Search text.")]
 
 
@@ -89,7 +92,7 @@ def get_tickets(
     page: PageDep,
     status: Annotated[str | None, Query(max_length=16)] = None,
     priority: Annotated[str | None, Query(max_length=16)] = None,
-    assignee_id: int | None = None,
+    assignee_id: Annotated[int | None, Query(ge=1, le=MAX_OFFSET)] = None,
     team: Annotated[str | None, Query(max_length=64)] = None,
     customer_id: Annotated[str | None, Query(max_length=128)] = None,
     tag: Annotated[str | None, Query(max_length=64)] = None,
@@ -121,7 +124,7 @@ def post_ticket(settings: SettingsDep, body: TicketCreate, principal: Agent) -> 
 
 
 @router.get("/tickets/{ticket_id}", dependencies=[Depends(allow(READ_CUSTOMERS))])
-def get_ticket(settings: SettingsDep, ticket_id: int) -> TicketDetail:
+def get_ticket(settings: SettingsDep, ticket_id: TicketId) -> TicketDetail:
     """One ticket with its messages and internal notes."""
     with _store(settings) as session:
         return _detail(session, service.get_ticket(session, ticket_id=ticket_id))
@@ -129,7 +132,7 @@ def get_ticket(settings: SettingsDep, ticket_id: int) -> TicketDetail:
 
 @router.patch("/tickets/{ticket_id}")
 def patch_ticket(
-    settings: SettingsDep, ticket_id: int, body: TicketUpdate, principal: Agent
+    settings: SettingsDep, ticket_id: TicketId, body: TicketUpdate, principal: Agent
 ) -> TicketRead:
     """Change the priority or replace the tags."""
     at = utcnow()
@@ -144,7 +147,7 @@ def patch_ticket(
 
 @router.post("/tickets/{ticket_id}/status")
 def post_status(
-    settings: SettingsDep, ticket_id: int, body: StatusChange, principal: Agent
+    settings: SettingsDep, ticket_id: TicketId, body: StatusChange, principal: Agent
 ) -> TicketRead:
     """Move the ticket along new → open → pending → solved → closed (409 when not allowed)."""
     at = utcnow()
@@ -161,7 +164,7 @@ def post_status(
 
 @router.post("/tickets/{ticket_id}/messages", status_code=201)
 def post_message(
-    settings: SettingsDep, ticket_id: int, body: MessageCreate, principal: Agent
+    settings: SettingsDep, ticket_id: TicketId, body: MessageCreate, principal: Agent
 ) -> MessageRead:
     """Reply, add an internal note (author_kind "note") or record the customer's message."""
     with _store(settings) as session:
@@ -186,7 +189,7 @@ def post_message(
 
 @router.post("/tickets/{ticket_id}/assignment")
 def post_assignment(
-    settings: SettingsDep, ticket_id: int, body: Assignment, principal: Agent
+    settings: SettingsDep, ticket_id: TicketId, body: Assignment, principal: Agent
 ) -> TicketRead:
     """Give the ticket to an agent and/or a team (the agent must be in the team)."""
     with _store(settings) as session:
@@ -306,14 +309,14 @@ def post_article(settings: SettingsDep, body: ArticleCreate) -> ArticleRead:
 
 
 @router.get("/kb/articles/{article_id}", dependencies=[Depends(allow(READ_CUSTOMERS))])
-def get_article(settings: SettingsDep, article_id: int) -> ArticleRead:
+def get_article(settings: SettingsDep, article_id: ArticleId) -> ArticleRead:
     """One article."""
     with _store(settings) as session:
         return ArticleRead.model_validate(knowledge.get_article(session, article_id=article_id))
 
 
 @router.patch("/kb/articles/{article_id}", dependencies=[Depends(allow(SERVE_CUSTOMERS))])
-def patch_article(settings: SettingsDep, article_id: int, body: ArticleUpdate) -> ArticleRead:
+def patch_article(settings: SettingsDep, article_id: ArticleId, body: ArticleUpdate) -> ArticleRead:
     """Edit, publish or unpublish an article."""
     with _store(settings) as session:
         article = knowledge.get_article(session, article_id=article_id)

@@ -27,6 +27,7 @@ AtOption = Annotated[
     datetime | None, typer.Option("--at", help="Act as of this UTC time (default: now).")
 ]
 REFUSED = (SupportError, NotFound, CalendarError)
+TicketArgument = Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="The ticket's id.")]
 
 
 def register(root: typer.Typer) -> None:
@@ -73,7 +74,9 @@ def list_command(
 
 
 @tickets_app.command("show")
-def show_command(ticket_id: int, output_format: FormatOption = OutputFormat.table) -> None:
+def show_command(
+    ticket_id: TicketArgument, output_format: FormatOption = OutputFormat.table
+) -> None:
     """A ticket's messages and notes, oldest first."""
     with command_session(*REFUSED) as session:
         ticket = service.get_ticket(session, ticket_id=ticket_id)
@@ -124,7 +127,7 @@ def open_command(
 
 @tickets_app.command("reply")
 def reply_command(
-    ticket_id: int,
+    ticket_id: TicketArgument,
     body: Annotated[str | None, typer.Argument(help="The text (or use --canned).")] = None,
     canned_name: Annotated[str | None, typer.Option("--canned", help="A canned reply.")] = None,
     note: Annotated[bool, typer.Option("--note", help="An internal note.")] = False,
@@ -151,7 +154,7 @@ def reply_command(
 
 
 @tickets_app.command("status")
-def status_command(ticket_id: int, status: str, at: AtOption = None) -> None:
+def status_command(ticket_id: TicketArgument, status: str, at: AtOption = None) -> None:
     """Move a ticket to another state (new → open → pending → solved → closed)."""
     settings = get_settings()
     when = at or utcnow()
@@ -167,7 +170,7 @@ def status_command(ticket_id: int, status: str, at: AtOption = None) -> None:
 
 @tickets_app.command("assign")
 def assign_command(
-    ticket_id: int,
+    ticket_id: TicketArgument,
     user: Annotated[int | None, typer.Option(help="The agent's user id.")] = None,
     team: Annotated[str | None, typer.Option(help="The team's name.")] = None,
 ) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from retain.pagination import MAX_OFFSET
 
 Priority = Literal["low", "normal", "high", "urgent"]
 Status = Literal["new", "open", "pending", "solved", "closed"]
@@ -36,8 +38,11 @@ class StatusChange(BaseModel):
     status: Status
 
 
+UserId = Annotated[int, Field(ge=1, le=MAX_OFFSET)]
+
+
 class Assignment(BaseModel):
-    assignee_id: int | None = None
+    assignee_id: UserId | None = None
     team: str | None = Field(default=None, max_length=64)
 
 
@@ -86,7 +91,7 @@ class TicketDetail(TicketRead):
 
 class TeamCreate(BaseModel):
     name: str = Field(min_length=1, max_length=64)
-    member_ids: list[int] = Field(default_factory=list)
+    member_ids: list[UserId] = Field(default_factory=list, max_length=500)
 
 
 class TeamRead(BaseModel):
