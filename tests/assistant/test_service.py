@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -13,6 +14,7 @@ from retain.assistant.models import AssistantConversation
 from retain.assistant.report import assistant_summary
 from retain.assistant.service import (
     ConversationNotFound,
+    Reply,
     answer_message,
     customer_from_token,
     issue_customer_token,
@@ -30,7 +32,7 @@ OUT_OF_SCOPE = "what is the capital of france"
 ALSO_OUT_OF_SCOPE = "recommend a movie for tonight"
 
 
-def _ask(settings: Settings, text: str, **options):  # type: ignore[no-untyped-def]
+def _ask(settings: Settings, text: str, **options: Any) -> Reply:
     ensure_store(settings.store_url)
     with session_scope(settings.store_url) as session:
         return answer_message(
