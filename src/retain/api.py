@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from retain import __version__, problem_details
+from retain.assistant import api as assistant_api
 from retain.auth import api as auth_api
 from retain.churn import api as churn_api
 from retain.customers import api as customers_api
@@ -26,6 +27,8 @@ from retain.returns import portal as returns_portal
 from retain.segments import api as segments_api
 from retain.settings import Settings
 from retain.store import get_engine
+from retain.support import api as support_api
+from retain.support import help as support_help
 from retain.warehouse import connect
 from retain.web import pages
 from retain.web.pages import STATIC_DIR
@@ -80,6 +83,10 @@ def create_app() -> FastAPI:
     app.include_router(feedback_api.public_router)
     app.include_router(returns_api.router)
     app.include_router(returns_portal.router)
+    app.include_router(support_api.router)
+    app.include_router(support_help.public_router)
+    app.include_router(assistant_api.router)
+    app.include_router(assistant_api.public_router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from retain.assistant import cli as assistant_cli
 from retain.auth import cli as auth_cli
 from retain.churn import cli as churn_cli
 from retain.currency import cli as currency_cli
@@ -20,6 +21,7 @@ from retain.returns import cli as returns_cli
 from retain.segments import cli as segments_cli
 from retain.settings import get_settings
 from retain.store import upgrade_store
+from retain.support import cli as support_cli
 from retain.warehouse import connect, row_counts
 from retain.warehouse.connection import create_customer_indexes
 
@@ -45,6 +47,8 @@ engage_cli.register(app)
 segments_cli.register(app)
 messaging_cli.register(app)
 returns_cli.register(app)
+support_cli.register(app)
+assistant_cli.register(app)
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 

@@ -1,5 +1,6 @@
 """Every domain's store tables, imported so that Base.metadata knows them all (for Alembic)."""
 
+from retain.assistant.models import AssistantConversation, AssistantEvaluation, AssistantMessage
 from retain.auth.models import ApiKey, AuditEntry, User
 from retain.churn.models import ChurnScore, CustomerTask, HealthScore, UsageAlert
 from retain.currency.models import ExchangeRate
@@ -34,8 +35,22 @@ from retain.returns.models import (
 )
 from retain.segments.models import SegmentDefinition, SegmentMembership
 from retain.store import Base
+from retain.support.models import (
+    Article,
+    ArticleUse,
+    CannedReply,
+    SupportTeam,
+    SupportTeamMember,
+    Ticket,
+    TicketEvent,
+    TicketExport,
+    TicketMessage,
+)
 
 __all__ = [
+    "AssistantConversation",
+    "AssistantEvaluation",
+    "AssistantMessage",
     "ApiKey",
     "AuditEntry",
     "Base",
@@ -77,6 +92,15 @@ __all__ = [
     "ReturnRequest",
     "ReturnTransition",
     "ReturnWebhook",
+    "Article",
+    "ArticleUse",
+    "CannedReply",
+    "SupportTeam",
+    "SupportTeamMember",
+    "Ticket",
+    "TicketEvent",
+    "TicketExport",
+    "TicketMessage",
 ]
 
 from retain.feedback.models import FeedbackItem, Survey, SurveyAnswer, SurveyInvitation  # noqa: E402

@@ -195,6 +195,72 @@ class Settings(BaseSettings):
     returns_photo_max_bytes: int = Field(
         default=5_000_000, ge=1, description="Largest photo a customer may attach to a return."
     )
+    support_calendar: Path | None = Field(
+        default=None,
+        description="SLA calendar YAML (time zone, weekly hours, holidays, targets per priority); "
+        "default weekdays 09:00-17:00 UTC.",
+    )
+    support_warning_hours: float = Field(
+        default=1.0,
+        gt=0,
+        description="Warn about an SLA target this many business hours before it is breached.",
+    )
+    support_check_seconds: float = Field(
+        default=300.0, gt=0, description="How often the worker checks SLA warnings and breaches."
+    )
+    csat_link_days: int = Field(
+        default=14, ge=1, description="Days a CSAT rating link stays valid after the solve."
+    )
+    help_contact_rate_limit: str = Field(
+        default="5/hour",
+        description="Help-centre contact-form submissions allowed per client address.",
+    )
+    assistant_model: Path | None = Field(
+        default=None,
+        description="Intent model file; default <data dir>/assistant/model.joblib.",
+    )
+    assistant_intents: Path | None = Field(
+        default=None,
+        description="YAML mapping each intent to an answer, an article or an action; "
+        "default the bilingual demo intents shipped with Retain.",
+    )
+    assistant_target_escalation: float = Field(
+        default=0.05,
+        ge=0,
+        lt=1,
+        description="Share of validation messages the assistant should hand to a person; "
+        "training chooses its confidence threshold to meet it.",
+    )
+    assistant_out_of_scope_label: str = Field(
+        default="oos", description="Intent label of out-of-scope examples in training files."
+    )
+    assistant_article_min_score: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="Knowledge-base similarity an article needs to answer a question no intent "
+        "covers.",
+    )
+    assistant_rate_limit: str = Field(
+        default="30/minute", description="Chat messages allowed per client address."
+    )
+    assistant_link_days: int = Field(
+        default=30, ge=1, description="Days a customer's signed chat token stays valid."
+    )
+    assistant_llm_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible endpoint (e.g. http://127.0.0.1:8080/v1) for generative "
+        "answers grounded on articles; unset, generation is off.",
+    )
+    assistant_llm_model: str = Field(
+        default="local", description="Model name sent to the generative endpoint."
+    )
+    assistant_llm_api_key: SecretStr | None = Field(
+        default=None, description="Bearer key of the generative endpoint (never logged)."
+    )
+    assistant_llm_timeout_seconds: float = Field(
+        default=20.0, gt=0, description="How long a generative answer may take before hand-off."
+    )
 
     @field_validator("secret_key")
     @classmethod
@@ -258,6 +324,22 @@ class Settings(BaseSettings):
             "queue_url": mask_url(self.queue_url or f"sqlite:///{self.data_dir / 'queue.db'}"),
             "returns_start_rate_limit": self.returns_start_rate_limit,
             "returns_photo_max_bytes": self.returns_photo_max_bytes,
+            "support_calendar": str(self.support_calendar or "(default)"),
+            "support_warning_hours": self.support_warning_hours,
+            "support_check_seconds": self.support_check_seconds,
+            "csat_link_days": self.csat_link_days,
+            "help_contact_rate_limit": self.help_contact_rate_limit,
+            "assistant_model": str(self.assistant_model or "(default)"),
+            "assistant_intents": str(self.assistant_intents or "(demo)"),
+            "assistant_target_escalation": self.assistant_target_escalation,
+            "assistant_out_of_scope_label": self.assistant_out_of_scope_label,
+            "assistant_article_min_score": self.assistant_article_min_score,
+            "assistant_rate_limit": self.assistant_rate_limit,
+            "assistant_link_days": self.assistant_link_days,
+            "assistant_llm_base_url": mask_url(self.assistant_llm_base_url or "(not set)"),
+            "assistant_llm_model": self.assistant_llm_model,
+            "assistant_llm_api_key": "********" if self.assistant_llm_api_key else "(not set)",
+            "assistant_llm_timeout_seconds": self.assistant_llm_timeout_seconds,
         }
         return [
             {

@@ -106,6 +106,28 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/returns/{return_id}/transition"): STAFF,
     ("POST", "/api/v1/returns/{return_id}/decline"): STAFF,
     ("POST", "/api/v1/returns/{return_id}/resolve"): STAFF,
+    ("GET", "/api/v1/tickets"): STAFF,
+    ("POST", "/api/v1/tickets"): STAFF,
+    ("GET", "/api/v1/tickets/{ticket_id}"): STAFF,
+    ("PATCH", "/api/v1/tickets/{ticket_id}"): STAFF,
+    ("POST", "/api/v1/tickets/{ticket_id}/status"): STAFF,
+    ("POST", "/api/v1/tickets/{ticket_id}/messages"): STAFF,
+    ("POST", "/api/v1/tickets/{ticket_id}/assignment"): STAFF,
+    ("GET", "/api/v1/teams"): STAFF,
+    ("POST", "/api/v1/teams"): ANALYSTS,
+    ("GET", "/api/v1/canned-replies"): STAFF,
+    ("PUT", "/api/v1/canned-replies"): STAFF,
+    ("GET", "/api/v1/sla/policy"): ALL,
+    ("GET", "/api/v1/sla/tickets"): STAFF,
+    ("GET", "/api/v1/support/csat"): ALL,
+    ("GET", "/api/v1/kb/articles"): STAFF,
+    ("POST", "/api/v1/kb/articles"): STAFF,
+    ("GET", "/api/v1/kb/articles/{article_id}"): STAFF,
+    ("PATCH", "/api/v1/kb/articles/{article_id}"): STAFF,
+    ("GET", "/api/v1/kb/search"): ALL,
+    ("GET", "/api/v1/kb/deflection"): ALL,
+    ("POST", "/api/v1/assistant/tokens"): STAFF,
+    ("GET", "/api/v1/assistant/summary"): ALL,
 }
 # Open to anyone: the health check, the customer's own loyalty and message pages, which a signed
 # token or a referral code opens, and the mail provider's bounce webhook, which its HMAC
@@ -129,6 +151,18 @@ PUBLIC = {
     ("GET", "/r/{token}"),
     ("POST", "/r/{token}"),
     ("POST", "/api/v1/returns/instructions/{key}/confirm"),
+    # The help centre: articles, search, feedback and the contact form are for anyone; a CSAT
+    # rating page opens with its signed token.
+    ("GET", "/help"),
+    ("GET", "/help/articles/{slug}"),
+    ("POST", "/help/articles/{slug}/feedback"),
+    ("GET", "/help/contact"),
+    ("POST", "/help/contact"),
+    ("GET", "/help/rate/{token}"),
+    ("POST", "/help/rate/{token}"),
+    ("POST", "/api/v1/assistant/messages"),
+    ("POST", "/api/v1/assistant/conversations/{conversation_id}/rating"),
+    ("GET", "/chat"),
 }
 
 
@@ -141,6 +175,8 @@ def _url(path: str) -> str:
         "code": "NO-SUCH-CODE",
         "name": "no-such-name",
         "return_id": "R-NONE",
+        "ticket_id": "999",
+        "article_id": "999",
     }.items():
         path = path.replace("{" + name + "}", value)
     return path

@@ -19,6 +19,8 @@ PAGES = (
     "/playbooks",
     "/feedback",
     "/returns",
+    "/support",
+    "/assistant",
 )
 HEADINGS = {
     "en": {
@@ -30,6 +32,8 @@ HEADINGS = {
         "/playbooks": "Playbooks",
         "/feedback": "Feedback",
         "/returns": "Returns",
+        "/support": "Support",
+        "/assistant": "Assistant",
     },
     "zh-CN": {
         "/": "概览",
@@ -40,6 +44,8 @@ HEADINGS = {
         "/playbooks": "营销剧本",
         "/feedback": "客户反馈",
         "/returns": "退货",
+        "/support": "客服",
+        "/assistant": "智能助手",
     },
 }
 

@@ -50,6 +50,9 @@ def run_worker(
     settings = get_settings()
     register(settings)
     register_returns(settings)
+    from retain.support.schedule import register as register_support  # SLA checks, CSAT asks
+
+    register_support(settings)
     worker.run_worker(settings=settings, interval=interval, once=once, on_tick=report)
 
 

@@ -10,6 +10,7 @@ import csv
 import io
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -21,10 +22,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
+from retain.assistant.report import assistant_summary
 from retain.auth import service as auth_service
 from retain.auth.dependencies import check_csrf
 from retain.auth.ratelimit import enforce
-from retain.auth.roles import READ_AGGREGATES, READ_CUSTOMERS
+from retain.auth.roles import READ_AGGREGATES, READ_CUSTOMERS, Role
 from retain.auth.service import Principal
 from retain.auth.sessions import (
     LOGIN_CSRF_COOKIE,
@@ -59,6 +61,9 @@ from retain.returns import report as returns_report
 from retain.returns import service as returns_service
 from retain.settings import Settings
 from retain.store import ensure_store, session_scope
+from retain.support import csat, knowledge
+from retain.support import service as support_service
+from retain.support.deadlines import calendar_for, sla_board
 from retain.web import access
 from retain.web.access import page_user
 from retain.web.i18n import LANGUAGES, TEXT, Formatter, Language
@@ -739,3 +744,47 @@ def returns_page(
             "y": [int(value) for value in reasons["returns"]],
         },
     )
+
+
+@router.get("/support", response_class=HTMLResponse)
+def support(request: Request, settings: SettingsDep, principal: Reader) -> HTMLResponse:
+    """Open tickets by state and priority, SLA at risk and breached, CSAT, deflecting articles."""
+    with support_service.store(settings) as session:
+        counts = support_service.counts_by_state(session)
+        board = sla_board(
+            session,
+            calendar=calendar_for(settings),
+            warning=timedelta(hours=settings.support_warning_hours),
+            at=support_service.utcnow(),
+        )
+        ratings = csat.csat_report(session)
+        deflecting = knowledge.deflecting_articles(session, limit=10)
+    if principal.role == Role.viewer:
+        # Subjects are the customer's words: viewers see aggregates only.
+        board = [replace(item, subject="") for item in board]
+    words = TEXT[_language(request)]
+    chart = {
+        "x": [words[f"state_{state}"] for state in counts],
+        "y": [sum(row.values()) for row in counts.values()],
+    }
+    return _render(
+        request,
+        "support.html",
+        principal=principal,
+        counts=counts,
+        priorities=support_service.PRIORITIES,
+        chart=chart,
+        board=board,
+        ratings=ratings,
+        deflecting=deflecting,
+    )
+
+
+@router.get("/assistant", response_class=HTMLResponse)
+def assistant_page(request: Request, settings: SettingsDep, principal: Reader) -> HTMLResponse:
+    """Auto-resolution, escalation, answered accuracy, CSAT and unanswered questions (30 days)."""
+    since = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=30)
+    ensure_store(settings.store_url)
+    with session_scope(settings.store_url) as session:
+        summary = assistant_summary(session, since=since)
+    return _render(request, "assistant.html", principal=principal, summary=summary)

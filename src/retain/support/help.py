@@ -1,0 +1,320 @@
+"""The public help centre: ``/help`` (browse and search), articles with "was this helpful?",
+the contact form that opens a ticket (rate-limited per address), and the CSAT rating page.
+
+None of these pages needs an account. A visitor is told apart by a random cookie, which ties
+article views to a later ticket for the deflection report; a rating link's signature is its
+own credential.
+"""
+
+from __future__ import annotations
+
+import secrets
+from itertools import groupby
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.orm import Session
+
+from retain import signed_links
+from retain.auth.ratelimit import enforce
+from retain.dependencies import SettingsDep
+from retain.settings import Settings
+from retain.support import csat, knowledge, service
+from retain.support.deadlines import calendar_for
+from retain.support.models import Article, Ticket
+from retain.support.service import NotFound, SupportError, utcnow
+
+public_router = APIRouter(prefix="/help", tags=["help centre"])
+PAGES = Path(__file__).parent / "pages"
+_environment = Environment(loader=FileSystemLoader(PAGES), autoescape=select_autoescape(["html"]))
+VISITOR_COOKIE = "retain_visitor"
+LanguageQuery = Annotated[str | None, Query(alias="lang", max_length=8)]
+
+
+def page_language(request: Request, requested: str | None) -> str:
+    """zh-CN or en: the ``lang`` asked for, else the browser's preference."""
+    wanted = requested or request.headers.get("accept-language", "")
+    return "zh-CN" if wanted.lower().startswith("zh") else "en"
+
+
+def _render(
+    request: Request, name: str, *, language: str, status_code: int = 200, **values: Any
+) -> HTMLResponse:
+    text = TEXT[language]
+    # The language switch reloads the page by GET: a form's answer switches to the page it
+    # came from (the article of a vote), never to the POST-only address.
+    here = values.pop("here", request.url.path)
+    html = _environment.get_template(name).render(
+        text=text,
+        language=language,
+        here=here,
+        other="en" if language == "zh-CN" else "zh-CN",
+        query=values.pop("query", ""),
+        **values,
+    )
+    response = HTMLResponse(html, status_code=status_code)
+    if VISITOR_COOKIE not in request.cookies:
+        response.set_cookie(
+            VISITOR_COOKIE,
+            _visitor(request),
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="lax",
+        )
+    return response
+
+
+def _visitor(request: Request) -> str:
+    """The visitor's cookie id, minted once per request when the browser has none yet."""
+    found = request.cookies.get(VISITOR_COOKIE) or getattr(request.state, "visitor", None)
+    if not found or len(found) > 64:
+        found = "v-" + secrets.token_urlsafe(16)
+        request.state.visitor = found
+    return str(found)
+
+
+@public_router.get("", response_class=HTMLResponse)
+def help_index(
+    request: Request,
+    settings: SettingsDep,
+    lang: LanguageQuery = None,
+    q: Annotated[str, Query(max_length=500)] = "",
+) -> HTMLResponse:
+    """Published articles by category, or the search results for ``q``."""
+    language = page_language(request, lang)
+    with service.store(settings) as session:
+        if q.strip():
+            hits = knowledge.search_articles(session, q, language=language, limit=10)
+            return _render(request, "index.html", language=language, query=q, hits=hits)
+        articles = knowledge.published_articles(session, language=language)
+        categories = [
+            (name, list(group)) for name, group in groupby(articles, lambda a: a.category)
+        ]
+        return _render(request, "index.html", language=language, categories=categories)
+
+
+@public_router.get("/articles/{slug}", response_class=HTMLResponse)
+def help_article(
+    request: Request, settings: SettingsDep, slug: str, lang: LanguageQuery = None
+) -> HTMLResponse:
+    """A published article; the view is recorded for the deflection report."""
+    with service.store(settings) as session:
+        article = _published(session, slug)
+        knowledge.record_article_use(
+            session, article_id=article.id, source="help_centre", visitor=_visitor(request)
+        )
+        return _article_page(request, article, lang=lang, voted=False)
+
+
+@public_router.post("/articles/{slug}/feedback", response_class=HTMLResponse)
+def help_feedback(
+    request: Request,
+    settings: SettingsDep,
+    slug: str,
+    helpful: Annotated[str, Form(pattern="^(yes|no)$")],
+    lang: LanguageQuery = None,
+) -> HTMLResponse:
+    """A "was this helpful?" answer."""
+    with service.store(settings) as session:
+        article = _published(session, slug)
+        knowledge.record_article_feedback(
+            session, article_id=article.id, visitor=_visitor(request), helpful=helpful == "yes"
+        )
+        return _article_page(request, article, lang=lang, voted=True)
+
+
+def _published(session: Session, slug: str) -> Article:
+    try:
+        article = knowledge.get_article(session, slug=slug)
+    except NotFound:
+        article = None
+    if article is None or article.status != "published":
+        raise HTTPException(status_code=404, detail=f"no article {slug!r}")
+    return article
+
+
+def _article_page(
+    request: Request, article: Article, *, lang: str | None, voted: bool
+) -> HTMLResponse:
+    language = page_language(request, lang or article.language)
+    paragraphs = [part.strip() for part in article.body.split("\n\n") if part.strip()]
+    return _render(
+        request,
+        "article.html",
+        language=language,
+        article=article,
+        paragraphs=paragraphs,
+        voted=voted,
+        here=f"/help/articles/{article.slug}",
+    )
+
+
+@public_router.get("/contact", response_class=HTMLResponse)
+def help_contact(request: Request, lang: LanguageQuery = None) -> HTMLResponse:
+    """The contact form."""
+    language = page_language(request, lang)
+    form = {"email": "", "subject": "", "message": ""}
+    return _render(request, "contact.html", language=language, form=form, ticket_id=None)
+
+
+@public_router.post("/contact", response_class=HTMLResponse)
+def help_contact_send(
+    request: Request,
+    settings: SettingsDep,
+    email: Annotated[str, Form(max_length=320)],
+    subject: Annotated[str, Form(max_length=300)],
+    message: Annotated[str, Form(max_length=20_000)],
+    lang: LanguageQuery = None,
+) -> HTMLResponse:
+    """Open a ticket from the form; at most ``help_contact_rate_limit`` per client address."""
+    language = page_language(request, lang)
+    client = request.client.host if request.client else "unknown"
+    enforce(
+        storage_url=settings.rate_limit_storage,
+        limit=settings.help_contact_rate_limit,
+        scope="help-contact",
+        key=client,
+    )
+    form = {"email": email, "subject": subject, "message": message}
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        problem = TEXT[language]["bad_email"]
+        return _render(
+            request, "contact.html", language=language, form=form, problem=problem, status_code=422
+        )
+    try:
+        with service.store(settings) as session:
+            ticket = service.open_ticket(
+                session,
+                customer_id=None,
+                requester_email=email.strip(),
+                subject=subject,
+                body=message,
+                channel="web",
+                language=language,
+                visitor=_visitor(request),
+                calendar=calendar_for(settings),
+            )
+            ticket_id = ticket.id
+    except SupportError as error:
+        return _render(
+            request,
+            "contact.html",
+            language=language,
+            form=form,
+            problem=str(error),
+            status_code=422,
+        )
+    return _render(request, "contact.html", language=language, form=form, ticket_id=ticket_id)
+
+
+@public_router.get("/rate/{token}", response_class=HTMLResponse)
+def help_rate(
+    request: Request,
+    settings: SettingsDep,
+    token: str,
+    score: Annotated[int, Query(ge=1, le=5)] = 5,
+    lang: LanguageQuery = None,
+) -> HTMLResponse:
+    """The rating page a CSAT link opens, the score chosen in the message preselected."""
+    with service.store(settings) as session:
+        ticket = _rated_ticket(session, settings, token)
+        language = page_language(request, lang or ticket.language)
+        return _render(
+            request, "rate.html", language=language, subject=ticket.subject, score=score, done=False
+        )
+
+
+@public_router.post("/rate/{token}", response_class=HTMLResponse)
+def help_rate_send(
+    request: Request,
+    settings: SettingsDep,
+    token: str,
+    score: Annotated[int, Form(ge=1, le=5)],
+    lang: LanguageQuery = None,
+) -> HTMLResponse:
+    """Record the rating for the ticket the link was made for."""
+    with service.store(settings) as session:
+        ticket = _rated_ticket(session, settings, token)
+        try:
+            csat.rate(session, ticket=ticket, score=score, at=utcnow())
+        except SupportError as error:
+            raise HTTPException(status_code=409, detail=str(error)) from None
+        language = page_language(request, lang or ticket.language)
+        return _render(request, "rate.html", language=language, subject=ticket.subject, done=True)
+
+
+def _rated_ticket(session: Session, settings: Settings, token: str) -> Ticket:
+    try:
+        ticket_id = csat.read_rating_token(settings, token=token, at=utcnow())
+        return service.get_ticket(session, ticket_id=ticket_id)
+    except signed_links.BadLink as error:
+        raise HTTPException(status_code=403, detail=str(error)) from None
+    except NotFound as error:
+        raise HTTPException(status_code=404, detail=str(error)) from None
+
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "help_title": "Help centre",
+        "switch": "中文",
+        "contact": "Contact us",
+        "search": "Search",
+        "search_placeholder": "Describe your question…",
+        "results_for": "Results for",
+        "no_results": "No article matches your question.",
+        "browse": "Browse articles",
+        "no_articles": "No articles yet.",
+        "was_helpful": "Was this article helpful?",
+        "yes": "Yes",
+        "no": "No",
+        "thanks_feedback": "Thank you for your feedback.",
+        "still_need_help": "Still need help?",
+        "email": "Your email",
+        "subject": "Subject",
+        "message": "How can we help?",
+        "send": "Send",
+        "bad_email": "Please enter a valid email address.",
+        "contact_sent": "Thank you. Request #{ticket} is with our team; we will reply by email.",
+        "rate_title": "Rate our help",
+        "rate_ask": "How satisfied are you with our help on “{subject}”?",
+        "rated": "Thank you: your rating is recorded.",
+        "score_5": "Very satisfied",
+        "score_4": "Satisfied",
+        "score_3": "Neutral",
+        "score_2": "Dissatisfied",
+        "score_1": "Very dissatisfied",
+    },
+    "zh-CN": {
+        "help_title": "帮助中心",
+        "switch": "English",
+        "contact": "联系我们",
+        "search": "搜索",
+        "search_placeholder": "请描述您的问题…",
+        "results_for": "搜索结果：",
+        "no_results": "没有找到相关文章。",
+        "browse": "浏览文章",
+        "no_articles": "暂无文章。",
+        "was_helpful": "这篇文章对您有帮助吗？",
+        "yes": "有帮助",
+        "no": "没有帮助",
+        "thanks_feedback": "感谢您的反馈。",
+        "still_need_help": "仍需要帮助？",
+        "email": "您的邮箱",
+        "subject": "主题",
+        "message": "我们能为您做什么？",
+        "send": "提交",
+        "bad_email": "请输入有效的邮箱地址。",
+        "contact_sent": "谢谢！您的请求 #{ticket} 已提交给我们的团队，我们会通过邮件回复您。",
+        "rate_title": "评价我们的服务",
+        "rate_ask": "您对我们就“{subject}”提供的帮助满意吗？",
+        "rated": "谢谢！您的评价已记录。",
+        "score_5": "非常满意",
+        "score_4": "满意",
+        "score_3": "一般",
+        "score_2": "不满意",
+        "score_1": "非常不满意",
+    },
+}
