@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,3 +55,22 @@ def signed_in_client(settings: Settings, role: str = "admin") -> Any:
             session=session, name=f"test {role}", role=Role(role), actor="test"
         ).token
     return TestClient(create_app(), headers={"Authorization": f"Bearer {token}"})
+
+
+def race(work: Callable[[int], None], *, threads: int) -> list[BaseException]:
+    """Run ``work(i)`` on ``threads`` threads released together; the errors they raised."""
+    barrier, errors = threading.Barrier(threads), []
+
+    def run(number: int) -> None:
+        barrier.wait()
+        try:
+            work(number)
+        except BaseException as error:  # collected and inspected by the test
+            errors.append(error)
+
+    started = [threading.Thread(target=run, args=(n,)) for n in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join()
+    return errors

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, HTTPException
@@ -24,6 +25,24 @@ def get_session(settings: SettingsDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@contextmanager
+def store_answering(
+    settings: Settings, statuses: Mapping[type[Exception], int]
+) -> Iterator[Session]:
+    """A store transaction whose domain errors become HTTP answers, rolled back.
+
+    ``statuses`` maps error classes to HTTP status codes; the first class the error is an
+    instance of decides, so list subclasses before their bases.
+    """
+    ensure_store(settings.store_url)
+    try:
+        with session_scope(settings.store_url) as session:
+            yield session
+    except tuple(statuses) as error:
+        status = next(code for kind, code in statuses.items() if isinstance(error, kind))
+        raise HTTPException(status_code=status, detail=str(error)) from None
 
 
 def warehouse_backend(settings: SettingsDep) -> Iterator[BaseBackend]:

@@ -5,17 +5,24 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from ibis.backends import BaseBackend
+
+    from retain.settings import Settings
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -31,6 +38,26 @@ def command_session(*refused: type[Exception]) -> Iterator[Session]:
             yield session
     except refused as error:
         refuse(f"error: {error}")
+
+
+def on_warehouse(work: Callable[[Settings, BaseBackend], T], *refused: type[Exception]) -> T:
+    """Run ``work`` on a migrated store and a warehouse connection, closed afterwards.
+
+    The ``refused`` errors end the command with exit code 2.
+    """
+    from retain.settings import get_settings
+    from retain.store import ensure_store
+    from retain.warehouse import connect
+
+    settings = get_settings()
+    ensure_store(settings.store_url)
+    backend = connect(settings.resolved_warehouse_url)
+    try:
+        return work(settings, backend)
+    except refused as error:
+        refuse(f"error: {error}")
+    finally:
+        backend.disconnect()
 
 
 def refuse(reason: str) -> NoReturn:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 
 from retain.settings import get_settings
 from retain.store import ensure_store, session_scope
 from retain.support.models import Ticket
-from tests.web.conftest import _free_port, browser
+from tests.web.conftest import browser, serving, use_folder
 
 __all__ = ["browser"]
 
@@ -25,27 +22,14 @@ def chat_server(
     tmp_path_factory: pytest.TempPathFactory, demo_model: Path
 ) -> Iterator[tuple[str, str]]:
     """A server on an empty embedded store with the demo model; yields (URL, store URL)."""
-    from retain.api import create_app
-
     folder = tmp_path_factory.mktemp("chat")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("RETAIN_DATA_DIR", str(folder))
-        patch.setenv("RETAIN_DATABASE_URL", f"sqlite:///{folder / 'retain.db'}")
-        patch.setenv("RETAIN_WAREHOUSE_URL", f"duckdb:///{folder / 'warehouse.duckdb'}")
         patch.setenv("RETAIN_ASSISTANT_MODEL", str(demo_model))
-        get_settings.cache_clear()
+        use_folder(patch, folder)
         store_url = get_settings().store_url
         ensure_store(store_url)
-        port = _free_port()
-        config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
-        running = uvicorn.Server(config)
-        thread = threading.Thread(target=running.run, daemon=True)
-        thread.start()
-        while not running.started:
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}", store_url
-        running.should_exit = True
-        thread.join(timeout=10)
+        with serving() as url:
+            yield url, store_url
     get_settings.cache_clear()
 
 

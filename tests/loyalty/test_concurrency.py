@@ -6,9 +6,7 @@ of time keep the balance equal to the sum of the ledger and to what the lots hol
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from hypothesis import HealthCheck, given
@@ -24,28 +22,10 @@ from retain.loyalty.rules import Rules
 from retain.loyalty.service import adjust, earn_order, expire_all, reverse_order
 from retain.settings import Settings
 from retain.store import session_scope
+from tests.helpers import race
 from tests.loyalty.helpers import T0, check_invariants, member, order, rules, store_url
 
 THREADS = 8
-
-
-def _race(work: Callable[[int], None]) -> list[BaseException]:
-    """Run ``work(i)`` on THREADS threads released together; the errors they raised."""
-    barrier, errors = threading.Barrier(THREADS), []
-
-    def run(number: int) -> None:
-        barrier.wait()
-        try:
-            work(number)
-        except BaseException as error:  # collected and inspected by the test
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
 
 
 def test_simultaneous_redemptions_never_spend_a_point_twice(settings: Settings) -> None:
@@ -65,7 +45,7 @@ def test_simultaneous_redemptions_never_spend_a_point_twice(settings: Settings) 
                 at=T0,
             )
 
-    errors = _race(redeem)
+    errors = race(redeem, threads=THREADS)
     assert all(isinstance(error, InsufficientPoints) for error in errors), errors
     assert len(errors) == THREADS - 3  # 100 points pay for exactly three redemptions of 30
     with session_scope(url) as session:
@@ -82,7 +62,7 @@ def test_the_same_earning_in_parallel_is_written_once(settings: Settings) -> Non
                 session=session, rules=rules("return_window_days: 0"), order=order("O1", "70")
             )
 
-    assert _race(earn) == []
+    assert race(earn, threads=THREADS) == []
     with session_scope(url) as session:
         keys = session.scalars(select(LoyaltyEntry.idempotency_key)).all()
         assert keys == ["order:O1"]
@@ -101,7 +81,7 @@ def test_the_same_redemption_retried_in_parallel_is_spent_once(settings: Setting
                 session=session, customer_id="C1", points=40, source="reward", key="k", at=T0
             )
 
-    assert _race(redeem) == []
+    assert race(redeem, threads=THREADS) == []
     with session_scope(url) as session:
         assert check_invariants(session, "C1", T0) == 60
 

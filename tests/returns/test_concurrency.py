@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from decimal import Decimal
 
 from retain.returns import credit, service
@@ -11,28 +9,10 @@ from retain.returns.models import ReturnInstruction, ReturnOutboxEvent, ReturnRe
 from retain.returns.service import ItemRequest, ReturnError
 from retain.settings import Settings
 from retain.store import session_scope
+from tests.helpers import race
 from tests.returns.helpers import POLICY, T0, ask, move, order, store_url
 
 THREADS = 6
-
-
-def _race(work: Callable[[int], None]) -> list[BaseException]:
-    """Run ``work(i)`` on THREADS threads released together; the errors they raised."""
-    barrier, errors = threading.Barrier(THREADS), []
-
-    def run(number: int) -> None:
-        barrier.wait()
-        try:
-            work(number)
-        except BaseException as error:  # collected and inspected by the test
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
 
 
 def test_simultaneous_resolutions_settle_once(settings: Settings) -> None:
@@ -46,7 +26,7 @@ def test_simultaneous_resolutions_settle_once(settings: Settings) -> None:
                 session=session, policy=POLICY, return_id=request.return_id, actor="a", at=T0
             )
 
-    assert _race(resolve) == []
+    assert race(resolve, threads=THREADS) == []
     with session_scope(url) as session:
         assert credit.balance(session=session, customer_id="C1") == Decimal("24.75")
         assert session.query(ReturnInstruction).count() == 1
@@ -60,7 +40,7 @@ def test_simultaneous_requests_never_return_a_unit_twice(settings: Settings) -> 
     def request(number: int) -> None:
         ask(url, facts, [ItemRequest(1, 1)], key=f"k{number}")
 
-    errors = _race(request)
+    errors = race(request, threads=THREADS)
     assert all(isinstance(error, ReturnError) for error in errors), errors
     with session_scope(url) as session:
         units = sum(

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, expect
 
 from retain.auth.roles import Role
@@ -18,7 +15,7 @@ from retain.settings import get_settings
 from retain.store import ensure_store, session_scope
 from retain.support import knowledge, service
 from retain.support.deadlines import calendar_for
-from tests.web.conftest import PASSWORD, _free_port, browser
+from tests.web.conftest import PASSWORD, browser, serving
 
 __all__ = ["browser"]
 
@@ -26,8 +23,6 @@ __all__ = ["browser"]
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server with articles in both languages, one ticket close to its SLA, an analyst."""
-    from retain.api import create_app
-
     folder = tmp_path_factory.mktemp("help")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RETAIN_DATA_DIR", str(folder))
@@ -75,16 +70,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 role=Role.analyst,
                 actor="test",
             )
-        port = _free_port()
-        config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
-        running = uvicorn.Server(config)
-        thread = threading.Thread(target=running.run, daemon=True)
-        thread.start()
-        while not running.started:
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-        running.should_exit = True
-        thread.join(timeout=10)
+        with serving() as url:
+            yield url
     get_settings.cache_clear()
 
 

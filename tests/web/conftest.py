@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,18 +37,41 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@contextmanager
+def serving() -> Iterator[str]:
+    """The URL of a Retain server on a free local port, run in a thread until the block ends."""
+    from retain.api import create_app
+
+    port = _free_port()
+    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    while not running.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        running.should_exit = True
+        thread.join(timeout=10)
+
+
+def use_folder(patch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Point the settings at an embedded store and warehouse in ``folder``."""
+    patch.setenv("RETAIN_DATA_DIR", str(folder))
+    patch.setenv("RETAIN_DATABASE_URL", f"sqlite:///{folder / 'retain.db'}")
+    patch.setenv("RETAIN_WAREHOUSE_URL", f"duckdb:///{folder / 'warehouse.duckdb'}")
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The URL of a running server holding a 600-customer demo with lifetime predictions."""
-    from retain.api import create_app
     from retain.cli import app
 
     folder = tmp_path_factory.mktemp("web")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("RETAIN_DATA_DIR", str(folder))
-        patch.setenv("RETAIN_DATABASE_URL", f"sqlite:///{folder / 'retain.db'}")
-        patch.setenv("RETAIN_WAREHOUSE_URL", f"duckdb:///{folder / 'warehouse.duckdb'}")
-        get_settings.cache_clear()
+        use_folder(patch, folder)
         runner = CliRunner()
         for command in (
             ["demo", "--customers", "600", "--seed", "5", "--no-serve", "--format", "json"],
@@ -65,16 +89,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 create_user(
                     session=session, username=role.value, password=PASSWORD, role=role, actor="test"
                 )
-        port = _free_port()
-        config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
-        running = uvicorn.Server(config)
-        thread = threading.Thread(target=running.run, daemon=True)
-        thread.start()
-        while not running.started:
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-        running.should_exit = True
-        thread.join(timeout=10)
+        with serving() as url:
+            yield url
     get_settings.cache_clear()
 
 

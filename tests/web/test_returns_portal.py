@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, expect
 
 from retain.settings import Settings, get_settings
 from tests.returns.helpers import order, profile, store_url, warehouse_orders
-from tests.web.conftest import ARTIFACTS, _free_port
+from tests.web.conftest import ARTIFACTS, serving, use_folder
 
 PHONE = {"width": 390, "height": 844}
 RETURN_ID = re.compile(r"R-[0-9A-F]{10}")
@@ -40,30 +37,17 @@ TEXT = {
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server whose warehouse holds two recent orders of a customer in Shanghai."""
-    from retain.api import create_app
-
     folder = tmp_path_factory.mktemp("portal")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("RETAIN_DATA_DIR", str(folder))
-        patch.setenv("RETAIN_DATABASE_URL", f"sqlite:///{folder / 'retain.db'}")
-        patch.setenv("RETAIN_WAREHOUSE_URL", f"duckdb:///{folder / 'warehouse.duckdb'}")
-        get_settings.cache_clear()
+        use_folder(patch, folder)
         settings: Settings = get_settings()
         recent = datetime.now().replace(microsecond=0) - timedelta(days=2)
         for order_id in ("SO-EN", "SO-ZH"):
             lines = ((2, Decimal("60.00")), (1, Decimal("19.99")))
             warehouse_orders(settings, order(order_id, lines=lines, ordered_at=recent))
         profile(store_url(settings), "C1", time_zone="Asia/Shanghai")
-        port = _free_port()
-        config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
-        running = uvicorn.Server(config)
-        thread = threading.Thread(target=running.run, daemon=True)
-        thread.start()
-        while not running.started:
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-        running.should_exit = True
-        thread.join(timeout=10)
+        with serving() as url:
+            yield url
     get_settings.cache_clear()
 
 

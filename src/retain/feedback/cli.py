@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -16,10 +15,9 @@ from retain.feedback import regret, report, reviews, service, surveys
 from retain.feedback.aspects import AspectError, load_aspects
 from retain.feedback.language import detect_language
 from retain.feedback.sentiment import SentimentError, evaluate, load_trained
-from retain.output import OutputFormat, command_session, refuse, render
+from retain.output import OutputFormat, command_session, on_warehouse, refuse, render
 from retain.settings import Settings, get_settings
-from retain.store import ensure_store, session_scope
-from retain.warehouse import connect
+from retain.store import session_scope
 
 app = typer.Typer(help="Reviews, mentions and their analysis.", no_args_is_help=True)
 surveys_app = typer.Typer(help="NPS, CSAT, CES and custom surveys.", no_args_is_help=True)
@@ -47,18 +45,6 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="feedback")
     root.add_typer(surveys_app, name="surveys")
     root.add_typer(products_app, name="products")
-
-
-def _on_warehouse(work: Callable[[Settings, BaseBackend], T]) -> T:
-    settings = get_settings()
-    ensure_store(settings.store_url)
-    backend = connect(settings.resolved_warehouse_url)
-    try:
-        return work(settings, backend)
-    except REFUSED as error:
-        refuse(f"error: {error}")
-    finally:
-        backend.disconnect()
 
 
 @app.command("import")
@@ -162,7 +148,7 @@ def analyze_command(
             "survey_answers_exported": answers,
         }
 
-    render([_on_warehouse(work)], output_format=output_format, title="Feedback analysed")
+    render([on_warehouse(work, *REFUSED)], output_format=output_format, title="Feedback analysed")
 
 
 @app.command("report")
@@ -172,8 +158,8 @@ def report_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """NPS and CSAT per period (and segment) with 95 % intervals."""
-    rows = _on_warehouse(
-        lambda _, backend: report.survey_scores(backend, period=period, segment=segment)
+    rows = on_warehouse(
+        lambda _, backend: report.survey_scores(backend, period=period, segment=segment), *REFUSED
     )
     render(rows, output_format=output_format, title="NPS and CSAT")
 
@@ -214,7 +200,7 @@ def retention_command(
                 session=session, backend=backend, at=at or service.utcnow()
             )
 
-    render([_on_warehouse(work)], output_format=output_format, title="Follow-up retention")
+    render([on_warehouse(work, *REFUSED)], output_format=output_format, title="Follow-up retention")
 
 
 @surveys_app.command("create")
@@ -278,7 +264,7 @@ def surveys_send_command(
             exported = surveys.export_answers(session=session, backend=backend)
         return {**summary.__dict__, "reminded": reminded, "answers_exported": exported}
 
-    render([_on_warehouse(work)], output_format=output_format, title="Survey sent")
+    render([on_warehouse(work, *REFUSED)], output_format=output_format, title="Survey sent")
 
 
 @surveys_app.command("results")
@@ -294,7 +280,7 @@ def surveys_results_command(
             rates = surveys.response_rates(session=session)
         return [*rates, *report.survey_scores(backend, period=period)]
 
-    rows = _on_warehouse(work)
+    rows = on_warehouse(work, *REFUSED)
     if output_format is OutputFormat.json:
         render(rows, output_format=output_format)
         return
@@ -314,10 +300,11 @@ def regret_command(
     if by not in ("product", "category"):
         refuse("error: --by is product or category")
     column = "product_id" if by == "product" else "category"
-    frame = _on_warehouse(
+    frame = on_warehouse(
         lambda _, backend: regret.rank_regret(
             backend, at=at or service.utcnow(), by=column, min_orders=min_orders, limit=limit
-        )
+        ),
+        *REFUSED,
     )
     rows = json.loads(frame.to_json(orient="records"))
     render(rows, output_format=output_format, title="Product regret")

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 from ibis.backends import BaseBackend
 from sqlalchemy import select
@@ -26,7 +25,7 @@ from retain.feedback.sentiment import (
     model_path,
     parse_label,
 )
-from retain.warehouse.load import STAGE, MergePlan, merge_stage
+from retain.warehouse.load import MergePlan, merge_frame
 
 # Rated reviews of each polarity the business needs before its own reviews can train a model.
 MIN_RATED_PER_CLASS = 20
@@ -250,18 +249,3 @@ def _delete_keys(backend: BaseBackend, table: str, key: str, keys: list[str]) ->
         with backend.con.cursor() as cursor:
             cursor.execute(statement, keys)
         backend.con.commit()
-
-
-def merge_frame(backend: BaseBackend, frame: pd.DataFrame, *, plan: MergePlan) -> int:
-    """Merge ``frame`` into a warehouse table by ``plan``, rows already there skipped."""
-    staging = backend.con if backend.name == "duckdb" else duckdb.connect()
-    staging.register("_feedback_frame", frame.reset_index(drop=True).reset_index(names="_row"))
-    try:
-        staging.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM _feedback_frame")
-        result = merge_stage(backend, staging, plan=plan, limit=10)
-    finally:
-        staging.unregister("_feedback_frame")
-        staging.execute(f"DROP TABLE IF EXISTS {STAGE}")
-    if result.findings:
-        raise RuntimeError(f"{plan.table}: rows conflict with the warehouse: {result.findings[0]}")
-    return result.inserted

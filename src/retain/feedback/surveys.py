@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from retain import signed_links
 from retain.customers.models import CustomerProfile
 from retain.feedback.models import Survey, SurveyAnswer, SurveyInvitation
-from retain.feedback.service import merge_frame, utcnow
+from retain.feedback.service import utcnow
 from retain.messaging.service import Outgoing, enqueue_many
-from retain.warehouse.load import MergePlan
+from retain.warehouse.load import MergePlan, merge_frame
 
 PURPOSE = "survey-answer"
 LINK_DAYS = 30

@@ -6,8 +6,8 @@ customers through a signed link and so must stay outside API authentication.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_CUSTOMERS, SERVE_CUSTOMERS
 from retain.auth.sessions import signing_key
-from retain.dependencies import SettingsDep
+from retain.dependencies import SettingsDep, store_answering
 from retain.loyalty import ledger, page, referrals, rewards, tiers
 from retain.loyalty.ledger import InsufficientPoints, LoyaltyError, NotAMember, utcnow
 from retain.loyalty.report import programme_summary
@@ -51,23 +51,16 @@ from retain.loyalty.service import (
 )
 from retain.pagination import Limit, Offset
 from retain.settings import Settings
-from retain.store import ensure_store, session_scope
 
 router = APIRouter(prefix="/api/v1/loyalty", tags=["loyalty"])
 public_router = APIRouter(prefix="/loyalty", tags=["loyalty pages"])
 
 
-@contextmanager
-def _store(settings: Settings) -> Iterator[Session]:
+def _store(settings: Settings) -> AbstractContextManager[Session]:
     """A store session whose loyalty errors become HTTP answers."""
-    ensure_store(settings.store_url)
-    try:
-        with session_scope(settings.store_url) as session:
-            yield session
-    except NotAMember as error:
-        raise HTTPException(status_code=404, detail=str(error)) from None
-    except (InsufficientPoints, LoyaltyError, RulesError) as error:
-        raise HTTPException(status_code=409, detail=str(error)) from None
+    return store_answering(
+        settings, {NotAMember: 404, InsufficientPoints: 409, LoyaltyError: 409, RulesError: 409}
+    )
 
 
 @router.get("/members", dependencies=[Depends(allow(READ_CUSTOMERS))])

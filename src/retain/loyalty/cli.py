@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from ibis.backends import BaseBackend
 from sqlalchemy import select
 
 from retain.auth.sessions import signing_key
@@ -17,10 +15,8 @@ from retain.loyalty import events, ledger, orders, page, referrals, report, rewa
 from retain.loyalty.ledger import LoyaltyError, utcnow
 from retain.loyalty.models import LoyaltyMember
 from retain.loyalty.rules import RulesError, parse_rules
-from retain.output import OutputFormat, command_session, render
-from retain.settings import Settings, get_settings
-from retain.store import ensure_store
-from retain.warehouse import connect
+from retain.output import OutputFormat, command_session, on_warehouse, render
+from retain.settings import get_settings
 
 app = typer.Typer(help="Loyalty programme: points, tiers, rewards.", no_args_is_help=True)
 rules_app = typer.Typer(help="The earning rules.", no_args_is_help=True)
@@ -41,16 +37,6 @@ def register(root: typer.Typer) -> None:
     """Mount ``retain loyalty`` and its ``retain referrals`` shortcut on the root command."""
     root.add_typer(app, name="loyalty")
     root.add_typer(referrals_app, name="referrals")
-
-
-def _on_warehouse(work: Callable[[Settings, BaseBackend], T]) -> T:
-    settings = get_settings()
-    ensure_store(settings.store_url)
-    backend = connect(settings.resolved_warehouse_url)
-    try:
-        return work(settings, backend)
-    finally:
-        backend.disconnect()
 
 
 def _entry_row(entry: Any) -> dict[str, Any]:
@@ -88,7 +74,7 @@ def enroll_command(
 @app.command("earn")
 def earn_command(output_format: FormatOption = OutputFormat.table) -> None:
     """Earn points for members' orders in the warehouse; reverse returned ones. Idempotent."""
-    summary = _on_warehouse(
+    summary = on_warehouse(
         lambda settings, backend: orders.earn_from_orders(
             store_url=settings.store_url, backend=backend
         )
@@ -265,7 +251,7 @@ def link_command(
 @app.command("export")
 def export_command() -> None:
     """Copy new ledger entries to the warehouse table loyalty_event."""
-    count = _on_warehouse(
+    count = on_warehouse(
         lambda settings, backend: events.export_events(
             store_url=settings.store_url, backend=backend
         )
@@ -294,7 +280,7 @@ def retention_command(
             session.execute(select(LoyaltyMember.customer_id, LoyaltyMember.enrolled_at)).all()
         )
         rates = list_rates(session=session)
-    compared = _on_warehouse(
+    compared = on_warehouse(
         lambda _settings, backend: report.compare_retention(
             backend=backend, members=members, window_days=window_days, rates=rates
         )
@@ -337,7 +323,7 @@ def rules_preview(
     except RulesError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
-    rows = _on_warehouse(
+    rows = on_warehouse(
         lambda _settings, backend: orders.simulate(
             backend=backend, rules=rules, start=start, end=end
         )
@@ -456,7 +442,7 @@ def referral_approve(referral_id: int) -> None:
 @referrals_app.command("reward")
 def referral_reward(at: AtOption = None) -> None:
     """Reward both sides of referrals whose friend's order is past the return window."""
-    returned = _on_warehouse(lambda _settings, backend: orders.undone_orders(backend))
+    returned = on_warehouse(lambda _settings, backend: orders.undone_orders(backend))
     with command_session(LoyaltyError, RulesError) as session:
         due = referrals.reward_referrals(
             session=session,

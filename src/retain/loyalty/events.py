@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 from ibis.backends import BaseBackend
 from sqlalchemy import select
@@ -10,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from retain.loyalty.models import LoyaltyEntry, LoyaltyExport
 from retain.store import session_scope, upsert
-from retain.warehouse.load import STAGE, MergePlan, merge_stage
+from retain.warehouse.load import MergePlan, merge_frame
 
 EXPORT = "loyalty_event"
 COLUMNS = ("event_id", "customer_id", "occurred_at", "kind", "points")
@@ -57,20 +56,10 @@ def _entries_after(session: Session, after: int) -> pd.DataFrame:
 
 
 def _merge(backend: BaseBackend, frame: pd.DataFrame) -> int:
-    # A DuckDB warehouse merges from its own connection; PostgreSQL receives the stage by COPY.
-    staging = backend.con if backend.name == "duckdb" else duckdb.connect()
-    stage = frame.drop(columns=["entry_id"]).reset_index(names="_row")
-    staging.register("_loyalty_frame", stage)
-    try:
-        staging.execute(
-            f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT _row, event_id, customer_id, "
-            "CAST(occurred_at AS TIMESTAMP) AS occurred_at, kind, CAST(points AS BIGINT) AS points "
-            "FROM _loyalty_frame"
-        )
-        result = merge_stage(backend, staging, plan=PLAN, limit=10)
-    finally:
-        staging.unregister("_loyalty_frame")
-        staging.execute(f"DROP TABLE IF EXISTS {STAGE}")
-    if result.findings:
-        raise RuntimeError(f"loyalty events conflict with the warehouse: {result.findings[0]}")
-    return result.inserted
+    return merge_frame(
+        backend,
+        frame.drop(columns=["entry_id"]),
+        plan=PLAN,
+        projection="event_id, customer_id, CAST(occurred_at AS TIMESTAMP) AS occurred_at, kind, "
+        "CAST(points AS BIGINT) AS points",
+    )

@@ -7,8 +7,7 @@ authenticates it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 from retain.auth.dependencies import allow
 from retain.auth.roles import ADMINISTER, ANALYSE, SERVE_CUSTOMERS
 from retain.auth.service import Principal, record
-from retain.dependencies import SettingsDep, WarehouseDep
+from retain.dependencies import SettingsDep, WarehouseDep, store_answering
 from retain.pagination import Page, PageDep
 from retain.returns import credit, report, service, webhooks
 from retain.returns.credit import CreditError
@@ -43,7 +42,6 @@ from retain.returns.service import ItemRequest, NotFound, ReturnError
 from retain.returns.webhooks import WebhookError
 from retain.returns.workflow import IllegalTransition
 from retain.settings import Settings
-from retain.store import ensure_store, session_scope
 
 router = APIRouter(prefix="/api/v1/returns", tags=["returns"])
 Agent = Annotated[Principal, Depends(allow(SERVE_CUSTOMERS))]
@@ -51,19 +49,19 @@ Analyst = Annotated[Principal, Depends(allow(ANALYSE))]
 Admin = Annotated[Principal, Depends(allow(ADMINISTER))]
 
 
-@contextmanager
-def _store(settings: Settings) -> Iterator[Session]:
+def _store(settings: Settings) -> AbstractContextManager[Session]:
     """A store session whose returns errors become HTTP answers."""
-    ensure_store(settings.store_url)
-    try:
-        with session_scope(settings.store_url) as session:
-            yield session
-    except NotFound as error:
-        raise HTTPException(status_code=404, detail=str(error)) from None
-    except IllegalTransition as error:
-        raise HTTPException(status_code=409, detail=str(error)) from None
-    except (ReturnError, PolicyError, WebhookError, CreditError) as error:
-        raise HTTPException(status_code=422, detail=str(error)) from None
+    return store_answering(
+        settings,
+        {
+            NotFound: 404,
+            IllegalTransition: 409,
+            ReturnError: 422,
+            PolicyError: 422,
+            WebhookError: 422,
+            CreditError: 422,
+        },
+    )
 
 
 def read(request: Any) -> ReturnRead:

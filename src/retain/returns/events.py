@@ -7,7 +7,6 @@ From there the revenue metrics net the amount out and loyalty reverses the order
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 from ibis.backends import BaseBackend
 from sqlalchemy import select
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from retain.returns.models import ReturnExport, ReturnOutboxEvent
 from retain.store import session_scope, upsert
-from retain.warehouse.load import STAGE, MergePlan, merge_stage
+from retain.warehouse.load import MergePlan, merge_frame
 
 EXPORT = "return_event"
 COLUMNS = (
@@ -60,21 +59,11 @@ def _events_after(session: Session, after: int) -> pd.DataFrame:
 
 
 def _merge(backend: BaseBackend, frame: pd.DataFrame) -> int:
-    # A DuckDB warehouse merges from its own connection; PostgreSQL receives the stage by COPY.
-    staging = backend.con if backend.name == "duckdb" else duckdb.connect()
-    stage = frame.drop(columns=["id"]).reset_index(names="_row")
-    staging.register("_return_frame", stage)
-    try:
-        staging.execute(
-            f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT _row, return_id, order_id, "
-            "customer_id, CAST(returned_at AS TIMESTAMP) AS returned_at, "
-            "CAST(amount AS DECIMAL(18, 2)) AS amount, currency, reason, status "
-            "FROM _return_frame"
-        )
-        result = merge_stage(backend, staging, plan=PLAN, limit=10)
-    finally:
-        staging.unregister("_return_frame")
-        staging.execute(f"DROP TABLE IF EXISTS {STAGE}")
-    if result.findings:
-        raise RuntimeError(f"return events conflict with the warehouse: {result.findings[0]}")
-    return result.inserted
+    return merge_frame(
+        backend,
+        frame.drop(columns=["id"]),
+        plan=PLAN,
+        projection="return_id, order_id, customer_id, "
+        "CAST(returned_at AS TIMESTAMP) AS returned_at, "
+        "CAST(amount AS DECIMAL(18, 2)) AS amount, currency, reason, status",
+    )

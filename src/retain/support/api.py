@@ -6,19 +6,18 @@ policy, deflection) and searches published articles. The public help centre is i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_AGGREGATES, READ_CUSTOMERS, SERVE_CUSTOMERS
 from retain.auth.service import Principal
-from retain.dependencies import SettingsDep
+from retain.dependencies import SettingsDep, store_answering
 from retain.pagination import MAX_OFFSET, Page, PageDep
 from retain.settings import Settings
 from retain.support import canned, csat, knowledge, service
@@ -58,18 +57,11 @@ ArticleId = Annotated[int, Path(ge=1, le=MAX_OFFSET)]
 SearchQuery = Annotated[str, Query(min_length=1, max_length=500, description="Search text.")]
 
 
-@contextmanager
-def _store(settings: Settings) -> Iterator[Session]:
+def _store(settings: Settings) -> AbstractContextManager[Session]:
     """A store session whose support errors become HTTP answers."""
-    try:
-        with service.store(settings) as session:
-            yield session
-    except NotFound as error:
-        raise HTTPException(status_code=404, detail=str(error)) from None
-    except IllegalTransition as error:
-        raise HTTPException(status_code=409, detail=str(error)) from None
-    except (SupportError, CalendarError) as error:
-        raise HTTPException(status_code=422, detail=str(error)) from None
+    return store_answering(
+        settings, {NotFound: 404, IllegalTransition: 409, SupportError: 422, CalendarError: 422}
+    )
 
 
 def _read(ticket: Ticket) -> TicketRead:

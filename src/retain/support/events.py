@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
 import pandas as pd
 from ibis.backends import BaseBackend
 from sqlalchemy import select
@@ -24,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from retain.store import session_scope, upsert
 from retain.support.models import Ticket, TicketEvent, TicketExport
-from retain.warehouse.load import STAGE, MergePlan, merge_stage
+from retain.warehouse.load import MergePlan, merge_frame
 
 EXPORT = "ticket_event"
 COLUMNS = (
@@ -127,20 +126,11 @@ def warehouse_kind(kind: str, detail: dict[str, Any]) -> str | None:
 
 
 def _merge(backend: BaseBackend, frame: pd.DataFrame) -> int:
-    # A DuckDB warehouse merges from its own connection; PostgreSQL receives the stage by COPY.
-    staging = backend.con if backend.name == "duckdb" else duckdb.connect()
-    stage = frame.drop(columns=["row_id"]).reset_index(drop=True).reset_index(names="_row")
-    staging.register("_ticket_frame", stage)
-    try:
-        staging.execute(
-            f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT _row, event_id, ticket_id, "
-            "customer_id, CAST(occurred_at AS TIMESTAMP) AS occurred_at, kind, channel, "
-            "priority, subject, CAST(satisfaction AS BIGINT) AS satisfaction FROM _ticket_frame"
-        )
-        result = merge_stage(backend, staging, plan=PLAN, limit=10)
-    finally:
-        staging.unregister("_ticket_frame")
-        staging.execute(f"DROP TABLE IF EXISTS {STAGE}")
-    if result.findings:
-        raise RuntimeError(f"ticket events conflict with the warehouse: {result.findings[0]}")
-    return result.inserted
+    return merge_frame(
+        backend,
+        frame.drop(columns=["row_id"]),
+        plan=PLAN,
+        projection="event_id, ticket_id, customer_id, "
+        "CAST(occurred_at AS TIMESTAMP) AS occurred_at, kind, channel, priority, subject, "
+        "CAST(satisfaction AS BIGINT) AS satisfaction",
+    )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 from ibis.backends import BaseBackend
 
 from retain.warehouse.sql import quote_identifier as _quote
@@ -222,3 +223,31 @@ def _copy_stage(
                 sent += len(chunk)
                 if on_progress is not None:
                     on_progress(sent / size)
+
+
+def merge_frame(
+    backend: BaseBackend, frame: pd.DataFrame, *, plan: MergePlan, projection: str = "*"
+) -> int:
+    """Merge rows the application produced into ``plan.table``; rows already there are skipped.
+
+    ``projection`` casts the frame's columns to the warehouse types where pandas cannot tell
+    them (timestamps, decimals, nullable integers). A row that differs from the stored row of
+    its key is a bug upstream, not bad input, so it raises.
+    """
+    # A DuckDB warehouse merges from its own connection; PostgreSQL receives the stage by COPY.
+    staging = backend.con if backend.name == "duckdb" else duckdb.connect()
+    view = f"_{plan.table}_frame"
+    staging.register(view, frame.reset_index(drop=True).reset_index(names="_row"))
+    try:
+        staging.execute(
+            f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT _row, {projection} FROM {view}"
+            if projection != "*"
+            else f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM {view}"
+        )
+        result = merge_stage(backend, staging, plan=plan, limit=10)
+    finally:
+        staging.unregister(view)
+        staging.execute(f"DROP TABLE IF EXISTS {STAGE}")
+    if result.findings:
+        raise RuntimeError(f"{plan.table}: rows conflict with the warehouse: {result.findings[0]}")
+    return result.inserted
