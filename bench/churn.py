@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import tempfile
 import time
@@ -42,6 +41,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+from common import insert_tables, peak_rss_mb
 
 END = datetime(2026, 10, 1)
 START = END - timedelta(days=365)
@@ -49,11 +49,6 @@ HORIZON_DAYS = 30
 DECLINE_DAYS = 60
 TRAINING_TARGET_SECONDS = 60
 SCORING_TARGET_SECONDS = 10
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set size (ru_maxrss is in KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def timestamps(days: np.ndarray) -> pa.Array:
@@ -73,7 +68,6 @@ def string_ids(prefix: str, numbers: np.ndarray) -> pa.Array:
 
 def generate(folder: str, customers: int, seed: int) -> dict[str, Any]:
     """Write the synthetic business into a DuckDB warehouse; returns row counts and timings."""
-    from retain.warehouse import connect
 
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -92,13 +86,7 @@ def generate(folder: str, customers: int, seed: int) -> dict[str, Any]:
         "ticket_event": _tickets(rng, ids, churn),
         "survey_response": _surveys(rng, ids, engagement, churn),
     }
-    backend = connect(f"duckdb:///{folder}/warehouse.duckdb")
-    for name, table in tables.items():
-        backend.con.register("incoming", table)
-        columns = ", ".join(f'"{column}"' for column in table.column_names)
-        backend.con.execute(f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM incoming')
-        backend.con.unregister("incoming")
-    backend.disconnect()
+    insert_tables(f"duckdb:///{folder}/warehouse.duckdb", tables)
     return {
         "rows": {name: table.num_rows for name, table in tables.items()},
         "seconds": time.perf_counter() - started,

@@ -36,7 +36,6 @@ import json
 import logging
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -53,6 +52,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+from common import peak_rss_mb
 
 if TYPE_CHECKING:
     from retain.settings import Settings
@@ -154,11 +154,6 @@ def write_orders(path: Path, rows: int, customers: int) -> None:
 
 
 # --- the measured sides, each run in a spawned child process --------------------------------
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set size (ru_maxrss is in KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 @dataclass

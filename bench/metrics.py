@@ -60,6 +60,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from common import peak_rss_mb
 
 SPEED_TARGET_PANDAS = 20.0  # Retain at least this many times as fast as pandas
 SQL_TARGET = 1.5  # Retain at most this many times the hand-written SQL's time
@@ -204,10 +205,6 @@ def stopwatch(own_cpu: Callable[[], float] = time.process_time) -> Iterator[Timi
     timing.seconds = time.perf_counter() - wall
     timing.cpu_seconds = own_cpu() - cpu
     timing.other_cpu_seconds = max(0.0, machine_busy_seconds() - busy - timing.cpu_seconds)
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def in_child(function: Callable[..., Any], *args: Any) -> Any:

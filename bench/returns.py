@@ -34,7 +34,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import sqlite3
 import tempfile
@@ -52,6 +51,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
+from common import insert_tables, peak_rss_mb
 
 from retain.returns.policy import LineFacts, Policy, RequestFacts, evaluate, parse_policy
 from retain.returns.workflow import TRANSITIONS, check
@@ -75,11 +75,6 @@ TIERS = (None, "silver", "gold", "platinum")
 PATH = ("approved", "in_transit", "received", "inspected", "resolved", "closed")
 START = datetime(2024, 1, 1)
 END = datetime(2026, 1, 1)
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set size (ru_maxrss is in KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def generate_requests(count: int, seed: int) -> list[RequestFacts]:
@@ -269,7 +264,6 @@ def _ids(prefix: str, numbers: np.ndarray) -> pa.Array:
 
 def generate_warehouse(folder: str, customers: int, seed: int) -> dict[str, Any]:
     """Orders, lines and return events of ``customers`` customers in a DuckDB warehouse."""
-    from retain.warehouse import connect
 
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -313,13 +307,7 @@ def generate_warehouse(folder: str, customers: int, seed: int) -> dict[str, Any]
             }
         ),
     }
-    backend = connect(f"duckdb:///{folder}/warehouse.duckdb")
-    for name, table in tables.items():
-        backend.con.register("incoming", table)
-        columns = ", ".join(f'"{column}"' for column in table.column_names)
-        backend.con.execute(f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM incoming')
-        backend.con.unregister("incoming")
-    backend.disconnect()
+    insert_tables(f"duckdb:///{folder}/warehouse.duckdb", tables)
     return {
         "rows": {name: table.num_rows for name, table in tables.items()},
         "seconds": time.perf_counter() - started,
