@@ -109,6 +109,8 @@ def messaging(
             {"wecom": f"json://127.0.0.1:{webhook_sink.server_address[1]}/apprise"}
         ),
         "RETAIN_SECRET_KEY": "messaging-test-signing-key-0123456789",
+        # Never quiet: tests that send "now" run at any hour (the default is 21:00-08:00).
+        "RETAIN_QUIET_HOURS": "00:00-00:00",
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
