@@ -4,6 +4,7 @@ warehouse where the engagement engine's nps_detractor trigger sees them."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -12,12 +13,14 @@ from retain import signed_links
 from retain.customers.models import CustomerProfile
 from retain.engage.definition import Trigger
 from retain.engage.triggers import triggered
-from retain.feedback import surveys
+from retain.feedback import schedule, surveys
 from retain.feedback.models import Survey, SurveyInvitation
+from retain.messaging import worker
 from retain.messaging.models import Delivery
 from retain.settings import Settings
 from retain.store import ensure_store, session_scope
 from retain.warehouse import connect
+from tests.engage.shop import customers, import_frame
 
 SECRET = "a-test-secret-that-is-long-enough"
 T0 = datetime(2026, 5, 1, 9, 0)
@@ -222,3 +225,25 @@ def test_one_reminder_after_the_delay_only_to_who_has_not_answered(sent: Setting
             select(Delivery.customer_id).where(Delivery.template == "survey-reminder")
         ).all()
     assert reminders == ["C1"]
+
+
+def test_the_worker_runs_recurring_surveys_only_and_registers_the_pass(
+    settings: Settings, tmp_path: Path
+) -> None:
+    import_frame(settings, "customers", customers(3), tmp_path)
+    ensure_store(settings.store_url)
+    with session_scope(settings.store_url) as session:
+        surveys.create_survey(session=session, name="nps", kind="NPS", now=T0, every_days=90)
+        surveys.create_survey(session=session, name="launch", kind="CSAT", now=T0, min_gap_days=0)
+
+    first = schedule.run_recurring(settings)
+    again = schedule.run_recurring(settings)
+
+    with session_scope(settings.store_url) as session:
+        invited = session.execute(
+            select(SurveyInvitation.survey_name, SurveyInvitation.customer_id)
+        ).all()
+    assert sorted(invited) == [("nps", "C000"), ("nps", "C001"), ("nps", "C002")]
+    assert (first.invited, again.invited, again.skipped) == (3, 0, 3)
+    schedule.register(settings)
+    assert "surveys" in worker.registered()

@@ -10,8 +10,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from ibis.backends import BaseBackend
 
-from retain.auth.sessions import signing_key
-from retain.feedback import regret, report, reviews, service, surveys
+from retain.feedback import regret, report, reviews, schedule, service, surveys
 from retain.feedback.aspects import AspectError, load_aspects
 from retain.feedback.language import detect_language
 from retain.feedback.sentiment import SentimentError, evaluate, load_trained
@@ -243,26 +242,13 @@ def surveys_send_command(
     """Invite whom the recurring rule allows, remind who has not answered, copy new answers."""
 
     def work(settings: Settings, backend: BaseBackend) -> dict[str, Any]:
-        wanted = customer or backend.table("customer").customer_id.execute().tolist()
-        now = at or service.utcnow()
-        secret = signing_key(settings)
-        with session_scope(settings.store_url) as session:
-            survey = surveys.get_survey(session=session, name=name)
-            summary = surveys.send_survey(
-                session=session,
-                survey=survey,
-                customer_ids=wanted,
-                secret=secret,
-                base_url=settings.public_base_url,
-                now=now,
-            )
-            reminded = surveys.remind(
-                session=session, secret=secret, base_url=settings.public_base_url, now=now
-            )
-        # A scheduled send also moves new answers to survey_response for the detractor trigger.
-        with session_scope(settings.store_url) as session:
-            exported = surveys.export_answers(session=session, backend=backend)
-        return {**summary.__dict__, "reminded": reminded, "answers_exported": exported}
+        return schedule.send_surveys(
+            settings=settings,
+            backend=backend,
+            names=[name],
+            now=at or service.utcnow(),
+            customer_ids=customer,
+        ).as_dict()
 
     render([on_warehouse(work, *REFUSED)], output_format=output_format, title="Survey sent")
 

@@ -44,15 +44,15 @@ def run_worker(
         if any(counts.values()):
             typer.echo(" ".join(f"{name}={count}" for name, count in counts.items()))
 
-    from retain.engage.schedule import register  # the worker also runs segments and playbooks
-    from retain.returns.jobs import register as register_returns  # and returns' instructions
-
-    settings = get_settings()
-    register(settings)
-    register_returns(settings)
+    # The worker also runs the other domains' periodic jobs.
+    from retain.engage.schedule import register as register_playbooks  # segments, playbooks
+    from retain.feedback.schedule import register as register_surveys  # recurring surveys
+    from retain.returns.jobs import register as register_returns  # shop instructions
     from retain.support.schedule import register as register_support  # SLA checks, CSAT asks
 
-    register_support(settings)
+    settings = get_settings()
+    for register in (register_playbooks, register_surveys, register_returns, register_support):
+        register(settings)
     worker.run_worker(settings=settings, interval=interval, once=once, on_tick=report)
 
 
