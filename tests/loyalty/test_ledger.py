@@ -147,6 +147,24 @@ def test_reversal_claws_back_spent_points_as_far_as_the_balance_goes(settings: S
     assert any("60 redeemed points could not be recovered" in (note or "") for note in notes)
 
 
+def test_reversing_a_spent_order_again_claws_back_nothing_more(settings: Settings) -> None:
+    url = store_url(settings)
+    member(url)
+    programme = rules("return_window_days: 0")
+    with session_scope(url) as session:
+        earn_order(session=session, rules=programme, order=order("O1", "100"))
+        ledger.debit(session=session, customer_id="C1", points=100, source="reward", key="r", at=T0)
+        earn_order(session=session, rules=programme, order=order("O2", "300", at=T0 + DAY))
+        # O1's lot is used up, so its reversal is a claw-back only; every later earning run
+        # reverses the returned order again and must find that claw-back.
+        for _ in range(2):
+            reverse_order(
+                session=session, customer_id="C1", order_id="O1", at=T0 + 2 * DAY, reason="returned"
+            )
+        # The 100 spent points of O1 come back once, from O2's 300.
+        assert check_invariants(session, "C1", T0 + 2 * DAY) == 300 - 100
+
+
 def test_corrections_are_compensating_entries(settings: Settings) -> None:
     url = store_url(settings)
     member(url)

@@ -248,7 +248,8 @@ def reverse_lots(
 def _reverse_lot(
     session: Session, customer_id: str, lot: LoyaltyEntry, key: str, at: datetime, note: str
 ) -> list[Posting]:
-    if find_entry(session, f"{key}:{lot.id}") is not None:
+    # A used-up lot is reversed by a claw-back alone, so either entry means "done".
+    if any(find_entry(session, f"{key}:{lot.id}{part}") for part in ("", ":clawback")):
         return []
     held = lots(session=session, customer_id=customer_id)
     left = next((item for item in held if item.id == lot.id), None)
