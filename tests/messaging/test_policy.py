@@ -8,7 +8,7 @@ import pytest
 
 from retain.messaging.policy import Facts, Rules, decide
 from retain.messaging.service import deliver_due
-from retain.settings import Settings
+from retain.settings import Settings, get_settings
 from tests.messaging.conftest import Inbox
 from tests.messaging.helpers import NOON, add_customer, delivery, queue
 
@@ -74,15 +74,20 @@ def test_frequency_cap_counts_sends_across_channels(
 
 @pytest.mark.parametrize(("zone", "expected"), [("Asia/Shanghai", "queued"), ("UTC", "sent")])
 def test_a_deferred_message_waits_for_the_morning(
-    messaging: Settings, zone: str, expected: str
+    messaging: Settings, zone: str, expected: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    add_customer(messaging, "C1", time_zone=zone)
-    queue(messaging, "evening", "C1")
+    # The fixture turns quiet hours off; this test is about the default ones.
+    monkeypatch.delenv("RETAIN_QUIET_HOURS")
+    get_settings.cache_clear()
+    settings = get_settings()
+    assert settings.quiet_hours == "21:00-08:00"
+    add_customer(settings, "C1", time_zone=zone)
+    queue(settings, "evening", "C1")
     night = NOON + timedelta(hours=2)  # 22:00 in Shanghai
-    assert deliver_due(settings=messaging, at=night).deferred == (expected == "queued")
-    row = delivery(messaging, "evening")
+    assert deliver_due(settings=settings, at=night).deferred == (expected == "queued")
+    row = delivery(settings, "evening")
     assert row.status == expected
     if expected == "queued":
         assert row.next_attempt_at == NOON + timedelta(hours=12)
-        deliver_due(settings=messaging, at=row.next_attempt_at)
-        assert delivery(messaging, "evening").status == "sent"
+        deliver_due(settings=settings, at=row.next_attempt_at)
+        assert delivery(settings, "evening").status == "sent"
