@@ -1,24 +1,29 @@
-"""Print results as a Rich table, JSON or CSV: the ``--format`` option of every command."""
+"""Print results as a Rich table, JSON or CSV: the ``--format`` option of every command.
+
+Every command module imports this one at start-up, so it imports only typer and the standard
+library; Rich, SQLAlchemy and the store load when a command runs.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
+    from rich.console import Console
+    from rich.table import Table
+    from sqlalchemy.orm import Session
 
     from retain.settings import Settings
 
@@ -72,6 +77,12 @@ class OutputFormat(StrEnum):
     csv = "csv"
 
 
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
+
+# Piped tables are for other programs and files: never cut to the 80 columns Rich assumes.
+PIPED_WIDTH = 10_000
+
+
 def render(
     rows: Sequence[dict[str, Any]],
     *,
@@ -86,7 +97,12 @@ def render(
     elif output_format is OutputFormat.csv:
         _write_csv(rows)
     else:
-        (console or Console()).print(_table(rows, title))
+        from rich.console import Console
+
+        console = console or Console()
+        if not console.is_terminal:
+            console.width = PIPED_WIDTH
+        console.print(_table(rows, title))
 
 
 def _write_csv(rows: Sequence[dict[str, Any]]) -> None:
@@ -98,20 +114,30 @@ def _write_csv(rows: Sequence[dict[str, Any]]) -> None:
 
 
 def _table(rows: Sequence[dict[str, Any]], title: str) -> Table:
+    from rich.table import Table
+
     table = Table(title=title or None)
-    for name in rows[0] if rows else []:
-        numeric = isinstance(rows[0][name], int | float | Decimal)
+    names = list(rows[0]) if rows else []
+    decimals = {name: _column_decimals([row.get(name) for row in rows]) for name in names}
+    for name in names:
+        numeric = any(isinstance(row.get(name), int | float | Decimal) for row in rows)
         table.add_column(name, justify="right" if numeric else "left")
     for row in rows:
-        table.add_row(*(_cell(value) for value in row.values()))
+        table.add_row(*(_cell(row.get(name), decimals[name]) for name in names))
     return table
 
 
-def _cell(value: Any) -> str:
+def _column_decimals(values: Sequence[Any]) -> int:
+    """One precision per column, so 80 and 100 print as 80.00 and 100.00, not 80 and 100.00."""
+    finite = [abs(v) for v in values if isinstance(v, float) and math.isfinite(v)]
+    return 4 if finite and max(finite) < 1 else 2
+
+
+def _cell(value: Any, decimals: int = 2) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
+        return f"{value:,.{decimals}f}" if math.isfinite(value) else ""
     if isinstance(value, datetime) and value == datetime.combine(value.date(), time()):
         return f"{value:%Y-%m-%d}"
     if isinstance(value, bool):
