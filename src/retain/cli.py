@@ -10,6 +10,7 @@ from retain.assistant import cli as assistant_cli
 from retain.auth import cli as auth_cli
 from retain.churn import cli as churn_cli
 from retain.currency import cli as currency_cli
+from retain.demo import cli as demo_cli
 from retain.engage import cli as engage_cli
 from retain.ingest import cli as ingest_cli
 from retain.lifetime import cli as lifetime_cli
@@ -38,6 +39,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(currency_cli.app, name="fx")
 ingest_cli.register(app)
+demo_cli.register(app)
 metrics_cli.register(app)
 lifetime_cli.register(app)
 auth_cli.register(app)

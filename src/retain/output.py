@@ -22,6 +22,7 @@ import typer
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
     from rich.console import Console
+    from rich.progress import Progress
     from rich.table import Table
     from sqlalchemy.orm import Session
 
@@ -153,3 +154,34 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def progress_bar() -> Progress:
+    """A transient progress bar on standard error, shown only on a terminal."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    err = Console(stderr=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+@contextmanager
+def stage_progress(label: str) -> Iterator[Callable[[str, float | None], None]]:
+    """A progress bar per stage, fed by (stage, fraction) reports such as an import's."""
+    with progress_bar() as progress:
+        tasks: dict[str, Any] = {}
+
+        def on_progress(stage: str, fraction: float | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(f"{label}: {stage}", total=1.0)
+            progress.update(tasks[stage], completed=fraction or 0.0)
+
+        yield on_progress

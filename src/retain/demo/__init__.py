@@ -1,0 +1,1 @@
+"""The demo business end to end: generated data imported, then every domain run over it."""

@@ -1,0 +1,126 @@
+"""``retain demo``: a demo business imported and, unless minimal, every page's data computed."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from retain.output import FormatOption, OutputFormat, progress_bar, render, stage_progress
+
+if TYPE_CHECKING:
+    from retain.ingest.service import ImportResult
+
+
+def demo(
+    customers: Annotated[int, typer.Option(help="How many customers to generate.")] = 5000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 7,
+    serve: Annotated[bool, typer.Option(help="Serve the dashboard and API afterwards.")] = True,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Generate a demo business, import it and serve the dashboard."""
+    from retain.ingest.demo import DEMO_KINDS, generate_demo
+    from retain.settings import get_settings
+
+    settings = get_settings()
+    out_dir = settings.data_dir / "demo"
+    with progress_bar() as progress:
+        task = progress.add_task("generating", total=customers)
+        business = generate_demo(
+            out_dir=out_dir,
+            customers=customers,
+            seed=seed,
+            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    results = [_import_demo_file(kind, business.files[kind]) for kind in DEMO_KINDS]
+    _record_demo_exchange_rate(business.params_path)
+    render(
+        [_result_row(result) for result in results],
+        output_format=output_format,
+        title=f"Demo business in {out_dir} (ground truth: {business.truth_path.name})",
+    )
+    if output_format is OutputFormat.table:
+        render(
+            _headline_metrics(),
+            output_format=output_format,
+            title="The last six months (retain metrics for more)",
+        )
+    _print_first_admin()
+    if serve:
+        from retain.api import serve as serve_api
+
+        serve_api(host=host, port=port)
+
+
+def _import_demo_file(kind: str, path: Path) -> ImportResult:
+    from retain.ingest.problems import IngestError
+    from retain.ingest.service import ingest_file
+
+    with stage_progress(kind) as on_progress:
+        try:
+            return ingest_file(kind=kind, path=path, on_progress=on_progress)
+        except (IngestError, ValueError) as error:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(code=2) from None
+
+
+def _result_row(result: ImportResult) -> dict[str, object]:
+    from dataclasses import asdict
+
+    row = asdict(result)
+    row["ignored_columns"] = ", ".join(result.ignored_columns)
+    return row
+
+
+def _print_first_admin() -> None:
+    """A fresh demo has no users: make an admin and show the password once."""
+    from rich.console import Console
+
+    from retain.auth.service import first_admin
+    from retain.settings import get_settings
+    from retain.store import session_scope
+
+    settings = get_settings()
+    with session_scope(settings.store_url) as session:
+        created = first_admin(session=session, actor="cli:demo")
+    if created is not None:
+        name, password = created
+        Console(stderr=True).print(
+            f"Sign in as [bold]{name}[/] with password [bold]{password}[/] (shown only now; "
+            f"change it with 'retain users password {name}')."
+        )
+
+
+def _headline_metrics() -> list[dict[str, object]]:
+    from retain.metrics.service import MetricsQuery, compute_metrics, on_warehouse
+    from retain.settings import get_settings
+
+    rows = on_warehouse(
+        get_settings(),
+        lambda backend, money: compute_metrics(backend=backend, query=MetricsQuery(), money=money),
+    )
+    keys = ("period_start", "customers_end", "crr", "churn_rate", "ndr", "revenue", "nps")
+    return [{key: row.get(key) for key in keys} for row in rows[-6:]]
+
+
+def _record_demo_exchange_rate(params_path: Path) -> None:
+    """The demo prices Chinese customers in CNY: record the rate it used, so money adds up."""
+    from retain.currency.service import set_rate
+    from retain.settings import get_settings
+    from retain.store import session_scope
+
+    settings = get_settings()
+    cny_per_usd = Decimal(str(json.loads(params_path.read_text())["model"]["cny_per_usd"]))
+    if settings.reporting_currency == "USD":
+        with session_scope(settings.store_url) as session:
+            set_rate(session=session, currency="CNY", rate=1 / cny_per_usd)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the demo command to the main CLI."""
+    app.command()(demo)
