@@ -2,6 +2,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 UV := $(BIN)/uv
+# Extra arguments for retain demo, e.g. make demo DEMO_ARGS="--customers 400 --no-serve".
+DEMO_ARGS ?=
 
 .PHONY: env test-env browser demo test lint bench clean
 
@@ -26,7 +28,7 @@ browser:
 	fi
 
 demo: env
-	$(BIN)/retain demo
+	$(BIN)/retain demo $(DEMO_ARGS)
 
 test: test-env browser
 	$(BIN)/ruff check src tests bench

@@ -47,7 +47,10 @@ def serving() -> Iterator[str]:
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
+    deadline = time.monotonic() + 120
     while not running.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"the test server on port {port} did not start")
         time.sleep(0.05)
     try:
         yield f"http://127.0.0.1:{port}"
