@@ -304,9 +304,11 @@ def _print_report(report: dict[str, Any], *, output_format: OutputFormat, model_
         render([report], output_format=output_format)
         return
     roc, baseline = report["roc_auc"], report["baseline_roc_auc"]
+    kept = report.get("kept", "gradient_boosted_trees")
     rows = [
         {
             "model": "gradient-boosted trees",
+            "kept": "yes" if kept == "gradient_boosted_trees" else "",
             "roc_auc": round(roc["value"], 3),
             "interval": f"{roc['low']:.3f}-{roc['high']:.3f}",
             "pr_auc": round(report["pr_auc"]["value"], 3),
@@ -314,13 +316,17 @@ def _print_report(report: dict[str, Any], *, output_format: OutputFormat, model_
         },
         {
             "model": "logistic regression",
+            "kept": "yes" if kept == "logistic_regression" else "",
             "roc_auc": round(baseline["value"], 3),
             "interval": f"{baseline['low']:.3f}-{baseline['high']:.3f}",
             "pr_auc": round(report["baseline_pr_auc"], 3),
             "lift_top_10": round(report["baseline_lift_top_10"], 2),
         },
     ]
-    title = f"{report['customers']} customers, {report['churners']} churners; model: {model_path}"
+    title = (
+        f"{report['customers']} customers, {report['churners']} churners; kept the "
+        f"{kept.replace('_', ' ')} (higher backtest ROC AUC) in {model_path}"
+    )
     render(rows, output_format=output_format, title=title)
     if output_format is OutputFormat.table:
         render(report["calibration"], output_format=output_format, title="Calibration by decile")

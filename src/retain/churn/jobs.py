@@ -11,7 +11,6 @@ import pandas as pd
 
 from retain.churn.features import churn_features
 from retain.churn.health import HealthConfig, health_scores, save_health
-from retain.churn.model import ChurnModel
 from retain.churn.renewals import (
     build_pipeline,
     forecast_renewed_mrr,
@@ -20,6 +19,7 @@ from retain.churn.renewals import (
     stored_signals,
 )
 from retain.churn.service import (
+    AnyChurnModel,
     ChurnQuery,
     backtest,
     load_model,
@@ -46,12 +46,13 @@ def default_model_path(settings: Settings) -> Path:
 
 def train_on_warehouse(
     *, settings: Settings, query: ChurnQuery, model_path: Path
-) -> tuple[ChurnModel, dict[str, Any]]:
+) -> tuple[AnyChurnModel, dict[str, Any]]:
     """Backtest, then fit on every complete snapshot and save the model with the report."""
 
-    def work(backend: Any, money: Any) -> tuple[ChurnModel, dict[str, Any]]:
+    def work(backend: Any, money: Any) -> tuple[AnyChurnModel, dict[str, Any]]:
         report = backtest(backend=backend, query=query, money=money)
-        return train_warehouse_model(backend=backend, query=query, money=money), report
+        kind = report["kept"]
+        return train_warehouse_model(backend=backend, query=query, money=money, kind=kind), report
 
     model, report = on_warehouse(settings, work)
     save_model(model=model, path=model_path, report=report)

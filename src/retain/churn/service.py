@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from retain.churn.features import FEATURES, churn_features, churn_labels, latest_fact_at
+from retain.churn.linear import LinearChurnModel, fit_linear_churn_model
 from retain.churn.model import (
     ChurnInputError,
     ChurnModel,
@@ -38,6 +39,9 @@ DEFAULT_SNAPSHOTS = 6
 DEFAULT_ROLLS = 3
 CROSS_VALIDATION_FOLDS = 5
 CATEGORICAL_FEATURES = ["plan"]
+TREES = "gradient_boosted_trees"
+LOGISTIC = "logistic_regression"
+AnyChurnModel = ChurnModel | LinearChurnModel
 
 
 @dataclass(frozen=True)
@@ -137,22 +141,57 @@ def backtest(*, backend: BaseBackend, query: ChurnQuery, money: Money) -> dict[s
         "evaluated_as_of": [f"{at:%Y-%m-%d}" for at in tests],
         "snapshots_per_training": query.snapshots,
         **report,
+        "kept": choose_model(report),
     }
 
 
-def train_warehouse_model(*, backend: BaseBackend, query: ChurnQuery, money: Money) -> ChurnModel:
+def choose_model(report: dict[str, Any]) -> str:
+    """The kind that ranked churners better on held-out data; the trees when they tie."""
+    trees, logistic = report["roc_auc"]["value"], report["baseline_roc_auc"]["value"]
+    return LOGISTIC if logistic > trees else TREES
+
+
+def fit_model(
+    *,
+    kind: str,
+    frame: pd.DataFrame,
+    label: Any,
+    numeric: list[str],
+    categorical: list[str],
+    seed: int,
+) -> AnyChurnModel:
+    """Fit the chosen kind of model on every row given."""
+    if kind == LOGISTIC:
+        return fit_linear_churn_model(
+            frame=frame, label=label, numeric=numeric, categorical=categorical
+        )
+    return fit_churn_model(
+        frame=frame, label=label, numeric=numeric, categorical=categorical, seed=seed
+    )
+
+
+def train_warehouse_model(
+    *, backend: BaseBackend, query: ChurnQuery, money: Money, kind: str = TREES
+) -> AnyChurnModel:
     """A model from every complete snapshot up to ``as_of``, for scoring today's customers."""
     as_of = resolve_as_of(backend, query)
     dates = _training_dates(as_of, query)
     frames = _snapshots(backend, dates=dates, horizon_days=query.horizon_days, money=money)
     frame = pd.concat(frames.values(), ignore_index=True)
-    model, _ = _fit(frame, seed=query.seed)
+    model = fit_model(
+        kind=kind,
+        frame=frame,
+        label=frame.churned,
+        numeric=list(FEATURES),
+        categorical=CATEGORICAL_FEATURES,
+        seed=query.seed,
+    )
     model.horizon_days = query.horizon_days
     model.meta = {"trained_as_of": f"{as_of:%Y-%m-%d}", "rows": int(len(frame))}
     return model
 
 
-def score_frame(*, model: ChurnModel, frame: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+def score_frame(*, model: AnyChurnModel, frame: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     """customer_id, probability and reasons (a list of feature, contribution, en, zh)."""
     probability = model.predict(frame)
     reasons = top_reasons(model.contributions(frame), frame)
@@ -162,7 +201,7 @@ def score_frame(*, model: ChurnModel, frame: pd.DataFrame, ids: pd.Series) -> pd
 
 
 def score_warehouse(
-    *, backend: BaseBackend, model: ChurnModel, query: ChurnQuery, money: Money
+    *, backend: BaseBackend, model: AnyChurnModel, query: ChurnQuery, money: Money
 ) -> pd.DataFrame:
     """Every active subscriber's churn probability and reasons as of ``as_of``."""
     as_of = resolve_as_of(backend, query)
@@ -211,7 +250,7 @@ def get_score(*, session: Session, customer_id: str) -> ChurnScore | None:
     return session.get(ChurnScore, customer_id)
 
 
-def save_model(*, model: ChurnModel, path: Path, report: dict[str, Any] | None = None) -> None:
+def save_model(*, model: AnyChurnModel, path: Path, report: dict[str, Any] | None = None) -> None:
     """Write the model (joblib) and, beside it, its report as JSON."""
     path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, path)
@@ -224,19 +263,19 @@ def report_path(model_path: Path) -> Path:
     return model_path.with_suffix(".report.json")
 
 
-def load_model(*, path: Path) -> ChurnModel:
+def load_model(*, path: Path) -> AnyChurnModel:
     """A model written by :func:`save_model` (only load files you wrote: joblib runs code)."""
     if not path.is_file():
         raise ChurnInputError(f"{path}: no such model file; run 'retain churn train' first")
     model = joblib.load(path)
-    if not isinstance(model, ChurnModel):
+    if not isinstance(model, ChurnModel | LinearChurnModel):
         raise ChurnInputError(f"{path}: not a churn model")
     return model
 
 
 def train_table(
     *, path: Path, label_column: str, id_column: str | None = None, seed: int = 0
-) -> tuple[ChurnModel, dict[str, Any]]:
+) -> tuple[AnyChurnModel, dict[str, Any]]:
     """Cross-validate on a labelled table (out-of-fold AUC with interval), then fit on it all."""
     prepared = prepare_table(
         read_table(path), path=path, label_column=label_column, id_column=id_column
@@ -259,7 +298,9 @@ def train_table(
         "categorical": labelled.categorical,
         **evaluate_scores(target, scores, baseline, seed=seed),
     }
-    model = fit_churn_model(
+    report["kept"] = choose_model(report)
+    model = fit_model(
+        kind=report["kept"],
         frame=labelled.frame,
         label=target,
         numeric=labelled.numeric,
@@ -311,7 +352,7 @@ def _out_of_fold(
     return scores, baseline
 
 
-def score_table(*, path: Path, model: ChurnModel, id_column: str | None = None) -> pd.DataFrame:
+def score_table(*, path: Path, model: AnyChurnModel, id_column: str | None = None) -> pd.DataFrame:
     """A table's churn probabilities and reasons from a model trained with ``train_table``."""
     frame = read_table(path)
     column = id_column or model.meta.get("id")
