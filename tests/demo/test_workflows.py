@@ -29,6 +29,7 @@ from retain.store import Base, session_scope
 from retain.support.deadlines import calendar_for, sla_board
 from retain.support.models import Article, Ticket
 from retain.support.service import counts_by_state, utcnow
+from retain.warehouse import connect
 
 SEED = 11
 
@@ -149,6 +150,16 @@ def test_surveys_are_answered_and_reviews_analysed_in_both_languages(demo: Demo)
     with session_scope(demo.settings.store_url) as session:
         found = [item.aspects for item in session.scalars(select(FeedbackItem))]
     assert sum(bool(aspects) for aspects in found) > len(found) / 2
+
+
+def test_survey_answers_reach_the_warehouse_the_feedback_page_reads(demo: Demo) -> None:
+    backend = connect(demo.settings.resolved_warehouse_url)
+    try:
+        response = backend.table("survey_response")
+        answers = response.filter(response.response_id.startswith("survey:")).count().execute()
+    finally:
+        backend.disconnect()
+    assert answers == _count(demo.settings, of=SurveyAnswer)
 
 
 def test_running_the_steps_again_adds_nothing(demo: Demo) -> None:

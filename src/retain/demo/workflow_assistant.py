@@ -86,7 +86,7 @@ def _hold_conversations(settings: Settings, data: DemoData, seed: int) -> str:
     brain = assistant_brain.load_brain(settings)
     now = now_minute()
     customers = data.pick_customers(
-        seed, "assistant", scaled(len(data.customers), per=50, low=30, high=150)
+        seed, "assistant", scaled(len(data.customers), per=80, low=30, high=80)
     )
     backend = connect(settings.resolved_warehouse_url)
     handed_off = 0

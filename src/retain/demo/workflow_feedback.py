@@ -29,6 +29,7 @@ from retain.feedback.reviews import ItemIn, import_items
 from retain.ingest.demo.vocabulary import COMMENTS
 from retain.settings import Settings
 from retain.store import session_scope
+from retain.warehouse import connect
 
 SURVEYS = {"demo-nps": "NPS", "demo-csat": "CSAT"}
 SENT_DAYS_AGO = 8
@@ -48,9 +49,18 @@ def collect_feedback(settings: Settings, data: DemoData, seed: int) -> str:
         analysed = feedback.analyze(
             session=session, data_dir=settings.data_dir, aspects=load_aspects(None)
         )
+        tasks = feedback.follow_up(session=session)
+    # As ``retain feedback analyze`` does: the Feedback page's scores read the warehouse.
+    backend = connect(settings.resolved_warehouse_url)
+    try:
+        with session_scope(settings.store_url) as session:
+            feedback.export_items(session=session, backend=backend)
+            surveys.export_answers(session=session, backend=backend)
+    finally:
+        backend.disconnect()
     return (
         f"{answered} survey answers, {imported.added} reviews imported, "
-        f"{analysed.analyzed} analysed ({analysed.negative} negative)"
+        f"{analysed.analyzed} analysed ({analysed.negative} negative, {tasks} follow-up tasks)"
     )
 
 

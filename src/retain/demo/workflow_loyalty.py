@@ -1,10 +1,12 @@
 """A loyalty programme for the demo: rules, members, points from their orders, tiers,
 redemptions and referrals, all written through the loyalty services.
 
-About a third of the buying customers joined at sign-up; customers who came through the
-``referral`` channel arrived with an earlier member's referral code. Points are earned from the
-imported orders by the same job the scheduler runs, so returned orders are reversed and
-referrals qualify on the friend's first order.
+The programme started a year before the demo's last order: a quarter of the buying customers
+joined then (or at sign-up, if later), and customers who came through the ``referral`` channel
+since arrived with an earlier member's referral code. Points are earned from the imported
+orders by the same job the scheduler runs, so returned orders are reversed and referrals
+qualify on the friend's first order. A year is what tiers and expiry look at, and it keeps the
+earning (one ledger write per order) to the orders that matter.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ referral:
   minimum_order: 20
   link_base: https://shop.example/r/
 """
-MEMBER_SHARE = 0.35
+MEMBER_SHARE = 0.25
+PROGRAMME_DAYS = 365
 # Tier standing is reviewed each quarter of the past year, so members have a tier history.
 TIER_REVIEWS = (270, 180, 90, 0)
 REDEEM_SHARE = 0.4
@@ -53,10 +56,11 @@ def run_loyalty_programme(settings: Settings, data: DemoData, seed: int) -> str:
     """Put the rules in force, enrol members, earn, refer, place in tiers and redeem."""
     now = now_minute()
     buyers = set(data.orders["customer_id"])
+    launched_at = data.last_order_at - timedelta(days=PROGRAMME_DAYS)
     with session_scope(settings.store_url) as session:
         rules = _rules_in_force(session, now)
-        members = _enrol(session, data, seed, buyers)
-        referred = _refer_friends(session, rules, data, seed, buyers, set(members))
+        members = _enrol(session, data, seed, buyers, launched_at)
+        referred = _refer_friends(session, rules, data, seed, buyers, set(members), launched_at)
     backend = connect(settings.resolved_warehouse_url)
     try:
         earned = orders.earn_from_orders(store_url=settings.store_url, backend=backend)
@@ -85,8 +89,10 @@ def _rules_in_force(session: Session, now: datetime) -> Rules:
     return wanted
 
 
-def _enrol(session: Session, data: DemoData, seed: int, buyers: set[str]) -> list[str]:
-    """Enrol about a third of the buyers at their sign-up (enrolling twice changes nothing)."""
+def _enrol(
+    session: Session, data: DemoData, seed: int, buyers: set[str], launched_at: datetime
+) -> list[str]:
+    """Enrol a quarter of the buyers at the launch or their sign-up (twice changes nothing)."""
     members = []
     for row in data.customers.itertuples(index=False):
         customer_id = str(row.customer_id)
@@ -97,7 +103,7 @@ def _enrol(session: Session, data: DemoData, seed: int, buyers: set[str]) -> lis
         service.enroll(
             session=session,
             customer_id=customer_id,
-            enrolled_at=_naive(row.signup_at),
+            enrolled_at=max(_naive(row.signup_at), launched_at),
             email=str(row.email),
             language="zh" if row.language == ZH else "en",
         )
@@ -112,8 +118,9 @@ def _refer_friends(
     seed: int,
     buyers: set[str],
     members: set[str],
+    launched_at: datetime,
 ) -> int:
-    """Referral-channel buyers arrive with the code of a member who joined before them."""
+    """Referral-channel buyers since the launch arrive with the code of an earlier member."""
     known = {
         referral.friend_id
         for referral in referrals.list_referrals(
@@ -125,7 +132,7 @@ def _refer_friends(
     made = 0
     for row in data.customers.itertuples(index=False):
         customer_id, signup_at = str(row.customer_id), _naive(row.signup_at)
-        is_friend = row.channel == "referral" and customer_id in buyers
+        is_friend = row.channel == "referral" and customer_id in buyers and signup_at >= launched_at
         if is_friend and enrolled and made < count:
             made += 1
             # Friends referred in an earlier run keep their one referral.

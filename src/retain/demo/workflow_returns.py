@@ -60,7 +60,7 @@ PATHS = (
 def open_returns(settings: Settings, data: DemoData, seed: int) -> str:
     """Request returns of recent orders and move each to its state; a second run adds none."""
     now = now_minute()
-    count = scaled(len(data.customers), per=50, low=len(PATHS) * 2, high=120)
+    count = scaled(len(data.customers), per=80, low=len(PATHS) * 2, high=80)
     backend = connect(settings.resolved_warehouse_url)
     try:
         with session_scope(settings.store_url) as session:

@@ -142,8 +142,9 @@ def _closed(session: Session, ticket: Ticket, at: datetime, language: str) -> No
 # Ages are real time; the answers come a fifth of the way in, so a late one stays late.
 SCENARIOS = (
     Scenario("new, on time", "low", _untouched, used_share=0.1),
-    Scenario("new, due soon", "urgent", _untouched, used_share=0.6),
-    Scenario("new, due soon", "high", _untouched, used_share=0.85),
+    # About 48 business minutes left, inside the default one-hour warning.
+    Scenario("new, due soon", "urgent", _untouched, used_share=0.2),
+    Scenario("new, due soon", "high", _untouched, used_share=0.8),
     Scenario("new, breached", "normal", _untouched, used_share=1.5),
     Scenario("open, on time", "normal", _open, used_share=0.3),
     Scenario("open, answered late", "high", _open, used_share=2.0),
