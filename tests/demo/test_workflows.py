@@ -147,6 +147,8 @@ def test_surveys_are_answered_and_reviews_analysed_in_both_languages(demo: Demo)
     assert _count(demo.settings, FeedbackItem.analyzed_at.is_(None), of=FeedbackItem) == 0
     assert {"en", "zh"} <= _values(demo.settings, FeedbackItem.language)
     assert {"positive", "negative"} <= _values(demo.settings, FeedbackItem.sentiment)
+    # Product regret counts the complaints of reviews that name a product.
+    assert _count(demo.settings, FeedbackItem.product_id.is_not(None), of=FeedbackItem) > 0
     with session_scope(demo.settings.store_url) as session:
         found = [item.aspects for item in session.scalars(select(FeedbackItem))]
     assert sum(bool(aspects) for aspects in found) > len(found) / 2
@@ -175,3 +177,16 @@ def _row_counts(settings: Settings) -> dict[str, int]:
             table.name: int(session.scalar(select(func.count()).select_from(table)) or 0)
             for table in Base.metadata.sorted_tables
         }
+
+
+def test_what_the_steps_choose_follows_the_seed(demo: Demo) -> None:
+    from retain.demo.workflow_data import DemoData
+    from retain.demo.workflow_feedback import _reviews
+    from retain.demo.workflow_returns import _choose_orders
+
+    data = DemoData(demo.context.demo_dir)
+    again = DemoData(demo.context.demo_dir)
+    assert _reviews(data, SEED) == _reviews(again, SEED)
+    assert _choose_orders(data, SEED, 30) == _choose_orders(again, SEED, 30)
+    assert _reviews(data, SEED + 1) != _reviews(data, SEED)
+    assert _choose_orders(data, SEED + 1, 30) != _choose_orders(data, SEED, 30)

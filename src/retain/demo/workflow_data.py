@@ -67,6 +67,21 @@ class DemoData:
         return frame.sort_values(["ordered_at", "order_id"], ignore_index=True)
 
     @cached_property
+    def first_products(self) -> pd.DataFrame:
+        """Each order's customer, time and the product of its first line, by time."""
+        lines = self._read("order-lines", ["order_id", "line_number", "product_id"])
+        first = lines.sort_values(["order_id", "line_number"]).drop_duplicates("order_id")
+        return self.orders[["order_id", "customer_id", "ordered_at"]].merge(
+            first[["order_id", "product_id"]], on="order_id"
+        )
+
+    def product_bought_before(self, customer_id: str, at: datetime) -> str | None:
+        """The first product of the customer's last order before ``at``, if any."""
+        frame = self.first_products
+        bought = frame[(frame["customer_id"] == customer_id) & (frame["ordered_at"] < at)]
+        return None if bought.empty else str(bought["product_id"].iloc[-1])
+
+    @cached_property
     def language_by_customer(self) -> dict[str, str]:
         return dict(zip(self.customers["customer_id"], self.customers["language"], strict=True))
 

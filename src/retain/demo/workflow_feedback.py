@@ -136,7 +136,7 @@ def _answer(
 
 
 def _reviews(data: DemoData, seed: int) -> list[ItemIn]:
-    """Reviews of the demo's last six months by sampled customers, each with its stars.
+    """Reviews of the demo's last six months, with stars and the product last bought before.
 
     Their dates hang on the demo's last order, not on the clock, so a second import finds
     the very same reviews and adds none.
@@ -161,13 +161,15 @@ def _reviews(data: DemoData, seed: int) -> list[ItemIn]:
         clauses = [review_clause(first, language=language, positive=praised[0])]
         if tone not in POSITIVE or draw.random() < 0.5:
             clauses.append(review_clause(second, language=language, positive=praised[1]))
+        posted_at = end - timedelta(days=draw.uniform(0, REVIEW_DAYS))
         items.append(
             ItemIn(
                 source=draw.choice(REVIEW_SOURCES),
                 text=join_clauses(clauses, language=language),
-                posted_at=end - timedelta(days=draw.uniform(0, REVIEW_DAYS)),
+                posted_at=posted_at,
                 email=data.email_by_customer[customer_id],
                 rating=rating,
+                product=data.product_bought_before(customer_id, posted_at),
                 customer=customer_id,
             )
         )
