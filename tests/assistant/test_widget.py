@@ -129,6 +129,7 @@ def test_waiting_shows_typing_and_ratings_need_no_emoji_font(
     url, _ = chat_server
     page = browser.new_page()
     held: list[Route] = []
+    page.set_viewport_size({"width": 360, "height": 640})
     page.route("**/api/v1/assistant/messages", lambda route: held.append(route))
     page.goto(f"{url}/chat?lang={language}")
     page.fill("input[name=text]", "which payment methods do you accept")
@@ -136,6 +137,7 @@ def test_waiting_shows_typing_and_ratings_need_no_emoji_font(
     typing = page.locator(".typing")
     expect(typing).to_be_visible()
     expect(typing).to_have_attribute("aria-label", re.compile(r"\S"))
+    expect(page.locator("#rating")).to_be_hidden()  # nothing to rate yet
     deadline = time.monotonic() + 10
     while not held and time.monotonic() < deadline:  # the route handler runs between calls
         page.wait_for_timeout(50)
@@ -143,6 +145,8 @@ def test_waiting_shows_typing_and_ratings_need_no_emoji_font(
     held[0].continue_()
     expect(page.locator(".message.assistant")).to_have_count(1)
     expect(typing).to_have_count(0)
+    # A widget as narrow as a phone never scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     for button in page.locator("#rating button").all():
         expect(button.locator("svg")).to_have_count(1)
         expect(button).to_have_attribute("aria-label", re.compile(r"\S"))
