@@ -102,7 +102,7 @@ TRACKING_WEEKS = 26
 
 
 def install(app: FastAPI) -> None:
-    """Sign-in redirects and the forbidden page."""
+    """Sign-in redirects, the forbidden page and error pages in the reader's language."""
     access.install(app, lambda request: _render(request, "forbidden.html", status=403))
     errors.install(app, _error_page)
 
