@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 from fastapi import FastAPI
@@ -25,7 +26,7 @@ from retain.metrics import api as metrics_api
 from retain.returns import api as returns_api
 from retain.returns import portal as returns_portal
 from retain.segments import api as segments_api
-from retain.settings import Settings
+from retain.settings import Settings, get_settings
 from retain.store import get_engine
 from retain.support import api as support_api
 from retain.support import help as support_help
@@ -113,4 +114,20 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the application with uvicorn until interrupted."""
     import uvicorn
 
+    follow_served_address(host=host, port=port)
     uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+def follow_served_address(*, host: str, port: int) -> None:
+    """Unless RETAIN_PUBLIC_BASE_URL is set, links in messages point at the address served."""
+    if "public_base_url" in get_settings().model_fields_set:
+        return
+    os.environ["RETAIN_PUBLIC_BASE_URL"] = served_base_url(host=host, port=port)
+    get_settings.cache_clear()
+
+
+def served_base_url(*, host: str, port: int) -> str:
+    """The URL a browser on this machine reaches a server listening on ``host``:``port`` at."""
+    reachable = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    shown = f"[{reachable}]" if ":" in reachable else reachable
+    return f"http://{shown}:{port}"

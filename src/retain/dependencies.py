@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends, HTTPException, Request
 from ibis.backends import BaseBackend
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,17 @@ from retain.store import ensure_store, session_scope
 from retain.warehouse.pool import pool_for
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def settings_for_request(request: Request, settings: SettingsDep) -> Settings:
+    """The settings; unless set explicitly, ``public_base_url`` is where this request arrived."""
+    if "public_base_url" in settings.model_fields_set:
+        return settings
+    return settings.model_copy(update={"public_base_url": str(request.base_url).rstrip("/")})
+
+
+# For answers that carry links the caller follows at once (the chat): they point back here.
+RequestSettingsDep = Annotated[Settings, Depends(settings_for_request)]
 
 
 def get_session(settings: SettingsDep) -> Iterator[Session]:

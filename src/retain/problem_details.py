@@ -36,8 +36,8 @@ class Problem(BaseModel):
 
 def install(app: FastAPI) -> None:
     """Answer HTTP errors and validation errors as problem details."""
-    app.add_exception_handler(StarletteHTTPException, _http_problem)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, _validation_problem)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_problem)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation_problem)  # type: ignore[arg-type]
 
 
 def problem_body(
@@ -71,12 +71,14 @@ def problem_response(
     )
 
 
-async def _http_problem(request: Request, error: StarletteHTTPException) -> JSONResponse:
+async def http_problem(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    """An HTTP error as a problem."""
     detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
     return problem_response(request, error.status_code, detail, headers=error.headers)
 
 
-async def _validation_problem(request: Request, error: RequestValidationError) -> JSONResponse:
+async def validation_problem(request: Request, error: RequestValidationError) -> JSONResponse:
+    """Invalid input as a problem that lists every invalid field."""
     errors = [_field_error(item) for item in error.errors()]
     first = errors[0] if errors else FieldError(location="request", message="invalid")
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""

@@ -122,7 +122,11 @@ class Settings(BaseSettings):
     )
     public_base_url: str = Field(
         default="http://127.0.0.1:8000",
-        description="Base URL customers reach Retain at: unsubscribe and preference links use it.",
+        description=(
+            "Base URL customers reach Retain at: unsubscribe and preference links use it. "
+            "Unset, retain serve uses the address it listens on and the chat the one it was "
+            "reached at."
+        ),
     )
     smtp_host: str = Field(default="127.0.0.1", description="SMTP server that sends email.")
     smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP server port.")

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Browser, expect
 
+from retain.returns import portal
 from retain.settings import Settings, get_settings
 from tests.returns.helpers import order, profile, store_url, warehouse_orders
 from tests.web.conftest import ARTIFACTS, serving, use_folder
@@ -62,6 +63,8 @@ def test_a_customer_returns_an_item_on_a_phone(browser: Browser, shop: str, lang
     page.locator("#order_id").fill(f"SO-{language.upper()}")
     page.locator("#email").fill("c1@example.com")
     page.get_by_role("button", name=text["find"]).click()
+    expect(page.get_by_role("heading", name=portal.TEXT[language]["pick_items"])).to_be_visible()
+    expect(page.locator("h2", has_text="built-in method")).to_have_count(0)
     page.locator("#qty_1").select_option("1")
     page.locator("#condition_1").select_option("opened")
     page.locator("#comment").fill("too small" if language == "en" else "太小了")

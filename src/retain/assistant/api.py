@@ -35,7 +35,7 @@ from retain.auth.dependencies import allow
 from retain.auth.ratelimit import enforce
 from retain.auth.roles import READ_AGGREGATES, SERVE_CUSTOMERS
 from retain.auth.sessions import signing_key
-from retain.dependencies import SettingsDep
+from retain.dependencies import RequestSettingsDep, SettingsDep
 from retain.settings import Settings
 from retain.signed_links import BadLink
 from retain.store import ensure_store, session_scope
@@ -148,7 +148,9 @@ def _warehouse(settings: Settings, needed: bool) -> Iterator[BaseBackend | None]
 
 
 @router.post("/messages")
-def post_message(body: MessageCreate, request: Request, settings: SettingsDep) -> MessageRead:
+def post_message(
+    body: MessageCreate, request: Request, settings: RequestSettingsDep
+) -> MessageRead:
     """The assistant's reply to a customer's message; a hand-off opens one ticket per chat."""
     enforce(
         storage_url=settings.rate_limit_storage,
@@ -220,7 +222,7 @@ def post_rating(
 
 
 @router.post("/tokens", status_code=201, dependencies=[Depends(allow(SERVE_CUSTOMERS))])
-def post_token(body: TokenCreate, settings: SettingsDep) -> TokenRead:
+def post_token(body: TokenCreate, settings: RequestSettingsDep) -> TokenRead:
     """A signed chat token for a customer, and the widget URL that carries it."""
     token = issue_customer_token(
         secret=signing_key(settings),
@@ -257,6 +259,9 @@ CHAT_TEXT = {
         "thanks": "Thank you for your rating.",
         "switch": "中文",
         "error": "Something went wrong; please try again.",
+        "typing": "The assistant is typing…",
+        "helpful": "Helpful",
+        "not_helpful": "Not helpful",
     },
     "zh-CN": {
         "title": "在线咨询",
@@ -267,6 +272,9 @@ CHAT_TEXT = {
         "thanks": "感谢您的评价。",
         "switch": "English",
         "error": "出错了，请重试。",
+        "typing": "助手正在输入…",
+        "helpful": "有帮助",
+        "not_helpful": "没有帮助",
     },
 }
 

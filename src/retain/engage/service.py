@@ -207,7 +207,9 @@ def _sends(session: Session, name: str | None) -> dict[str, dict[str, int]]:
         Delivery.step, Delivery.status
     )
     query = query.where(
-        Delivery.playbook == name if name is not None else Delivery.playbook.is_not(None)
+        Delivery.playbook == name if name is not None else Delivery.playbook.is_not(None),
+        # A holdout is logged as a delivery that is never sent: it is no message of any step.
+        Delivery.holdout.is_(False),
     )
     sends: dict[str, dict[str, int]] = {}
     for step, status, count in session.execute(query):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,6 +20,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import BeforeValidator
 from sqlalchemy import select
 
 from retain.assistant.report import assistant_summary
@@ -48,6 +49,7 @@ from retain.engage import service as engage_service
 from retain.engage.definition import parse_playbook
 from retain.lifetime.service import ClvInputError, ClvQuery, validate_model
 from retain.lifetime.tables import CustomerPrediction
+from retain.messaging.models import FINAL_STATUSES, RECEIVED_STATUSES
 from retain.metrics.service import (
     CohortQuery,
     MetricsInputError,
@@ -64,7 +66,7 @@ from retain.store import ensure_store, session_scope
 from retain.support import csat, knowledge
 from retain.support import service as support_service
 from retain.support.deadlines import calendar_for, sla_board
-from retain.web import access
+from retain.web import access, errors
 from retain.web.access import page_user
 from retain.web.i18n import LANGUAGES, TEXT, Formatter, Language
 
@@ -82,8 +84,15 @@ def _lang_query(params: Any, language: str) -> str:
 templates.env.filters["lang_query"] = _lang_query
 Reader = Annotated[Principal, Depends(page_user(READ_AGGREGATES))]
 CustomerReader = Annotated[Principal, Depends(page_user(READ_CUSTOMERS))]
-From = Annotated[date | None, Query(alias="from")]
-To = Annotated[date | None, Query(alias="to")]
+
+
+def _blank_is_none(value: Any) -> Any:
+    # A date field the user left empty is sent as "from=": it means no bound, not a bad date.
+    return None if value == "" else value
+
+
+From = Annotated[date | None, BeforeValidator(_blank_is_none), Query(alias="from")]
+To = Annotated[date | None, BeforeValidator(_blank_is_none), Query(alias="to")]
 Period = Literal["month", "quarter", "year"]
 OVERVIEW_SERIES = ("crr", "churn_rate", "grr", "ndr", "nps")
 OVERVIEW_COLUMNS = ("period_start", "customers_end", "crr", "churn_rate", "grr", "ndr", "nps")
@@ -93,14 +102,34 @@ TRACKING_WEEKS = 26
 
 
 def install(app: FastAPI) -> None:
-    """Sign-in redirects and the forbidden page."""
+    """Sign-in redirects, the forbidden page and error pages in the reader's language."""
     access.install(app, lambda request: _render(request, "forbidden.html", status=403))
+    errors.install(app, _error_page)
+
+
+def _error_page(
+    request: Request, status: int, fields: list[str], headers: Mapping[str, str] | None
+) -> HTMLResponse:
+    """The error page for ``status`` in the reader's language, naming the invalid ``fields``."""
+    response = _render(
+        request,
+        "error.html",
+        status=status,
+        words=errors.ERROR_TEXT[_language(request)],
+        message=errors.message_key(status),
+        code=status,
+        fields=fields,
+    )
+    response.headers.update(headers or {})
+    return response
 
 
 def _language(request: Request) -> Language:
     for candidate in (request.query_params.get("lang"), request.cookies.get("lang")):
         if candidate in LANGUAGES:
             return candidate  # type: ignore[return-value]
+        if candidate and candidate.lower().startswith("zh"):  # public pages say lang=zh
+            return "zh-CN"
     accepted = request.headers.get("accept-language", "")
     return "zh-CN" if accepted.lower().startswith("zh") else "en"
 
@@ -605,8 +634,30 @@ def playbooks(
         "y": [round(100 * row["lift_30"], 2) for row in measured],
     }
     return _render(
-        request, "playbooks.html", principal=principal, rows=rows, sends=sends, chart=chart
+        request,
+        "playbooks.html",
+        principal=principal,
+        rows=rows,
+        sends={name: _sends_by_step(steps) for name, steps in sends.items()},
+        chart=chart,
     )
+
+
+def _sends_by_step(steps: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
+    """Per step: messages that left, those still waiting to leave, and those that never will."""
+    return [
+        {
+            "step": step,
+            "sent": sum(n for status, n in statuses.items() if status in RECEIVED_STATUSES),
+            "waiting": sum(n for status, n in statuses.items() if status not in FINAL_STATUSES),
+            "not_sent": sum(
+                n
+                for status, n in statuses.items()
+                if status in FINAL_STATUSES and status not in RECEIVED_STATUSES
+            ),
+        }
+        for step, statuses in steps.items()
+    ]
 
 
 @router.get("/playbooks.csv")
@@ -689,7 +740,7 @@ def feedback_page(
     measured = [row for row in scores if row["nps"] is not None]
     chart = {
         "x": [row["period"].strftime("%Y-%m") for row in measured],
-        "nps": [row["nps"] for row in measured],
+        "value": [row["nps"] for row in measured],
         "low": [row["nps_low"] for row in measured],
         "high": [row["nps_high"] for row in measured],
     }
@@ -721,11 +772,13 @@ def returns_page(
     categories = categories[categories["returned_orders"] > 0].head(20)
     reasons = returns_report.rate_by_reason(backend).to_pandas()
     customers = returns_report.rate_by_customer(backend).to_pandas()
-    retention = [
-        row
-        for row in returns_report.retention_after_return(backend, details=details)
-        if row["days"] == 90 and row["outcome"] == "repurchased"
-    ]
+    retention = _splitting_cuts(
+        [
+            row
+            for row in returns_report.retention_after_return(backend, details=details)
+            if row["days"] == 90 and row["outcome"] == "repurchased"
+        ]
+    )
     return _render(
         request,
         "returns.html",
@@ -744,6 +797,18 @@ def returns_page(
             "y": [int(value) for value in reasons["returns"]],
         },
     )
+
+
+def _splitting_cuts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The "all" rows and the cuts that split the returners into two groups or more.
+
+    A cut with one group (every return refunded, or no processing times recorded) holds every
+    returner, so its row would repeat the "all" row.
+    """
+    groups: dict[str, set[str]] = {}
+    for row in rows:
+        groups.setdefault(row["cut"], set()).add(row["group"])
+    return [row for row in rows if row["cut"] == "all" or len(groups[row["cut"]]) > 1]
 
 
 @router.get("/support", response_class=HTMLResponse)

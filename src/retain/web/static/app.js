@@ -74,6 +74,36 @@
         series: [{ name: spec.labels.y, type: "bar", data: d.y }],
       };
     },
+    // A value with its interval drawn as a shaded band around the line, on a fixed scale.
+    band(spec) {
+      const d = spec.data;
+      const l = spec.labels;
+      const width = d.low.map((low, i) => (low === null || d.high[i] === null ? null : d.high[i] - low));
+      const edge = { type: "line", stack: "interval", stackStrategy: "all", symbol: "none",
+        lineStyle: { opacity: 0 }, silent: true };
+      return {
+        color: palette,
+        tooltip: {
+          trigger: "axis",
+          formatter: (items) => {
+            const i = items[0].dataIndex;
+            return `${items[0].axisValueLabel}<br>${l.value}: ${plain(d.value[i])}` +
+              `<br>${l.low}: ${plain(d.low[i])}<br>${l.high}: ${plain(d.high[i])}`;
+          },
+        },
+        legend: { top: 0, data: [l.value, l.band] },
+        grid: { left: 56, right: 16, top: 36, bottom: 32 },
+        xAxis: { type: "category", data: d.x, boundaryGap: false },
+        yAxis: { type: "value", min: spec.bounds[0], max: spec.bounds[1] },
+        series: [
+          { ...edge, name: "", data: d.low },
+          { ...edge, name: l.band, data: width, itemStyle: { color: palette[0], opacity: 0.25 },
+            areaStyle: { color: palette[0], opacity: 0.18 } },
+          { name: l.value, type: "line", data: d.value, showSymbol: d.x.length < 30, z: 3,
+            itemStyle: { color: palette[0] }, lineStyle: { color: palette[0] } },
+        ],
+      };
+    },
     lines(spec) {
       const d = spec.data;
       return {
