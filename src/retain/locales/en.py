@@ -162,7 +162,7 @@ VOCABULARY: dict[str, dict[str, str]] = {
         "tickets": "Tickets",
         "email": "E-mail",
         "chat": "Chat",
-        "app_store": "App store",
+        "app_store": "App Store",
         "google_play": "Google Play",
         "trustpilot": "Trustpilot",
         "taobao": "Taobao",
