@@ -70,7 +70,8 @@ def test_the_playbooks_page_lists_each_playbook(
     sign_in(client, users[Role.viewer])
     english = client.get("/playbooks?lang=en")
     chinese = client.get("/playbooks?lang=zh-CN")
-    assert english.status_code == 200 and "win-back" in english.text
+    assert english.status_code == 200 and "Win-back" in english.text
     assert "营销剧本" in chinese.text and "not measured yet" in english.text
+    assert "流失召回" in chinese.text and "win-back" not in chinese.text
     download = rows_of(client.get("/playbooks.csv").text)
     assert {row["playbook"] for row in download} >= {"onboarding", "renewal-7"}

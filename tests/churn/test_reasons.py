@@ -68,10 +68,17 @@ def test_every_model_feature_has_its_own_wording() -> None:
     assert set(FEATURES) <= {case[0] for case in CASES}
 
 
-def test_columns_of_a_bring_your_own_table_are_named_as_they_are() -> None:
-    assert describe("plan_tier", "Basic") == ("plan_tier is Basic", "plan_tier为Basic")
-    assert describe("seats", 3.5) == ("seats is 3.5", "seats为3.5")
-    assert describe("seats", float("nan")) == ("seats unknown", "seats未知")
+def test_columns_of_a_bring_your_own_table_are_named_in_words_not_keys() -> None:
+    assert describe("plan_tier", "Basic") == ("Plan tier is Basic", "Plan tier为Basic")
+    assert describe("seats", 3.5) == ("Seats is 3.5", "Seats为3.5")
+    assert describe("seats", float("nan")) == ("Seats unknown", "Seats未知")
+
+
+def test_a_categorical_value_is_said_in_each_language_not_as_its_key() -> None:
+    english, chinese = describe("plan", "team")
+    assert english == "plan is Team"
+    assert "team" not in chinese
+    assert chinese.endswith("团队版")
 
 
 def test_only_drivers_that_raise_the_risk_become_reasons_largest_first() -> None:

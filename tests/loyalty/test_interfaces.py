@@ -229,9 +229,10 @@ def test_member_page_in_english_and_chinese(client: TestClient) -> None:
     english, chinese = _page(client, "en"), _page(client, "zh")
 
     assert "Your rewards" in english and 'id="available">50<' in english
-    assert "To reach silver: 50 more" in english and "ten-off" in english
+    assert "To reach Silver: 50 more" in english and "10 off" in english
     assert "https://shop.example/r/" in english
-    assert "我的积分" in chinese and "距离 silver 还差 50" in chinese and "获得" in chinese
+    assert "我的积分" in chinese and "距离 银卡会员 还差 50" in chinese and "获得" in chinese
+    assert "silver" not in chinese and "ten-off" not in chinese
 
 
 def test_member_links_refuse_tampering_and_expiry(client: TestClient) -> None:

@@ -10,6 +10,7 @@ import ibis
 from ibis.backends import BaseBackend
 
 from retain.assistant.intents import Action
+from retain.locales import language_or_default, vocab
 
 RETURN_PORTAL_PATH = "/r/start"
 
@@ -48,7 +49,8 @@ def run_action(
     public_base_url: str,
 ) -> ActionResult:
     """Carry out ``action`` for the customer and say the result in ``language``."""
-    words = TEXT.get(language, TEXT["en"])
+    language = language_or_default(language)
+    words = TEXT[language]
     if action == "start_return":
         url = public_base_url.rstrip("/") + RETURN_PORTAL_PATH
         return ActionResult(words["return"].format(url=url), resolved=True)
@@ -58,7 +60,8 @@ def run_action(
         order = latest_order(backend, customer_id=customer_id)
         if order is None:
             return ActionResult(words["no_order"], resolved=True)
-        return ActionResult(words["order"].format(**order), resolved=True)
+        status = vocab(order["status"], "order_status", language)
+        return ActionResult(words["order"].format(**{**order, "status": status}), resolved=True)
     renewal = next_renewal(backend, customer_id=customer_id)
     if renewal is None:
         return ActionResult(words["no_renewal"], resolved=True)

@@ -36,6 +36,7 @@ from retain.auth.ratelimit import enforce
 from retain.auth.roles import READ_AGGREGATES, SERVE_CUSTOMERS
 from retain.auth.sessions import signing_key
 from retain.dependencies import RequestSettingsDep, SettingsDep
+from retain.locales import choose_language
 from retain.settings import Settings
 from retain.signed_links import BadLink
 from retain.store import ensure_store, session_scope
@@ -286,8 +287,11 @@ def chat_page(
     token: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> HTMLResponse:
     """The embeddable chat widget (an iframe); ``token`` identifies a signed-in customer."""
-    wanted = lang or request.headers.get("accept-language", "")
-    language = "zh-CN" if wanted.lower().startswith("zh") else "en"
+    language = choose_language(
+        requested=lang,
+        chosen=request.cookies.get("lang"),
+        accept_language=request.headers.get("accept-language"),
+    )
     html = _pages.get_template("chat.html").render(
         text=CHAT_TEXT[language],
         language=language,

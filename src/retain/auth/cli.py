@@ -50,7 +50,10 @@ def _in_store(work: Callable[[Session], T]) -> T:
 def create_user(
     username: Annotated[str, typer.Argument(help="Sign-in name.")],
     role: RoleOption = Role.viewer,
-    language: Annotated[str, typer.Option(help="en or zh-CN.")] = "en",
+    language: Annotated[
+        str | None,
+        typer.Option(help="en or zh-CN; without it the dashboard follows the browser."),
+    ] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,

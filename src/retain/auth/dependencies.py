@@ -102,4 +102,5 @@ def _principal_from_session(settings: Settings, cookie: str) -> Principal | None
             role=Role(user.role),
             user_id=user.id,
             session_csrf=data.csrf,
+            language=user.language,
         )

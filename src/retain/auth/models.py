@@ -20,7 +20,8 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(128), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16))
-    language: Mapped[str] = mapped_column(String(16), default="en")
+    # The dashboard language the user chose (BCP 47); None follows the browser.
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True, default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on sign-out and password change: every older session cookie stops working.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)

@@ -14,7 +14,8 @@ class UserCreate(BaseModel):
     username: str = Field(min_length=1, max_length=128)
     password: str = Field(min_length=10, max_length=1024)
     role: Role
-    language: str = Field(default="en", pattern="^(en|zh-CN)$")
+    # Without a language the dashboard follows the user's browser.
+    language: str | None = Field(default=None, pattern="^(en|zh-CN)$")
 
 
 class UserRead(BaseModel):
@@ -23,7 +24,7 @@ class UserRead(BaseModel):
     id: int
     username: str
     role: Role
-    language: str
+    language: str | None
     active: bool
     created_at: datetime
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from retain.auth.models import ApiKey, AuditEntry, User
 from retain.auth.roles import Role
+from retain.locales import LANGUAGES, normalise_language
 from retain.store import session_scope
 
 KEY_PREFIX = "rtn"
@@ -43,6 +44,7 @@ class Principal:
     user_id: int | None = None
     key_id: int | None = None
     session_csrf: str | None = None  # set for cookie sessions, whose unsafe requests need it
+    language: str | None = None  # the user's own choice of language; None follows the browser
 
     @property
     def label(self) -> str:
@@ -68,10 +70,20 @@ def now() -> datetime:
 
 
 def create_user(
-    *, session: Session, username: str, password: str, role: Role, actor: str, language: str = "en"
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    role: Role,
+    actor: str,
+    language: str | None = None,
 ) -> User:
-    """Add a user with an argon2 password hash; refuses short passwords and taken names."""
+    """Add a user with an argon2 password hash; refuses short passwords and taken names.
+    Without a ``language`` the dashboard follows the user's browser."""
     username = username.strip()
+    chosen = normalise_language(language) if language is not None else None
+    if language is not None and chosen is None:
+        raise AuthError(f"language must be one of {', '.join(LANGUAGES)}")
     if not username:
         raise AuthError("username must not be empty")
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -82,7 +94,7 @@ def create_user(
         username=username,
         password_hash=_hasher.hash(password),
         role=role.value,
-        language=language,
+        language=chosen,
         active=True,
         session_epoch=0,
         created_at=now(),

@@ -8,7 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from retain.locales import vocab
+
 REASONS_PER_CUSTOMER = 3
+# Categorical features whose values are vocabulary words (``team`` is the Team plan).
+VALUE_VOCABULARY = {"plan": "plan", "channel": "channel", "segment": "segment", "tier": "tier"}
 Wording = Callable[[float], tuple[str, str]]
 
 
@@ -107,14 +111,25 @@ WORDINGS: dict[str, Wording] = {
 
 
 def describe(feature: str, value: Any) -> tuple[str, str]:
-    """The English and Chinese words for one feature's value."""
+    """The English and Chinese words for one feature's value; a column of a table brought by
+    the shop is named in readable words, never as its snake_case key."""
+    english, chinese = (
+        vocab(feature, "churn_feature", "en"),
+        vocab(feature, "churn_feature", "zh-CN"),
+    )
     if value is None or (isinstance(value, float) and np.isnan(value)):
-        return f"{feature} unknown", f"{feature}未知"
+        return f"{english} unknown", f"{chinese}未知"
     wording = WORDINGS.get(feature)
     if wording is not None and isinstance(value, int | float | np.number):
         return wording(float(value))
+    if feature in VALUE_VOCABULARY:
+        kind = VALUE_VOCABULARY[feature]
+        return (
+            f"{english} is {vocab(value, kind, 'en')}",
+            f"{chinese}为{vocab(value, kind, 'zh-CN')}",
+        )
     shown = f"{value:g}" if isinstance(value, float) else str(value)
-    return f"{feature} is {shown}", f"{feature}为{shown}"
+    return f"{english} is {shown}", f"{chinese}为{shown}"
 
 
 def top_reasons(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from retain import signed_links
@@ -24,6 +24,7 @@ from retain.engage.schemas import (
     RunRequest,
     StatsRead,
 )
+from retain.locales import choose_language
 
 router = APIRouter(prefix="/api/v1/playbooks", tags=["playbooks"])
 public_router = APIRouter(prefix="/e", tags=["engagement pages"])
@@ -123,10 +124,11 @@ def _record(session: SessionDep, name: str) -> service.PlaybookRecord:
 
 @public_router.get("/reorder/{token}", response_class=HTMLResponse)
 def get_reorder(
+    request: Request,
     settings: SettingsDep,
     backend: WarehouseDep,
     token: str,
-    language: Literal["en", "zh"] = "en",
+    language: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
     """One click: the customer's last order goes back into their cart at the shop."""
     try:
@@ -138,4 +140,9 @@ def get_reorder(
     items = reorder.last_order_items(backend=backend, customer_id=customer_id)
     if settings.shop_reorder_url and items:
         return RedirectResponse(reorder.cart_url(settings.shop_reorder_url, items), status_code=303)
-    return HTMLResponse(reorder.render_items_page(items, language=language))
+    shown = choose_language(
+        requested=language,
+        chosen=request.cookies.get("lang"),
+        accept_language=request.headers.get("accept-language"),
+    )
+    return HTMLResponse(reorder.render_items_page(items, language=shown))

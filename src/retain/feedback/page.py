@@ -8,6 +8,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from retain.feedback.models import Survey
 from retain.feedback.surveys import SCALES
+from retain.locales import language_or_default
 
 _environment = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -23,7 +24,7 @@ TEXT = {
         "thanks": "Thank you! We read every answer.",
         "answered": "You have already answered this survey. Thank you!",
     },
-    "zh": {
+    "zh-CN": {
         "title": "您的意见",
         "why": "原因是？（可选）",
         "send": "提交",
@@ -39,12 +40,12 @@ def render_survey_page(
     *, survey: Survey, language: str, answered: bool = False, done: bool = False
 ) -> str:
     """The page for one invitation: the form, or a thank-you once answered."""
-    language = "zh" if language == "zh" else "en"
+    page_language = language_or_default(language)
     low, high = SCALES[survey.kind]
     return _environment.get_template("survey.html").render(
-        language=language,
-        text=TEXT[language],
-        question=survey.question_zh if language == "zh" else survey.question_en,
+        language=page_language,
+        text=TEXT[page_language],
+        question=survey.question_zh if page_language == "zh-CN" else survey.question_en,
         scale=range(low, high + 1),
         answered=answered,
         done=done,

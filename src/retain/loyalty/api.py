@@ -316,7 +316,7 @@ def get_member_page(settings: SettingsDep, token: str) -> HTMLResponse:
 
 @public_router.get("/r/{code}", response_class=HTMLResponse)
 def get_referral_page(
-    settings: SettingsDep, code: str, language: Literal["en", "zh"] = "en"
+    settings: SettingsDep, code: str, language: Literal["en", "zh-CN", "zh"] = "en"
 ) -> HTMLResponse:
     """The landing page of a member's referral link (the code itself is the credential)."""
     with _store(settings) as session:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from retain.auth.sessions import signing_key
 from retain.currency.service import list_rates
+from retain.locales import normalise_language
 from retain.loyalty import events, ledger, orders, page, referrals, report, rewards, service, tiers
 from retain.loyalty.ledger import LoyaltyError, utcnow
 from retain.loyalty.models import LoyaltyMember
@@ -56,7 +57,7 @@ def _entry_row(entry: Any) -> dict[str, Any]:
 def enroll_command(
     customer_id: str,
     email: Annotated[str | None, typer.Option(help="For referral checks.")] = None,
-    language: Annotated[str, typer.Option(help="en or zh, for the member page.")] = "en",
+    language: Annotated[str, typer.Option(help="en or zh-CN, for the member page.")] = "en",
     at: AtOption = None,
 ) -> None:
     """Enrol a customer in the programme."""
@@ -228,13 +229,13 @@ def expire_command(at: AtOption = None) -> None:
 @app.command("link")
 def link_command(
     customer_id: str,
-    language: Annotated[str, typer.Option(help="en or zh.")] = "en",
+    language: Annotated[str, typer.Option(help="en or zh-CN.")] = "en",
     days: Annotated[int, typer.Option(min=1, max=365, help="Days the link works.")] = 30,
 ) -> None:
     """Print a signed, expiring path to the member's page."""
     settings = get_settings()
-    if language not in ("en", "zh"):
-        typer.echo("error: use --language en or zh", err=True)
+    if normalise_language(language) is None:
+        typer.echo("error: use --language en or zh-CN", err=True)
         raise typer.Exit(code=2)
     with command_session(LoyaltyError, RulesError) as session:
         service.get_member(session=session, customer_id=customer_id)
@@ -242,7 +243,7 @@ def link_command(
     token = page.sign_link(
         secret=signing_key(settings),
         customer_id=customer_id,
-        language=language,  # type: ignore[arg-type]
+        language=language,
         expires_at=expires_at,
     )
     typer.echo(f"/loyalty/member/{token}")

@@ -6,24 +6,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from retain import signed_links
+from retain.locales import Language, language_or_default, normalise_language
+from retain.locales.jinja import install_vocabulary
 from retain.loyalty import ledger, tiers
 from retain.loyalty.referrals import referral_link
 from retain.loyalty.rules import Rules
 from retain.loyalty.service import get_member, history
 
-Language = Literal["en", "zh"]
 PURPOSE = "loyalty-member"
 BadLink = signed_links.BadLink
 TEMPLATES = Path(__file__).parent / "templates"
 _environment = Environment(
     loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"])
 )
+install_vocabulary(_environment)
 
 
 @dataclass(frozen=True)
@@ -34,18 +36,20 @@ class LinkClaims:
     language: Language
 
 
-def sign_link(*, secret: str, customer_id: str, language: Language, expires_at: datetime) -> str:
+def sign_link(*, secret: str, customer_id: str, language: str, expires_at: datetime) -> str:
     """A URL-safe token naming the member, the language and when it stops working."""
-    claims = {"c": customer_id, "l": language}
+    claims = {"c": customer_id, "l": language_or_default(language)}
     return signed_links.sign(secret=secret, purpose=PURPOSE, claims=claims, expires_at=expires_at)
 
 
 def read_link(*, secret: str, token: str, at: datetime) -> LinkClaims:
     """The claims of ``token``; BadLink when its signature is wrong or it has expired."""
     claims = signed_links.read(secret=secret, purpose=PURPOSE, token=token, at=at)
-    if claims.get("l") not in ("en", "zh") or not isinstance(claims.get("c"), str):
+    # Links made before the BCP 47 tags say "zh": they keep working.
+    language = normalise_language(claims.get("l"))
+    if language is None or not isinstance(claims.get("c"), str):
         raise BadLink("the link is malformed")
-    return LinkClaims(claims["c"], claims["l"])
+    return LinkClaims(claims["c"], language)
 
 
 def link_expiry(at: datetime, days: int) -> datetime:
@@ -98,15 +102,17 @@ def member_view(
     }
 
 
-def render_member_page(view: dict[str, Any], *, language: Language) -> str:
+def render_member_page(view: dict[str, Any], *, language: str) -> str:
     """The member page as HTML in ``language``."""
     template = _environment.get_template("member.html")
+    language = language_or_default(language)
     return template.render(view=view, text=TEXT[language], language=language)
 
 
-def render_referral_page(*, rules: Rules, code: str, language: Language) -> str:
+def render_referral_page(*, rules: Rules, code: str, language: str) -> str:
     """The landing page of a referral link: the friend's offer, without the referrer's data."""
     template = _environment.get_template("referral.html")
+    language = language_or_default(language)
     minimum = rules.referral.minimum_order
     return template.render(
         text=TEXT[language],
@@ -132,17 +138,12 @@ TEXT: dict[str, dict[str, str]] = {
         "affordable": "You can redeem this",
         "points": "points",
         "refer": "Invite friends with your link",
-        "earn": "earned",
-        "redeem": "redeemed",
-        "expire": "expired",
-        "adjust": "adjusted",
-        "reverse": "reversed",
         "invite_title": "A friend invited you",
         "invite_offer": "Get {points} points with your first order",
         "invite_minimum": "For a first order of at least {minimum}.",
         "invite_code": "Your friend's code:",
     },
-    "zh": {
+    "zh-CN": {
         "title": "我的积分",
         "available": "可用积分",
         "pending": "待生效积分（退货期结束后可用）",
@@ -156,11 +157,6 @@ TEXT: dict[str, dict[str, str]] = {
         "affordable": "可立即兑换",
         "points": "积分",
         "refer": "用您的专属链接邀请好友",
-        "earn": "获得",
-        "redeem": "兑换",
-        "expire": "过期",
-        "adjust": "调整",
-        "reverse": "冲正",
         "invite_title": "您的好友邀请您加入",
         "invite_offer": "首单即可获得 {points} 积分",
         "invite_minimum": "首单金额需满 {minimum}。",

@@ -20,7 +20,7 @@ class MemberCreate(BaseModel):
     email: str | None = None
     ip: str | None = None
     device: str | None = None
-    language: Literal["en", "zh"] = "en"
+    language: Literal["en", "zh-CN", "zh"] = "en"
 
 
 class MemberRead(_Read):
@@ -125,7 +125,7 @@ class TierChangeRead(_Read):
 
 
 class LinkCreate(BaseModel):
-    language: Literal["en", "zh"] = "en"
+    language: Literal["en", "zh-CN", "zh"] = "en"
     days: int = Field(default=30, ge=1, le=365)
 
 

@@ -9,6 +9,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from retain.auth.sessions import signing_key
+from retain.locales import language_or_default, vocab
 from retain.messaging.consent import PREFERENCES, UNSUBSCRIBE, consents, sign_customer_link
 from retain.messaging.service import utcnow
 from retain.settings import Settings
@@ -18,7 +19,8 @@ _environment = Environment(loader=FileSystemLoader(PAGES), autoescape=select_aut
 
 
 def language_of(value: str | None) -> str:
-    """The page language for a profile's language tag: zh for any Chinese, else en."""
+    """The message template language for a profile's language tag: zh for any Chinese, else en
+    (template variants are keyed by language family; pages use BCP 47 tags)."""
     return "zh" if (value or "").lower().startswith("zh") else "en"
 
 
@@ -62,14 +64,13 @@ def sample_links(settings: Settings, *, customer_id: str, language: str) -> dict
 
 def render_unsubscribe(*, claims: dict[str, str], token: str, done: bool) -> str:
     """The unsubscribe page: a confirmation button, or the confirmation that it is done."""
-    language = language_of(claims["l"])
-    text = TEXT[language]
+    language = language_or_default(claims["l"])
     return _environment.get_template("unsubscribe.html").render(
-        text=text,
+        text=TEXT[language],
         language=language,
         token=token,
         done=done,
-        channel=text.get(f"channel_{claims['ch']}", claims["ch"]),
+        channel=vocab(claims["ch"], "channel", language),
     )
 
 
@@ -77,14 +78,12 @@ def render_preferences(
     *, claims: dict[str, str], choices: list[dict[str, Any]], saved: bool
 ) -> str:
     """The preferences page with one toggle per channel."""
-    language = language_of(claims["l"])
-    text = TEXT[language]
+    language = language_or_default(claims["l"])
     labelled = [
-        {**choice, "label": text.get(f"channel_{choice['name']}", choice["name"])}
-        for choice in choices
+        {**choice, "label": vocab(choice["name"], "channel", language)} for choice in choices
     ]
     return _environment.get_template("preferences.html").render(
-        text=text, language=language, choices=labelled, saved=saved
+        text=TEXT[language], language=language, choices=labelled, saved=saved
     )
 
 
@@ -99,15 +98,8 @@ TEXT: dict[str, dict[str, str]] = {
         "preferences_help": "Tick the ways we may contact you.",
         "save": "Save",
         "saved": "Your preferences are saved.",
-        "channel_email": "Email",
-        "channel_sms": "Text messages (SMS)",
-        "channel_wecom": "WeCom",
-        "channel_dingtalk": "DingTalk",
-        "channel_feishu": "Feishu",
-        "channel_slack": "Slack",
-        "channel_telegram": "Telegram",
     },
-    "zh": {
+    "zh-CN": {
         "unsubscribe_title": "退订",
         "unsubscribe_ask": "不再接收我们的{channel}消息？",
         "unsubscribe_button": "确认退订",
@@ -117,12 +109,5 @@ TEXT: dict[str, dict[str, str]] = {
         "preferences_help": "勾选我们可以联系您的方式。",
         "save": "保存",
         "saved": "您的偏好已保存。",
-        "channel_email": "电子邮件",
-        "channel_sms": "短信",
-        "channel_wecom": "企业微信",
-        "channel_dingtalk": "钉钉",
-        "channel_feishu": "飞书",
-        "channel_slack": "Slack",
-        "channel_telegram": "Telegram",
     },
 }

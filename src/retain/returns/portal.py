@@ -25,6 +25,8 @@ from retain.auth.ratelimit import enforce
 from retain.auth.sessions import signing_key
 from retain.customers.models import CustomerProfile
 from retain.dependencies import SettingsDep
+from retain.locales import Language, choose_language, language_or_default
+from retain.locales.jinja import install_vocabulary
 from retain.returns import service
 from retain.returns.models import ReturnRequest
 from retain.returns.policy import Policy
@@ -41,6 +43,7 @@ MAX_PHOTOS = 5
 IMAGE_TYPES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png", b"RIFF": "webp"}
 PAGES = Path(__file__).parent / "pages"
 _environment = Environment(loader=FileSystemLoader(PAGES), autoescape=select_autoescape(["html"]))
+install_vocabulary(_environment)
 router = APIRouter(tags=["return portal"])
 
 TEXT: dict[str, dict[str, str]] = {
@@ -55,10 +58,6 @@ TEXT: dict[str, dict[str, str]] = {
         "pick_items": "What would you like to return?",
         "quantity": "Quantity",
         "condition": "Condition",
-        "unopened": "Unopened",
-        "opened": "Opened",
-        "used": "Used",
-        "damaged": "Damaged",
         "reason": "Reason",
         "comment": "Comment (optional)",
         "photos": "Photos (optional, up to 5, JPEG/PNG/WebP)",
@@ -74,30 +73,14 @@ TEXT: dict[str, dict[str, str]] = {
         "items_value": "Items",
         "fees": "Fees",
         "refund_total": "You get back",
-        "approve": "Approved at once",
-        "review": "Reviewed by our team within two days",
-        "decline": "Cannot be returned",
         "done": "Your return is registered",
         "number": "Return number",
         "state": "Status",
         "earlier": "Earlier returns of this order",
         "none_left": "Every item of this order has been returned already.",
         "pick": "Pick at least one item.",
-        "requested": "under review",
-        "approved": "approved: please send the items back",
-        "declined": "declined",
-        "in_transit": "on its way back",
-        "received": "received",
-        "inspected": "inspected",
-        "resolved": "resolved",
-        "closed": "closed",
-        "cancelled": "cancelled",
-        "expired_state": "expired",
-        "final_sale": "final sale",
-        "window_passed": "the return window has passed",
-        "other": "other",
     },
-    "zh": {
+    "zh-CN": {
         "title": "退货",
         "start": "查找您的订单",
         "order": "订单号",
@@ -108,10 +91,6 @@ TEXT: dict[str, dict[str, str]] = {
         "pick_items": "您想退回哪些商品？",
         "quantity": "数量",
         "condition": "商品状况",
-        "unopened": "未拆封",
-        "opened": "已拆封",
-        "used": "已使用",
-        "damaged": "已损坏",
         "reason": "退货原因",
         "comment": "备注（可选）",
         "photos": "照片（可选，最多 5 张，JPEG/PNG/WebP）",
@@ -127,39 +106,13 @@ TEXT: dict[str, dict[str, str]] = {
         "items_value": "商品金额",
         "fees": "费用",
         "refund_total": "您将获得",
-        "approve": "立即批准",
-        "review": "我们的团队将在两天内审核",
-        "decline": "无法退货",
         "done": "您的退货已登记",
         "number": "退货编号",
         "state": "状态",
         "earlier": "该订单之前的退货",
         "none_left": "该订单的所有商品都已退回。",
         "pick": "请至少选择一件商品。",
-        "requested": "审核中",
-        "approved": "已批准：请寄回商品",
-        "declined": "未通过",
-        "in_transit": "寄回途中",
-        "received": "已签收",
-        "inspected": "已检验",
-        "resolved": "已处理",
-        "closed": "已完成",
-        "cancelled": "已取消",
-        "expired_state": "已过期",
-        "final_sale": "最终销售商品",
-        "window_passed": "已超过退货期限",
-        "other": "其他",
     },
-}
-REASON_TEXT = {
-    "zh": {
-        "damaged": "商品损坏",
-        "wrong_item": "发错商品",
-        "wrong_size": "尺码不合适",
-        "not_as_described": "与描述不符",
-        "changed_mind": "不想要了",
-        "other": "其他",
-    }
 }
 
 
@@ -168,32 +121,32 @@ def portal_link(settings: Settings, *, order_id: str, customer_id: str, language
     token = sign(
         secret=signing_key(settings),
         purpose=PURPOSE,
-        claims={"o": order_id, "c": customer_id, "l": _language(language)},
+        claims={"o": order_id, "c": customer_id, "l": language_or_default(language)},
         expires_at=service.now() + timedelta(days=LINK_DAYS),
     )
     return f"{settings.public_base_url.rstrip('/')}/r/{token}"
 
 
-def _language(value: str | None) -> str:
-    return "zh" if (value or "").lower().startswith("zh") else "en"
-
-
-def _render(name: str, language: str, status: int = 200, **context: Any) -> HTMLResponse:
-    text = TEXT[language]
-    reasons = REASON_TEXT.get(language, {})
-    html = _environment.get_template(name).render(
-        t=text,
-        language=language,
-        reason_text=lambda reason: reasons.get(reason, reason.replace("_", " ")),
-        **context,
+def _language(request: Request, lang: str | None, stored: object = None) -> Language:
+    """The link's ``lang``, else the switcher's cookie, else the language the signed link
+    was made for, else the browser's."""
+    return choose_language(
+        requested=lang,
+        chosen=request.cookies.get("lang"),
+        stored=stored if isinstance(stored, str) else None,
+        accept_language=request.headers.get("accept-language"),
     )
+
+
+def _render(name: str, language: Language, status: int = 200, **context: Any) -> HTMLResponse:
+    html = _environment.get_template(name).render(t=TEXT[language], language=language, **context)
     return HTMLResponse(html, status_code=status)
 
 
 @router.get("/r/start", response_class=HTMLResponse)
-def get_start(lang: str = "en") -> HTMLResponse:
+def get_start(request: Request, lang: str | None = None) -> HTMLResponse:
     """Order number and e-mail form."""
-    return _render("start.html", _language(lang))
+    return _render("start.html", _language(request, lang))
 
 
 @router.post("/r/start", response_class=HTMLResponse)
@@ -207,7 +160,8 @@ async def post_start(request: Request, settings: SettingsDep) -> Response:
         key=client,
     )
     form = await request.form()
-    language = _language(str(form.get("lang", "en")))
+    asked = form.get("lang")
+    language = _language(request, asked if isinstance(asked, str) else None)
     order_id = str(form.get("order_id", "")).strip()[:128]
     email = str(form.get("email", "")).strip().lower()[:320]
     customer_id = _match(settings, order_id, email)
@@ -247,24 +201,26 @@ def _order(settings: Settings, order_id: str) -> OrderFacts | None:
 class Link:
     order_id: str
     customer_id: str
-    language: str
+    language: Language
 
 
-def _link(settings: Settings, token: str, lang: str | None) -> Link | None:
+def _link(request: Request, settings: Settings, token: str, lang: str | None) -> Link | None:
     try:
         claims = read(secret=signing_key(settings), purpose=PURPOSE, token=token, at=service.now())
     except BadLink:
         return None
-    return Link(str(claims["o"]), str(claims["c"]), _language(lang or str(claims.get("l"))))
+    return Link(str(claims["o"]), str(claims["c"]), _language(request, lang, claims.get("l")))
 
 
 @router.get("/r/{token}", response_class=HTMLResponse)
-def get_portal(settings: SettingsDep, token: str, lang: str | None = None) -> HTMLResponse:
+def get_portal(
+    request: Request, settings: SettingsDep, token: str, lang: str | None = None
+) -> HTMLResponse:
     """The return form of the order the signed link names."""
-    link = _link(settings, token, lang)
+    link = _link(request, settings, token, lang)
     order = _order(settings, link.order_id) if link else None
     if link is None or order is None or order.customer_id != link.customer_id:
-        return _render("start.html", _language(lang), 410, expired=True)
+        return _render("start.html", _language(request, lang), 410, expired=True)
     return _form(settings, link, order, token, {}, None, None)
 
 
@@ -319,10 +275,10 @@ async def post_portal(
     request: Request, settings: SettingsDep, token: str, lang: str | None = None
 ) -> HTMLResponse:
     """Preview the outcome, or submit the request (``action`` says which)."""
-    link = _link(settings, token, lang)
+    link = _link(request, settings, token, lang)
     order = _order(settings, link.order_id) if link else None
     if link is None or order is None or order.customer_id != link.customer_id:
-        return _render("start.html", _language(lang), 410, expired=True)
+        return _render("start.html", _language(request, lang), 410, expired=True)
     form = await request.form()
     chosen = _chosen(form, order)
     items = _items(chosen, order)

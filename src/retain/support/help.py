@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 from retain import signed_links
 from retain.auth.ratelimit import enforce
 from retain.dependencies import SettingsDep
+from retain.locales import Language, choose_language
+from retain.locales.jinja import install_vocabulary
 from retain.settings import Settings
 from retain.support import csat, knowledge, service
 from retain.support.deadlines import calendar_for
@@ -30,14 +32,20 @@ from retain.support.service import NotFound, SupportError, utcnow
 public_router = APIRouter(prefix="/help", tags=["help centre"])
 PAGES = Path(__file__).parent / "pages"
 _environment = Environment(loader=FileSystemLoader(PAGES), autoescape=select_autoescape(["html"]))
+install_vocabulary(_environment)
 VISITOR_COOKIE = "retain_visitor"
 LanguageQuery = Annotated[str | None, Query(alias="lang", max_length=8)]
 
 
-def page_language(request: Request, requested: str | None) -> str:
-    """zh-CN or en: the ``lang`` asked for, else the browser's preference."""
-    wanted = requested or request.headers.get("accept-language", "")
-    return "zh-CN" if wanted.lower().startswith("zh") else "en"
+def page_language(request: Request, requested: str | None, stored: str | None = None) -> Language:
+    """The ``lang`` asked for, else the switcher's cookie, else the page's own language (an
+    article's, a ticket's), else the browser's preference."""
+    return choose_language(
+        requested=requested,
+        chosen=request.cookies.get("lang"),
+        stored=stored,
+        accept_language=request.headers.get("accept-language"),
+    )
 
 
 def _render(
@@ -139,7 +147,7 @@ def _published(session: Session, slug: str) -> Article:
 def _article_page(
     request: Request, article: Article, *, lang: str | None, voted: bool
 ) -> HTMLResponse:
-    language = page_language(request, lang or article.language)
+    language = page_language(request, lang, article.language)
     paragraphs = [part.strip() for part in article.body.split("\n\n") if part.strip()]
     return _render(
         request,
@@ -221,7 +229,7 @@ def help_rate(
     """The rating page a CSAT link opens, the score chosen in the message preselected."""
     with service.store(settings) as session:
         ticket = _rated_ticket(session, settings, token)
-        language = page_language(request, lang or ticket.language)
+        language = page_language(request, lang, ticket.language)
         return _render(
             request, "rate.html", language=language, subject=ticket.subject, score=score, done=False
         )
@@ -242,7 +250,7 @@ def help_rate_send(
             csat.rate(session, ticket=ticket, score=score, at=utcnow())
         except SupportError as error:
             raise HTTPException(status_code=409, detail=str(error)) from None
-        language = page_language(request, lang or ticket.language)
+        language = page_language(request, lang, ticket.language)
         return _render(request, "rate.html", language=language, subject=ticket.subject, done=True)
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from typing import Literal
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from jinja2 import Undefined
 
-Language = Literal["en", "zh-CN"]
-LANGUAGES: tuple[Language, ...] = ("en", "zh-CN")
+from retain.locales import Language
+
 _LOCALES = {"en": "en_US", "zh-CN": "zh_Hans_CN"}
 
 TEXT: dict[str, dict[str, str]] = {
@@ -174,27 +173,13 @@ TEXT: dict[str, dict[str, str]] = {
         "open_tickets": "Tickets not closed, by state",
         "ticket": "Ticket",
         "ticket_state": "State",
-        "state_new": "New",
-        "state_open": "Open",
-        "state_pending": "Pending",
-        "state_solved": "Solved",
         "priority": "Priority",
-        "priority_low": "Low",
-        "priority_normal": "Normal",
-        "priority_high": "High",
-        "priority_urgent": "Urgent",
         "sla_board": "SLA at risk and breached",
         "sla_target": "Target",
-        "sla_first_response": "First response",
-        "sla_resolution": "Resolution",
         "due": "Due",
         "sla_state": "State",
-        "sla_at_risk": "At risk",
-        "sla_breached": "Breached",
         "csat_by_agent_team": "CSAT by agent and team",
         "csat_group": "By",
-        "group_agent": "Agent",
-        "group_team": "Team",
         "ratings": "Ratings",
         "average": "Average (1–5)",
         "satisfied": "Satisfied (4–5)",
@@ -375,27 +360,13 @@ TEXT: dict[str, dict[str, str]] = {
         "open_tickets": "未关闭工单（按状态）",
         "ticket": "工单",
         "ticket_state": "状态",
-        "state_new": "新建",
-        "state_open": "处理中",
-        "state_pending": "等待客户",
-        "state_solved": "已解决",
         "priority": "优先级",
-        "priority_low": "低",
-        "priority_normal": "普通",
-        "priority_high": "高",
-        "priority_urgent": "紧急",
         "sla_board": "即将违约与已违约的 SLA",
         "sla_target": "目标",
-        "sla_first_response": "首次响应",
-        "sla_resolution": "解决",
         "due": "截止",
         "sla_state": "状态",
-        "sla_at_risk": "即将违约",
-        "sla_breached": "已违约",
         "csat_by_agent_team": "按客服与团队的满意度",
         "csat_group": "维度",
-        "group_agent": "客服",
-        "group_team": "团队",
         "ratings": "评价数",
         "average": "平均分（1–5）",
         "satisfied": "满意（4–5）",

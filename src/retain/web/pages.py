@@ -49,6 +49,8 @@ from retain.engage import service as engage_service
 from retain.engage.definition import parse_playbook
 from retain.lifetime.service import ClvInputError, ClvQuery, validate_model
 from retain.lifetime.tables import CustomerPrediction
+from retain.locales import Language, choose_language, normalise_language, vocab
+from retain.locales.jinja import install_vocabulary
 from retain.messaging.models import FINAL_STATUSES, RECEIVED_STATUSES
 from retain.metrics.service import (
     CohortQuery,
@@ -68,7 +70,7 @@ from retain.support import service as support_service
 from retain.support.deadlines import calendar_for, sla_board
 from retain.web import access, errors
 from retain.web.access import page_user
-from retain.web.i18n import LANGUAGES, TEXT, Formatter, Language
+from retain.web.i18n import TEXT, Formatter
 
 STATIC_DIR = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
@@ -82,6 +84,7 @@ def _lang_query(params: Any, language: str) -> str:
 
 
 templates.env.filters["lang_query"] = _lang_query
+install_vocabulary(templates.env)
 Reader = Annotated[Principal, Depends(page_user(READ_AGGREGATES))]
 CustomerReader = Annotated[Principal, Depends(page_user(READ_CUSTOMERS))]
 
@@ -99,6 +102,8 @@ OVERVIEW_COLUMNS = ("period_start", "customers_end", "crr", "churn_rate", "grr",
 CLV_BINS = 20
 RISK_BINS = 10
 TRACKING_WEEKS = 26
+# One "aspect (mentions)" item of the regret table's top complaints.
+ASPECT_COUNT = re.compile(r"([\w-]+) \((\d+)\)")
 
 
 def install(app: FastAPI) -> None:
@@ -124,14 +129,15 @@ def _error_page(
     return response
 
 
-def _language(request: Request) -> Language:
-    for candidate in (request.query_params.get("lang"), request.cookies.get("lang")):
-        if candidate in LANGUAGES:
-            return candidate  # type: ignore[return-value]
-        if candidate and candidate.lower().startswith("zh"):  # public pages say lang=zh
-            return "zh-CN"
-    accepted = request.headers.get("accept-language", "")
-    return "zh-CN" if accepted.lower().startswith("zh") else "en"
+def _language(request: Request, principal: Principal | None = None) -> Language:
+    """The link's ``lang``, else the switcher's cookie, else the user's own stored choice,
+    else the browser's: a user who never chose follows the browser, signed in or not."""
+    return choose_language(
+        requested=request.query_params.get("lang"),
+        chosen=request.cookies.get("lang"),
+        stored=principal.language if principal else None,
+        accept_language=request.headers.get("accept-language"),
+    )
 
 
 def _render(
@@ -142,7 +148,7 @@ def _render(
     status: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    language = _language(request)
+    language = _language(request, principal)
     response = templates.TemplateResponse(
         request,
         name,
@@ -157,7 +163,7 @@ def _render(
         },
         status_code=status,
     )
-    if request.query_params.get("lang") in LANGUAGES:
+    if normalise_language(request.query_params.get("lang")) is not None:
         response.set_cookie("lang", language, max_age=365 * 86400, samesite="lax")
     return response
 
@@ -216,7 +222,6 @@ def login(
         ticket = (
             issue_session(settings, user_id=user.id, epoch=user.session_epoch) if user else None
         )
-        language = user.language if user else None
     if ticket is None:
         return _login_form(request, settings, next_path=next, error=t["bad_login"])
     response = RedirectResponse(_safe_next(next), status_code=303)
@@ -228,8 +233,6 @@ def login(
         samesite="lax",
         secure=request.url.scheme == "https",
     )
-    if language and "lang" not in request.cookies:
-        response.set_cookie("lang", language, max_age=365 * 86400, samesite="lax")
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 
@@ -515,7 +518,7 @@ def at_risk(request: Request, settings: SettingsDep, principal: CustomerReader) 
         problem=problem,
         owners=owners,
         chart=chart,
-        reason_key="zh" if _language(request) == "zh-CN" else "en",
+        reason_key="zh" if _language(request, principal) == "zh-CN" else "en",
     )
 
 
@@ -629,8 +632,9 @@ def playbooks(
     """Each playbook with its sends by step and the lift it caused over its holdout."""
     rows, sends = _playbook_rows(settings, backend)
     measured = [row for row in rows if row["lift_30"] is not None]
+    language = _language(request, principal)
     chart = {
-        "x": [row["playbook"] for row in measured],
+        "x": [vocab(row["playbook"], "playbook", language) for row in measured],
         "y": [round(100 * row["lift_30"], 2) for row in measured],
     }
     return _render(
@@ -744,6 +748,11 @@ def feedback_page(
         "low": [row["nps_low"] for row in measured],
         "high": [row["nps_high"] for row in measured],
     }
+    language = _language(request, principal)
+    regret_rows = [
+        {**row, "top_negative_aspects": _aspect_counts(row["top_negative_aspects"], language)}
+        for row in ranked.to_dict("records")
+    ]
     return _render(
         request,
         "feedback.html",
@@ -751,9 +760,16 @@ def feedback_page(
         scores=scores,
         chart=chart,
         topics=topics[-30:],
-        regret=ranked.to_dict("records"),
+        regret=regret_rows,
         verbatims=verbatims,
         q=q or "",
+    )
+
+
+def _aspect_counts(text: str, language: Language) -> str:
+    """ "delivery (3), price (2)" as the reader says the aspects: 物流配送 (3), 价格 (2)."""
+    return ASPECT_COUNT.sub(
+        lambda found: f"{vocab(found[1], 'aspect', language)} ({found[2]})", text or ""
     )
 
 
@@ -772,6 +788,7 @@ def returns_page(
     categories = categories[categories["returned_orders"] > 0].head(20)
     reasons = returns_report.rate_by_reason(backend).to_pandas()
     customers = returns_report.rate_by_customer(backend).to_pandas()
+    language = _language(request, principal)
     retention = _splitting_cuts(
         [
             row
@@ -789,11 +806,11 @@ def returns_page(
         retention=retention,
         open_states=open_states,
         category_chart={
-            "x": [str(value) for value in categories["category"]],
+            "x": [vocab(value, "category", language) for value in categories["category"]],
             "y": [round(100 * float(value), 2) for value in categories["return_rate"]],
         },
         reason_chart={
-            "x": [str(value) for value in reasons["reason"]],
+            "x": [vocab(value, "return_reason", language) for value in reasons["reason"]],
             "y": [int(value) for value in reasons["returns"]],
         },
     )
@@ -827,9 +844,9 @@ def support(request: Request, settings: SettingsDep, principal: Reader) -> HTMLR
     if principal.role == Role.viewer:
         # Subjects are the customer's words: viewers see aggregates only.
         board = [replace(item, subject="") for item in board]
-    words = TEXT[_language(request)]
+    language = _language(request, principal)
     chart = {
-        "x": [words[f"state_{state}"] for state in counts],
+        "x": [vocab(state, "ticket_state", language) for state in counts],
         "y": [sum(row.values()) for row in counts.values()],
     }
     return _render(
