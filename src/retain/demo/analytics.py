@@ -286,7 +286,7 @@ class _Planter:
                 .where(
                     Enrollment.playbook == self.effect.playbook,
                     Enrollment.held_out.is_(None),
-                    Enrollment.entered_at + window <= measured_at,
+                    Enrollment.entered_at <= measured_at - window,
                 )
             ).all()
         entries = pd.DataFrame(rows, columns=["enrollment_id", "customer_id", "entered_at"])
@@ -317,9 +317,8 @@ def _entries_with_other_orders(backend: BaseBackend, entries: Any, window: timed
     import ibis
 
     orders = backend.table("order")
-    orders = orders.filter(
-        ~orders.order_id.startswith(PLANTED_ORDER_PREFIX), orders.status != "cancelled"
-    )
+    # Every order counts, as in the lift Retain reports, except the planted ones.
+    orders = orders.filter(~orders.order_id.startswith(PLANTED_ORDER_PREFIX))
     met = entries.join(
         orders,
         [
