@@ -25,7 +25,7 @@ from retain.store import get_engine, session_scope
 from retain.warehouse import connect
 from tests.helpers import warehouse_count
 
-CUSTOMERS = 500
+CUSTOMERS = 600
 
 
 def _run_demo(folder: Path, *options: str) -> Iterator[tuple[Settings, Result]]:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ibis.backends import BaseBackend
 
 # How far back the playbooks run, one run a week ending at the end of the data.
-PAST_WEEKS = 16
+PAST_WEEKS = 12
 # Segments are refreshed before every run this many weeks apart (entries of segment triggers).
 SEGMENT_EVERY_WEEKS = 4
 PLANTED_ORDER_PREFIX = "DEMO-EFFECT-"
