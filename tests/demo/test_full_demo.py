@@ -16,7 +16,7 @@ from retain.churn.models import ChurnScore, CustomerTask, HealthScore
 from retain.cli import app
 from retain.demo.analytics import PLANTED, PLANTED_EFFECT_FILE, PLANTED_ORDER_PREFIX
 from retain.engage.models import Enrollment
-from retain.engage.service import playbook_stats, shipped_playbooks
+from retain.engage.service import list_records, playbook_stats, shipped_playbooks
 from retain.lifetime.tables import CustomerPrediction
 from retain.messaging.models import Delivery
 from retain.segments.models import SegmentMembership
@@ -48,6 +48,11 @@ def _run_demo(folder: Path, *options: str) -> Iterator[tuple[Settings, Result]]:
 @pytest.fixture(scope="module")
 def full_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Result]]:
     yield from _run_demo(tmp_path_factory.mktemp("full-demo"))
+
+
+def data_end(settings: Settings) -> datetime:
+    params = json.loads((settings.data_dir / "demo" / "params.json").read_text())
+    return datetime.fromisoformat(params["as_of"])
 
 
 def _count(settings: Settings, model: type, *conditions: object) -> int:
@@ -83,7 +88,15 @@ def test_every_shipped_playbook_ran_over_the_past_and_sent(
             ).all()
         )
         queued = _count(settings, Delivery, Delivery.status == "queued")
-    assert set(sent) == set(shipped_playbooks())
+    with session_scope(settings.store_url) as session:
+        ran_until = {
+            record.name: record.triggered_until for record in list_records(session=session)
+        }
+    assert ran_until == dict.fromkeys(shipped_playbooks(), data_end(settings))
+    # Each kind of trigger that fires every week of any business: events, inactivity, dates,
+    # and the recurring playbooks' period boundaries.
+    assert {"onboarding", "review-request", "win-back", "renewal-30", "newsletter"} <= set(sent)
+    assert "brand-story" in sent
     assert queued == 0, "a demo never leaves messages for a real worker to send"
     assert warehouse_count(settings, "delivery") == _count(settings, Delivery)
 

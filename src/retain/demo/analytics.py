@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     import pandas as pd
     from ibis.backends import BaseBackend
 
-# How far back the playbooks run, one run a week ending at the end of the data.
-PAST_WEEKS = 12
+# How far back the playbooks run, one run a week ending at the end of the data: 13 weeks and the
+# first run's day of lookback span more than 90 days, so every recurring playbook fires once.
+PAST_WEEKS = 13
 # Segments are refreshed before every run this many weeks apart (entries of segment triggers).
 SEGMENT_EVERY_WEEKS = 4
 PLANTED_ORDER_PREFIX = "DEMO-EFFECT-"
@@ -282,8 +283,9 @@ class _Planter:
         window = timedelta(days=self.effect.window_days)
         with session_scope(self.context.settings.store_url) as session:
             rows = session.execute(
-                select(Enrollment.enrollment_id, Enrollment.customer_id, Enrollment.entered_at)
-                .where(
+                select(
+                    Enrollment.enrollment_id, Enrollment.customer_id, Enrollment.entered_at
+                ).where(
                     Enrollment.playbook == self.effect.playbook,
                     Enrollment.held_out.is_(None),
                     Enrollment.entered_at <= measured_at - window,
