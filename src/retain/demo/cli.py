@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -12,7 +13,10 @@ import typer
 from retain.output import FormatOption, OutputFormat, progress_bar, render, stage_progress
 
 if TYPE_CHECKING:
+    from retain.demo.steps import DemoContext, DemoStep
     from retain.ingest.service import ImportResult
+
+WORKFLOWS_MODULE = "retain.demo.workflows"
 
 
 def demo(
@@ -21,14 +25,23 @@ def demo(
     serve: Annotated[bool, typer.Option(help="Serve the dashboard and API afterwards.")] = True,
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    minimal: Annotated[
+        bool,
+        typer.Option(
+            "--minimal",
+            help="Only generate and import the data; compute no predictions, scores or runs.",
+        ),
+    ] = False,
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
-    """Generate a demo business, import it and serve the dashboard."""
+    """Generate a demo business, import it, fill every page's data and serve the dashboard."""
+    from retain.demo.steps import DemoContext
     from retain.ingest.demo import DEMO_KINDS, generate_demo
     from retain.settings import get_settings
 
     settings = get_settings()
     out_dir = settings.data_dir / "demo"
+    started = _Stopwatch()
     with progress_bar() as progress:
         task = progress.add_task("generating", total=customers)
         business = generate_demo(
@@ -37,13 +50,27 @@ def demo(
             seed=seed,
             on_progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
+    generation = started.row("generate", f"{customers:,} customers")
+    importing = _Stopwatch()
     results = [_import_demo_file(kind, business.files[kind]) for kind in DEMO_KINDS]
     _record_demo_exchange_rate(business.params_path)
+    summary = [
+        generation,
+        importing.row("import", f"{sum(result.rows_inserted for result in results):,} rows"),
+    ]
     render(
         [_result_row(result) for result in results],
         output_format=output_format,
         title=f"Demo business in {out_dir} (ground truth: {business.truth_path.name})",
     )
+    if not minimal:
+        context = DemoContext(settings=settings, demo_dir=out_dir, seed=seed)
+        summary += [_run_step(step, context) for step in _full_demo_steps()]
+        summary.append(started.row("total", ""))
+        _print_summary(summary, output_format=output_format)
+        if any(str(row["made"]).startswith(FAILED) for row in summary):
+            typer.echo("some demo steps failed; see the summary above", err=True)
+            raise typer.Exit(code=1)
     if output_format is OutputFormat.table:
         render(
             _headline_metrics(),
@@ -55,6 +82,62 @@ def demo(
         from retain.api import serve as serve_api
 
         serve_api(host=host, port=port)
+
+
+FAILED = "failed: "
+
+
+def _full_demo_steps() -> list[DemoStep]:
+    """The analytic steps, then the workflow steps when that module is installed."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from retain.demo.analytics import ANALYTIC_STEPS
+
+    steps = list(ANALYTIC_STEPS)
+    if find_spec(WORKFLOWS_MODULE) is not None:
+        steps += import_module(WORKFLOWS_MODULE).WORKFLOW_STEPS
+    return steps
+
+
+def _run_step(step: DemoStep, context: DemoContext) -> dict[str, object]:
+    """Run one step under its progress bar; a failure is reported and the demo goes on."""
+    import logging
+
+    started = _Stopwatch()
+    with progress_bar() as progress:
+        progress.add_task(step.label, total=None)
+        try:
+            made = step.run(context)
+        # One broken step must not leave the other pages empty: report it and go on.
+        except Exception as error:
+            logging.getLogger(__name__).exception("demo step %s failed", step.label)
+            made = f"{FAILED}{error}"
+    return started.row(step.label, made)
+
+
+def _print_summary(rows: list[dict[str, object]], *, output_format: OutputFormat) -> None:
+    """The summary as a table: on standard output, or standard error when that carries data."""
+    from rich.console import Console
+
+    console = None if output_format is OutputFormat.table else Console(stderr=True)
+    render(rows, output_format=OutputFormat.table, title="What the demo made", console=console)
+
+
+class _Stopwatch:
+    """Wall and processor time since it was made: on a shared machine the two differ."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def row(self, step: str, made: str) -> dict[str, object]:
+        """A summary row: the step, what it made and the times it took."""
+        return {
+            "step": step,
+            "made": made,
+            "seconds": round(time.perf_counter() - self.wall, 1),
+            "cpu_seconds": round(time.process_time() - self.cpu, 1),
+        }
 
 
 def _import_demo_file(kind: str, path: Path) -> ImportResult:
