@@ -16,9 +16,6 @@ if TYPE_CHECKING:
     from retain.demo.steps import DemoContext, DemoStep
     from retain.ingest.service import ImportResult
 
-WORKFLOWS_MODULE = "retain.demo.workflows"
-
-
 def demo(
     customers: Annotated[int, typer.Option(help="How many customers to generate.")] = 5000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 7,
@@ -88,16 +85,11 @@ FAILED = "failed: "
 
 
 def _full_demo_steps() -> list[DemoStep]:
-    """The analytic steps, then the workflow steps when that module is installed."""
-    from importlib import import_module
-    from importlib.util import find_spec
-
+    """The analytic steps, then the workflow steps."""
     from retain.demo.analytics import ANALYTIC_STEPS
+    from retain.demo.workflows import WORKFLOW_STEPS
 
-    steps = list(ANALYTIC_STEPS)
-    if find_spec(WORKFLOWS_MODULE) is not None:
-        steps += import_module(WORKFLOWS_MODULE).WORKFLOW_STEPS
-    return steps
+    return [*ANALYTIC_STEPS, *WORKFLOW_STEPS]
 
 
 def _run_step(step: DemoStep, context: DemoContext) -> dict[str, object]:
