@@ -1,4 +1,9 @@
-"""The ``retain`` command: assembled from each domain's commands."""
+"""The ``retain`` command: assembled from each domain's commands.
+
+Every ``retain`` call imports this module and every domain's ``cli``, so they import only typer,
+the standard library and small Retain modules; a command imports its heavy libraries when it
+runs (tests/test_cli_startup.py holds this).
+"""
 
 from __future__ import annotations
 
@@ -12,19 +17,16 @@ from retain.churn import cli as churn_cli
 from retain.currency import cli as currency_cli
 from retain.demo import cli as demo_cli
 from retain.engage import cli as engage_cli
+from retain.feedback import cli as feedback_cli
 from retain.ingest import cli as ingest_cli
 from retain.lifetime import cli as lifetime_cli
 from retain.loyalty import cli as loyalty_cli
 from retain.messaging import cli as messaging_cli
 from retain.metrics import cli as metrics_cli
-from retain.output import OutputFormat, render
+from retain.output import FormatOption, OutputFormat, render
 from retain.returns import cli as returns_cli
 from retain.segments import cli as segments_cli
-from retain.settings import get_settings
-from retain.store import upgrade_store
 from retain.support import cli as support_cli
-from retain.warehouse import connect, row_counts
-from retain.warehouse.connection import create_customer_indexes
 
 app = typer.Typer(
     help="Retain: customer retention, measured, predicted and acted on.",
@@ -51,19 +53,23 @@ messaging_cli.register(app)
 returns_cli.register(app)
 support_cli.register(app)
 assistant_cli.register(app)
-
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
+feedback_cli.register(app)
 
 
 @config_app.command("show")
 def show_config(output_format: FormatOption = OutputFormat.table) -> None:
     """Print the effective settings, secrets masked."""
+    from retain.settings import get_settings
+
     render(get_settings().masked(), output_format=output_format, title="Settings")
 
 
 @db_app.command("upgrade")
 def upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Create or migrate the store's tables."""
+    from retain.settings import get_settings
+    from retain.store import upgrade_store
+
     upgrade_store(get_settings().store_url, revision)
     typer.echo(f"store at revision {revision}")
 
@@ -71,6 +77,9 @@ def upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = 
 @warehouse_app.command("status")
 def warehouse_status(output_format: FormatOption = OutputFormat.table) -> None:
     """Row counts of the canonical warehouse tables."""
+    from retain.settings import get_settings
+    from retain.warehouse import connect, row_counts
+
     backend = connect(get_settings().resolved_warehouse_url)
     try:
         counts = row_counts(backend)
@@ -83,6 +92,9 @@ def warehouse_status(output_format: FormatOption = OutputFormat.table) -> None:
 @warehouse_app.command("index")
 def warehouse_index() -> None:
     """Index customer_id in every fact table: fast customer-360 reads, slower imports."""
+    from retain.settings import get_settings
+    from retain.warehouse.connection import connect, create_customer_indexes
+
     backend = connect(get_settings().resolved_warehouse_url)
     try:
         made = create_customer_indexes(backend)
@@ -103,8 +115,3 @@ def serve(
     from retain.api import serve as serve_api
 
     serve_api(host=host, port=port)
-
-
-from retain.feedback import cli as feedback_cli  # noqa: E402
-
-feedback_cli.register(app)

@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from retain.assistant import brain as assistant_brain
-from retain.assistant.encoder import EncoderUnavailable, encoder_available
-from retain.assistant.examples import ExamplesError, read_examples
-from retain.assistant.intents import IntentsError
-from retain.assistant.model import IntentModelError, load_model
-from retain.assistant.models import AssistantEvaluation
-from retain.assistant.service import answer_message, issue_customer_token, utcnow
-from retain.auth.sessions import signing_key
-from retain.output import OutputFormat, command_session, refuse, render
-from retain.settings import get_settings
-from retain.warehouse import connect
+from retain.output import FormatOption, OutputFormat, command_session, refuse, render
+
+if TYPE_CHECKING:
+    from retain.assistant.brain import Embed
 
 app = typer.Typer(help="The AI assistant: intent model, answers, hand-off.", no_args_is_help=True)
 
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 ExamplesOption = Annotated[
     Path, typer.Option("--examples", help="text,intent CSV, or a CLINC150 data_full.json.")
 ]
@@ -35,7 +27,10 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="assistant")
 
 
-def _embed_or_warn() -> assistant_brain.Embed | None:
+def _embed_or_warn() -> Embed | None:
+    from retain.assistant import brain as assistant_brain
+    from retain.assistant.encoder import encoder_available
+
     if encoder_available():
         return assistant_brain.default_embed()
     typer.echo(
@@ -58,6 +53,11 @@ def train(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Train the intent model; its threshold meets RETAIN_ASSISTANT_TARGET_ESCALATION."""
+    from retain.assistant import brain as assistant_brain
+    from retain.assistant.examples import ExamplesError
+    from retain.assistant.model import IntentModelError
+    from retain.settings import get_settings
+
     settings = get_settings()
     embed = _embed_or_warn()
     started = time.perf_counter()
@@ -95,6 +95,14 @@ def evaluate(
 
     A CLINC150 JSON is evaluated on its test split (in scope and out of scope).
     """
+    from retain.assistant import brain as assistant_brain
+    from retain.assistant.encoder import encoder_available
+    from retain.assistant.examples import ExamplesError, read_examples
+    from retain.assistant.model import IntentModelError, load_model
+    from retain.assistant.models import AssistantEvaluation
+    from retain.assistant.service import utcnow
+    from retain.settings import get_settings
+
     settings = get_settings()
     path = assistant_brain.model_path(settings)
     if not path.exists():
@@ -129,6 +137,15 @@ def ask(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Ask the assistant as a customer would; a hand-off opens a ticket like the chat does."""
+    from retain.assistant import brain as assistant_brain
+    from retain.assistant.encoder import EncoderUnavailable
+    from retain.assistant.examples import ExamplesError
+    from retain.assistant.intents import IntentsError
+    from retain.assistant.model import IntentModelError
+    from retain.assistant.service import answer_message
+    from retain.settings import get_settings
+    from retain.warehouse import connect
+
     settings = get_settings()
     try:
         brain = assistant_brain.load_brain(settings)
@@ -165,6 +182,10 @@ def token(
     customer: Annotated[str, typer.Argument(help="Customer id the token speaks for.")],
 ) -> None:
     """A signed chat token for a customer (the business passes it to its chat widget)."""
+    from retain.assistant.service import issue_customer_token
+    from retain.auth.sessions import signing_key
+    from retain.settings import get_settings
+
     settings = get_settings()
     typer.echo(
         issue_customer_token(

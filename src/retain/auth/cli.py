@@ -5,23 +5,20 @@ from __future__ import annotations
 import getpass
 import sys
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from sqlalchemy.orm import Session
 
-from retain.auth import service
 from retain.auth.roles import Role
-from retain.auth.service import AuthError
-from retain.output import OutputFormat, render
-from retain.settings import get_settings
-from retain.store import ensure_store, session_scope
+from retain.output import FormatOption, OutputFormat, render
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 users_app = typer.Typer(help="Dashboard users.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 T = TypeVar("T")
 RoleOption = Annotated[Role, typer.Option("--role", help="What the user or key may do.")]
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -36,6 +33,10 @@ def _actor() -> str:
 
 def _in_store(work: Callable[[Session], T]) -> T:
     """Run ``work`` in a store transaction; an AuthError ends the command with exit code 2."""
+    from retain.auth.service import AuthError
+    from retain.settings import get_settings
+    from retain.store import ensure_store, session_scope
+
     settings = get_settings()
     ensure_store(settings.store_url)
     try:
@@ -59,6 +60,8 @@ def create_user(
     ] = False,
 ) -> None:
     """Create a dashboard user; the password is asked for (never given on the command line)."""
+    from retain.auth import service
+
     password = _read_password(password_stdin)
     _in_store(
         lambda session: service.create_user(
@@ -81,6 +84,8 @@ def change_password(
     ] = False,
 ) -> None:
     """Set a new password; the user's sessions end."""
+    from retain.auth import service
+
     password = _read_password(password_stdin)
     _in_store(
         lambda session: service.set_password(
@@ -99,6 +104,8 @@ def _read_password(from_stdin: bool) -> str:
 @users_app.command("list")
 def list_users(output_format: FormatOption = OutputFormat.table) -> None:
     """Every dashboard user."""
+    from retain.auth import service
+
     rows = _in_store(
         lambda session: [
             {"username": u.username, "role": u.role, "active": u.active, "created": u.created_at}
@@ -114,6 +121,8 @@ def create_key(
     role: RoleOption = Role.viewer,
 ) -> None:
     """Issue an API key and print it once; only its digest is stored."""
+    from retain.auth import service
+
     issued = _in_store(
         lambda session: service.create_key(session=session, name=name, role=role, actor=_actor())
     )
@@ -126,6 +135,8 @@ def revoke_key(
     key_id: Annotated[int, typer.Argument(help="The key's id (see keys list).")],
 ) -> None:
     """Revoke an API key: requests with it are refused from now on."""
+    from retain.auth import service
+
     _in_store(lambda session: service.revoke_key(session=session, key_id=key_id, actor=_actor()))
     typer.echo(f"key {key_id} revoked")
 
@@ -133,6 +144,8 @@ def revoke_key(
 @keys_app.command("list")
 def list_keys(output_format: FormatOption = OutputFormat.table) -> None:
     """Every API key with its role and last use (never the secret)."""
+    from retain.auth import service
+
     rows = _in_store(
         lambda session: [
             {

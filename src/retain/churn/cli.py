@@ -7,37 +7,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import pandas as pd
 import typer
 
-from retain.churn.health import COMPONENTS, HealthConfig, load_health_config
-from retain.churn.jobs import (
-    default_model_path,
-    detect_usage_alerts,
-    generate_tasks,
-    renewal_report,
-    score_health,
-    score_on_warehouse,
-    train_on_warehouse,
-)
-from retain.churn.model import ChurnInputError
-from retain.churn.service import (
-    DEFAULT_HORIZON_DAYS,
-    ChurnQuery,
-    load_model,
-    report_path,
-    save_model,
-    score_table,
-    train_table,
-)
-from retain.churn.tasks import TaskError, close_task, list_tasks
-from retain.churn.usage import AlertThresholds
-from retain.currency.service import MissingRateError
-from retain.output import OutputFormat, refuse, render
-from retain.settings import get_settings
-from retain.store import ensure_store, session_scope
+from retain.churn.defaults import DEFAULT_HORIZON_DAYS
+from retain.output import FormatOption, OutputFormat, refuse, render
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from retain.churn.usage import AlertThresholds
 
 T = TypeVar("T")
 churn_app = typer.Typer(
@@ -46,7 +26,6 @@ churn_app = typer.Typer(
 tasks_app = typer.Typer(help="Tasks for customer owners.", invoke_without_command=True)
 TOP_ROWS = 20
 
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 AsOfOption = Annotated[
     datetime | None,
     typer.Option(
@@ -76,6 +55,10 @@ def train(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Train on the warehouse (rolling time backtest) or on --table (cross-validated)."""
+    from retain.churn.jobs import default_model_path, train_on_warehouse
+    from retain.churn.service import ChurnQuery, save_model, train_table
+    from retain.settings import get_settings
+
     settings = get_settings()
     if table is None:
         path = model or default_model_path(settings)
@@ -104,6 +87,10 @@ def score(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Score --table with --model, or every active subscriber (stored with reasons)."""
+    from retain.churn.jobs import default_model_path, score_on_warehouse
+    from retain.churn.service import ChurnQuery, load_model, score_table
+    from retain.settings import get_settings
+
     settings = get_settings()
     if table is None:
         path = model or default_model_path(settings)
@@ -139,6 +126,10 @@ def score(
 @churn_app.command()
 def report(model: ModelOption = None, output_format: FormatOption = OutputFormat.table) -> None:
     """Print the saved report of a model: AUCs with intervals, lift, calibration, baseline."""
+    from retain.churn.jobs import default_model_path
+    from retain.churn.service import report_path
+    from retain.settings import get_settings
+
     path = model or default_model_path(get_settings())
     saved = report_path(path)
     if not saved.is_file():
@@ -154,6 +145,9 @@ def alerts(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Detect usage declines against each customer's own history; store them."""
+    from retain.churn.jobs import detect_usage_alerts
+    from retain.settings import get_settings
+
     thresholds = _thresholds(min_drop, max_p_value)
     found = _guard(
         lambda: detect_usage_alerts(settings=get_settings(), as_of=as_of, thresholds=thresholds)
@@ -171,6 +165,10 @@ def health(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Score every active subscriber's health 0-100 with its components; keep the history."""
+    from retain.churn.health import COMPONENTS, HealthConfig, load_health_config
+    from retain.churn.jobs import score_health
+    from retain.settings import get_settings
+
     config = _guard(lambda: load_health_config(weights)) if weights else HealthConfig()
     scores = _guard(lambda: score_health(settings=get_settings(), as_of=as_of, config=config))
     shown = scores if output_format is not OutputFormat.table else scores.head(TOP_ROWS)
@@ -188,6 +186,9 @@ def renewals(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Subscriptions renewing soon with risk, health, owner, MRR at stake, and the forecast."""
+    from retain.churn.jobs import renewal_report
+    from retain.settings import get_settings
+
     found = _guard(lambda: renewal_report(settings=get_settings(), as_of=as_of, within_days=within))
     if output_format is OutputFormat.json:
         rows = _records(found.pipeline)
@@ -214,6 +215,8 @@ def tasks(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """List open tasks by owner and due date (subcommands: generate, close)."""
+    from retain.churn.tasks import list_tasks
+
     if context.invoked_subcommand is not None:
         return
     with _session() as session:
@@ -232,6 +235,10 @@ def generate(
     ] = 50.0,
 ) -> None:
     """Open tasks from today's usage alerts and at-risk renewals (never twice for one customer)."""
+    from retain.churn.jobs import generate_tasks
+    from retain.churn.usage import AlertThresholds
+    from retain.settings import get_settings
+
     opened = _guard(
         lambda: generate_tasks(
             settings=get_settings(),
@@ -252,6 +259,8 @@ def close(
     note: Annotated[str | None, typer.Option(help="What happened.")] = None,
 ) -> None:
     """Close a task with its outcome."""
+    from retain.churn.tasks import close_task
+
     with _session() as session:
         task = _guard(
             lambda: close_task(session=session, task_id=task_id, outcome=outcome, note=note)
@@ -260,6 +269,8 @@ def close(
 
 
 def _thresholds(min_drop: float, max_p_value: float) -> AlertThresholds:
+    from retain.churn.usage import AlertThresholds
+
     defaults = AlertThresholds()
     return _guard(
         lambda: AlertThresholds(
@@ -289,6 +300,9 @@ def _task_row(task: Any) -> dict[str, Any]:
 
 @contextmanager
 def _session() -> Iterator[Any]:
+    from retain.settings import get_settings
+    from retain.store import ensure_store, session_scope
+
     settings = get_settings()
     ensure_store(settings.store_url)
     with session_scope(settings.store_url) as session:
@@ -333,6 +347,10 @@ def _print_report(report: dict[str, Any], *, output_format: OutputFormat, model_
 
 
 def _guard(work: Callable[[], T]) -> T:
+    from retain.churn.model import ChurnInputError
+    from retain.churn.tasks import TaskError
+    from retain.currency.service import MissingRateError
+
     try:
         return work()
     except (ChurnInputError, TaskError, MissingRateError, ValueError, OSError) as error:

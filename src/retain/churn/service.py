@@ -16,6 +16,7 @@ from sklearn.model_selection import StratifiedKFold
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from retain.churn.defaults import DEFAULT_HORIZON_DAYS
 from retain.churn.features import FEATURES, churn_features, churn_labels, latest_fact_at
 from retain.churn.linear import LinearChurnModel, fit_linear_churn_model
 from retain.churn.model import (
@@ -32,7 +33,6 @@ from retain.churn.table import PreparedTable, prepare_table, read_table
 from retain.metrics.service import Money
 from retain.store import upsert
 
-DEFAULT_HORIZON_DAYS = 30
 # Training stacks this many past snapshots, each H days apart: more churners to learn from.
 DEFAULT_SNAPSHOTS = 6
 # The backtest evaluates at this many points, H days apart, and pools their customers.

@@ -7,13 +7,9 @@ from typing import Annotated
 
 import typer
 
-from retain.currency.service import list_rates, set_rate
-from retain.output import OutputFormat, render
-from retain.settings import get_settings
-from retain.store import ensure_store, session_scope
+from retain.output import FormatOption, OutputFormat, render
 
 app = typer.Typer(help="Exchange rates to the reporting currency.", no_args_is_help=True)
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 
 
 @app.command("set")
@@ -22,6 +18,10 @@ def set_command(
     rate: Annotated[str, typer.Argument(help="Units of the reporting currency per unit.")],
 ) -> None:
     """Set the rate at which ``currency`` converts to the reporting currency."""
+    from retain.currency.service import set_rate
+    from retain.settings import get_settings
+    from retain.store import ensure_store, session_scope
+
     settings = get_settings()
     try:
         value = Decimal(rate)
@@ -37,6 +37,10 @@ def set_command(
 @app.command("list")
 def list_command(output_format: FormatOption = OutputFormat.table) -> None:
     """Print the exchange rates."""
+    from retain.currency.service import list_rates
+    from retain.settings import get_settings
+    from retain.store import ensure_store, session_scope
+
     settings = get_settings()
     ensure_store(settings.store_url)
     with session_scope(settings.store_url) as session:

@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
-from rich.progress import Progress
 
-from retain.engage import service
-from retain.engage.definition import PlaybookError, parse_playbook
-from retain.engage.lift import Interval
-from retain.output import OutputFormat, command_session, refuse, render
-from retain.settings import get_settings
-from retain.store import ensure_store
-from retain.warehouse import connect
+from retain.output import FormatOption, OutputFormat, command_session, refuse, render
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from retain.engage.lift import Interval
 
 T = TypeVar("T")
 playbooks_app = typer.Typer(
     help="Lifecycle playbooks and the lift they cause.", no_args_is_help=True
 )
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 AtOption = Annotated[
     datetime | None,
     typer.Option(
@@ -36,7 +33,18 @@ def _now(at: datetime | None) -> datetime:
     return at or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
+def _session() -> AbstractContextManager[Session]:
+    """A store transaction in which a bad or unknown playbook ends the command with exit code 2."""
+    from retain.engage.definition import PlaybookError
+    from retain.engage.service import UnknownPlaybook
+
+    return command_session(PlaybookError, UnknownPlaybook)
+
+
 def _guard(work: Callable[[], T]) -> T:
+    from retain.engage import service
+    from retain.engage.definition import PlaybookError
+
     try:
         return work()
     except (PlaybookError, service.UnknownPlaybook, ValueError, OSError) as error:
@@ -46,12 +54,16 @@ def _guard(work: Callable[[], T]) -> T:
 @playbooks_app.command("list")
 def list_command(output_format: FormatOption = OutputFormat.table) -> None:
     """Saved playbooks: trigger, steps, holdout, whether on."""
-    with command_session(PlaybookError, service.UnknownPlaybook) as session:
+    from retain.engage import service
+
+    with _session() as session:
         rows = [_describe(record) for record in service.list_records(session=session)]
     render(rows, output_format=output_format, title="Playbooks")
 
 
 def _describe(record: Any) -> dict[str, Any]:
+    from retain.engage.definition import parse_playbook
+
     playbook = parse_playbook(record.definition, source=record.name)
     return {
         "name": record.name,
@@ -67,7 +79,9 @@ def _describe(record: Any) -> dict[str, Any]:
 @playbooks_app.command("install")
 def install_command() -> None:
     """Save the shipped playbooks not saved yet (they start disabled)."""
-    with command_session(PlaybookError, service.UnknownPlaybook) as session:
+    from retain.engage import service
+
+    with _session() as session:
         installed = service.install_shipped(session=session, at=_now(None))
     typer.echo(f"installed {len(installed)} playbook(s): {', '.join(installed) or 'none new'}")
 
@@ -75,6 +89,8 @@ def install_command() -> None:
 @playbooks_app.command("validate")
 def validate_command(path: Annotated[Path, typer.Argument(help="A playbook YAML file.")]) -> None:
     """Check a playbook file without saving it."""
+    from retain.engage.definition import parse_playbook
+
     text = _guard(lambda: path.read_text(encoding="utf-8"))
     playbook = _guard(lambda: parse_playbook(text, source=str(path)))
     typer.echo(f"{path}: playbook {playbook.name!r} is valid ({len(playbook.steps)} steps)")
@@ -83,8 +99,10 @@ def validate_command(path: Annotated[Path, typer.Argument(help="A playbook YAML 
 @playbooks_app.command("save")
 def save_command(path: Annotated[Path, typer.Argument(help="A playbook YAML file.")]) -> None:
     """Validate and save (or replace) a playbook."""
+    from retain.engage import service
+
     text = _guard(lambda: path.read_text(encoding="utf-8"))
-    with command_session(PlaybookError, service.UnknownPlaybook) as session:
+    with _session() as session:
         record = _guard(lambda: service.save_playbook(session=session, text=text, at=_now(None)))
         typer.echo(f"saved playbook {record.name!r} ({'on' if record.enabled else 'off'})")
 
@@ -92,7 +110,9 @@ def save_command(path: Annotated[Path, typer.Argument(help="A playbook YAML file
 @playbooks_app.command("enable")
 def enable_command(name: str) -> None:
     """Turn a playbook on."""
-    with command_session(PlaybookError, service.UnknownPlaybook) as session:
+    from retain.engage import service
+
+    with _session() as session:
         _guard(lambda: service.set_enabled(session=session, name=name, enabled=True))
     typer.echo(f"playbook {name!r} is on")
 
@@ -100,7 +120,9 @@ def enable_command(name: str) -> None:
 @playbooks_app.command("disable")
 def disable_command(name: str) -> None:
     """Turn a playbook off (entries in progress stop advancing)."""
-    with command_session(PlaybookError, service.UnknownPlaybook) as session:
+    from retain.engage import service
+
+    with _session() as session:
         _guard(lambda: service.set_enabled(session=session, name=name, enabled=False))
     typer.echo(f"playbook {name!r} is off")
 
@@ -114,6 +136,14 @@ def run_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Enter the customers each trigger fired for and advance every due entry."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from retain.engage import service
+    from retain.settings import get_settings
+    from retain.store import ensure_store
+    from retain.warehouse import connect
+
     settings = get_settings()
     ensure_store(settings.store_url)
     backend = connect(settings.resolved_warehouse_url)
@@ -155,9 +185,13 @@ def stats_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Conversion of treated vs held-out customers, lift with 95% intervals, incremental revenue."""
+    from retain.engage import service
+    from retain.settings import get_settings
+    from retain.warehouse import connect
+
     settings = get_settings()
     backend = connect(settings.resolved_warehouse_url)
-    with command_session(PlaybookError, service.UnknownPlaybook) as session:
+    with _session() as session:
         stats = _guard(
             lambda: service.playbook_stats(session=session, backend=backend, name=name, at=_now(at))
         )

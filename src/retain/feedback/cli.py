@@ -5,24 +5,21 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from ibis.backends import BaseBackend
 
-from retain.feedback import regret, report, reviews, schedule, service, surveys
-from retain.feedback.aspects import AspectError, load_aspects
-from retain.feedback.language import detect_language
-from retain.feedback.sentiment import SentimentError, evaluate, load_trained
-from retain.output import OutputFormat, command_session, on_warehouse, refuse, render
-from retain.settings import Settings, get_settings
-from retain.store import session_scope
+from retain.output import FormatOption, OutputFormat, command_session, on_warehouse, refuse, render
+
+if TYPE_CHECKING:
+    from ibis.backends import BaseBackend
+
+    from retain.settings import Settings
 
 app = typer.Typer(help="Reviews, mentions and their analysis.", no_args_is_help=True)
 surveys_app = typer.Typer(help="NPS, CSAT, CES and custom surveys.", no_args_is_help=True)
 products_app = typer.Typer(help="Products customers regret buying.", no_args_is_help=True)
 
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 AtOption = Annotated[
     datetime | None, typer.Option("--at", help="Act as of this UTC time (default: now).")
 ]
@@ -30,13 +27,15 @@ AspectsOption = Annotated[
     Path | None, typer.Option("--aspects", help="YAML of aspects and keywords (en, zh).")
 ]
 T = TypeVar("T")
-REFUSED = (
-    reviews.ImportProblem,
-    SentimentError,
-    AspectError,
-    surveys.SurveyError,
-    ValueError,
-)
+
+
+def _refused() -> tuple[type[Exception], ...]:
+    """The errors that end a command with exit code 2: bad input, not a crash."""
+    from retain.feedback import reviews, surveys
+    from retain.feedback.aspects import AspectError
+    from retain.feedback.sentiment import SentimentError
+
+    return (reviews.ImportProblem, SentimentError, AspectError, surveys.SurveyError, ValueError)
 
 
 def register(root: typer.Typer) -> None:
@@ -53,7 +52,10 @@ def import_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Import reviews or mentions; all rows or none, duplicates skipped."""
-    with command_session(*REFUSED) as session:
+    from retain.feedback import reviews
+    from retain.settings import get_settings
+
+    with command_session(*_refused()) as session:
         summary = reviews.import_file(
             session=session, kind=kind, path=file, limit=get_settings().max_import_problems
         )
@@ -70,8 +72,11 @@ def train_command(
     ] = True,
 ) -> None:
     """Train the sentiment model from a labelled table and the business's rated reviews."""
+    from retain.feedback import service
+    from retain.settings import get_settings
+
     settings = get_settings()
-    with command_session(*REFUSED) as session:
+    with command_session(*_refused()) as session:
         texts, labels = (
             service.read_labelled_table(table, text=text, label=label) if table else ([], [])
         )
@@ -96,6 +101,11 @@ def evaluate_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Accuracy and macro F1 of the trained sentiment model on a labelled table."""
+    from retain.feedback import service
+    from retain.feedback.language import detect_language
+    from retain.feedback.sentiment import SentimentError, evaluate, load_trained
+    from retain.settings import get_settings
+
     if language not in ("zh", "en", "auto"):
         refuse("error: --language is zh, en or auto")
     settings = get_settings()
@@ -127,6 +137,9 @@ def analyze_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Analyse new items, copy them to the warehouse and open follow-up tasks."""
+    from retain.feedback import service, surveys
+    from retain.feedback.aspects import load_aspects
+    from retain.store import session_scope
 
     def work(settings: Settings, backend: BaseBackend) -> dict[str, Any]:
         with session_scope(settings.store_url) as session:
@@ -147,7 +160,8 @@ def analyze_command(
             "survey_answers_exported": answers,
         }
 
-    render([on_warehouse(work, *REFUSED)], output_format=output_format, title="Feedback analysed")
+    analysed = on_warehouse(work, *_refused())
+    render([analysed], output_format=output_format, title="Feedback analysed")
 
 
 @app.command("report")
@@ -157,8 +171,11 @@ def report_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """NPS and CSAT per period (and segment) with 95 % intervals."""
+    from retain.feedback import report
+
     rows = on_warehouse(
-        lambda _, backend: report.survey_scores(backend, period=period, segment=segment), *REFUSED
+        lambda _, backend: report.survey_scores(backend, period=period, segment=segment),
+        *_refused(),
     )
     render(rows, output_format=output_format, title="NPS and CSAT")
 
@@ -169,7 +186,9 @@ def topics_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Aspect mentions and their negative share per period."""
-    with command_session(*REFUSED) as session:
+    from retain.feedback import report
+
+    with command_session(*_refused()) as session:
         rows = report.topic_trends(session=session, period=period)
     render(rows, output_format=output_format, title="Topic trends")
 
@@ -182,7 +201,9 @@ def search_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Reviews, mentions and survey comments containing QUERY."""
-    with command_session(*REFUSED) as session:
+    from retain.feedback import report
+
+    with command_session(*_refused()) as session:
         rows = report.search_verbatims(session=session, query=query, language=language, limit=limit)
     render(rows, output_format=output_format, title=f"Verbatims with {query!r}")
 
@@ -192,6 +213,8 @@ def retention_command(
     at: AtOption = None, output_format: FormatOption = OutputFormat.table
 ) -> None:
     """Did unhappy customers who were followed up stay more than those who were not?"""
+    from retain.feedback import report, service
+    from retain.store import session_scope
 
     def work(settings: Settings, backend: BaseBackend) -> dict[str, Any]:
         with session_scope(settings.store_url) as session:
@@ -199,7 +222,8 @@ def retention_command(
                 session=session, backend=backend, at=at or service.utcnow()
             )
 
-    render([on_warehouse(work, *REFUSED)], output_format=output_format, title="Follow-up retention")
+    found = on_warehouse(work, *_refused())
+    render([found], output_format=output_format, title="Follow-up retention")
 
 
 @surveys_app.command("create")
@@ -214,7 +238,9 @@ def surveys_create_command(
     channel: Annotated[str, typer.Option(help="Messaging channel.")] = "email",
 ) -> None:
     """Define a survey."""
-    with command_session(*REFUSED) as session:
+    from retain.feedback import service, surveys
+
+    with command_session(*_refused()) as session:
         survey = surveys.create_survey(
             session=session,
             name=name,
@@ -240,6 +266,7 @@ def surveys_send_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Invite whom the recurring rule allows, remind who has not answered, copy new answers."""
+    from retain.feedback import schedule, service
 
     def work(settings: Settings, backend: BaseBackend) -> dict[str, Any]:
         return schedule.send_surveys(
@@ -250,7 +277,7 @@ def surveys_send_command(
             customer_ids=customer,
         ).as_dict()
 
-    render([on_warehouse(work, *REFUSED)], output_format=output_format, title="Survey sent")
+    render([on_warehouse(work, *_refused())], output_format=output_format, title="Survey sent")
 
 
 @surveys_app.command("results")
@@ -259,6 +286,8 @@ def surveys_results_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Response rates per survey, then NPS and CSAT per period with intervals."""
+    from retain.feedback import report, surveys
+    from retain.store import session_scope
 
     def work(settings: Settings, backend: BaseBackend) -> list[dict[str, Any]]:
         with session_scope(settings.store_url) as session:
@@ -266,7 +295,7 @@ def surveys_results_command(
             rates = surveys.response_rates(session=session)
         return [*rates, *report.survey_scores(backend, period=period)]
 
-    rows = on_warehouse(work, *REFUSED)
+    rows = on_warehouse(work, *_refused())
     if output_format is OutputFormat.json:
         render(rows, output_format=output_format)
         return
@@ -283,6 +312,8 @@ def regret_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Products (or categories) ranked by regret, with the evidence."""
+    from retain.feedback import regret, service
+
     if by not in ("product", "category"):
         refuse("error: --by is product or category")
     column = "product_id" if by == "product" else "category"
@@ -290,7 +321,7 @@ def regret_command(
         lambda _, backend: regret.rank_regret(
             backend, at=at or service.utcnow(), by=column, min_orders=min_orders, limit=limit
         ),
-        *REFUSED,
+        *_refused(),
     )
     rows = json.loads(frame.to_json(orient="records"))
     render(rows, output_format=output_format, title="Product regret")

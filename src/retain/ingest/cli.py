@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from retain.ingest.kinds import KINDS
-from retain.ingest.problems import IngestError
-from retain.ingest.service import ImportResult, ingest_file
 from retain.output import FormatOption, OutputFormat, render, stage_progress
 
-err = Console(stderr=True)
+if TYPE_CHECKING:
+    from retain.ingest.service import ImportResult
+
 KindArgument = Annotated[
     str, typer.Argument(help=f"One of: {', '.join(KINDS)}.", show_default=False)
 ]
@@ -35,6 +34,8 @@ def ingest(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Import a file: validated, all or nothing, and a re-run changes nothing."""
+    from retain.ingest.service import ingest_file
+
     with stage_progress("import") as on_progress:
         result = _run_import(
             lambda: ingest_file(
@@ -51,10 +52,14 @@ def ingest(
 
 
 def _run_import(work: Callable[[], ImportResult]) -> ImportResult:
+    from rich.console import Console
+
+    from retain.ingest.problems import IngestError
+
     try:
         return work()
     except (IngestError, ValueError) as error:
-        err.print(f"[red]{error}[/red]", highlight=False, soft_wrap=True)
+        Console(stderr=True).print(f"[red]{error}[/red]", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
 
 

@@ -7,35 +7,20 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from retain.currency.service import MissingRateError
-from retain.lifetime.fitting import FitNotConverged, FitResult, LifetimeInputError
-from retain.lifetime.service import (
-    DEFAULT_HORIZON,
-    MODELS,
-    ClvInputError,
-    ClvQuery,
-    FittedModels,
-    ValidationReport,
-    draw_validation_chart,
-    fit_models,
-    predict_customers,
-    save_predictions,
-    validate_model,
-)
-from retain.metrics.service import on_warehouse
-from retain.output import OutputFormat, refuse, render
-from retain.settings import get_settings
-from retain.store import session_scope
+from retain.output import FormatOption, OutputFormat, refuse, render
+
+if TYPE_CHECKING:
+    from retain.lifetime.fitting import FitResult
+    from retain.lifetime.service import ClvQuery, FittedModels, ValidationReport
 
 T = TypeVar("T")
 app = typer.Typer(help="Customer lifetime value: fit, predict, validate.", no_args_is_help=True)
 TOP_CUSTOMERS = 20
 
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 ModelOption = Annotated[
     str, typer.Option("--model", help="Transaction model: bgnbd, pareto or mbgnbd.")
 ]
@@ -58,6 +43,8 @@ def fit(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Fit a transaction model and Gamma-Gamma spend; print estimates with 95% intervals."""
+    from retain.lifetime.service import fit_models
+
     query = _query(model, calibration_end, unit)
     fitted = _run(lambda backend, money: fit_models(backend=backend, query=query, money=money))
     if output_format is OutputFormat.json:
@@ -92,6 +79,15 @@ def predict(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Predict each customer's value and store it; print the top customers by CLV."""
+    from retain.lifetime.service import (
+        DEFAULT_HORIZON,
+        fit_models,
+        predict_customers,
+        save_predictions,
+    )
+    from retain.settings import get_settings
+    from retain.store import session_scope
+
     query = _query(model, calibration_end, unit)
     if export is not None and export.suffix not in (".csv", ".parquet"):
         refuse(f"{export}: export to .csv or .parquet")
@@ -143,6 +139,8 @@ def validate(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Fit on the calibration period and compare with what customers did in the holdout."""
+    from retain.lifetime.service import draw_validation_chart, validate_model
+
     query = _query(model, calibration_end, unit)
     if chart is not None and chart.suffix.lower() != ".png":
         refuse(f"{chart}: the chart is written as .png")
@@ -230,6 +228,8 @@ def _title(fitted: FittedModels) -> str:
 
 
 def _query(model: str, calibration_end: datetime | None, unit: str) -> ClvQuery:
+    from retain.lifetime.service import DEFAULT_HORIZON, MODELS, ClvQuery
+
     if model not in MODELS:
         refuse(f"unknown model {model!r}; choose one of: {', '.join(MODELS)}")
     if unit not in DEFAULT_HORIZON:
@@ -239,6 +239,12 @@ def _query(model: str, calibration_end: datetime | None, unit: str) -> ClvQuery:
 
 
 def _run(work: Callable[[Any, Any], T]) -> T:
+    from retain.currency.service import MissingRateError
+    from retain.lifetime.fitting import FitNotConverged, LifetimeInputError
+    from retain.lifetime.service import ClvInputError
+    from retain.metrics.service import on_warehouse
+    from retain.settings import get_settings
+
     try:
         return on_warehouse(get_settings(), work)
     except FitNotConverged as error:

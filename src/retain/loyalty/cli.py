@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from sqlalchemy import select
 
-from retain.auth.sessions import signing_key
-from retain.currency.service import list_rates
-from retain.locales import normalise_language
-from retain.loyalty import events, ledger, orders, page, referrals, report, rewards, service, tiers
-from retain.loyalty.ledger import LoyaltyError, utcnow
-from retain.loyalty.models import LoyaltyMember
-from retain.loyalty.rules import RulesError, parse_rules
-from retain.output import OutputFormat, command_session, on_warehouse, render
-from retain.settings import get_settings
+from retain.output import FormatOption, OutputFormat, command_session, on_warehouse, render
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 app = typer.Typer(help="Loyalty programme: points, tiers, rewards.", no_args_is_help=True)
 rules_app = typer.Typer(help="The earning rules.", no_args_is_help=True)
@@ -27,7 +22,6 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(tiers_app, name="tiers")
 app.add_typer(referrals_app, name="referrals")
 
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 AtOption = Annotated[
     datetime | None, typer.Option("--at", help="Act as of this UTC time (default: now).")
 ]
@@ -36,8 +30,17 @@ T = TypeVar("T")
 
 def register(root: typer.Typer) -> None:
     """Mount ``retain loyalty`` and its ``retain referrals`` shortcut on the root command."""
+
     root.add_typer(app, name="loyalty")
     root.add_typer(referrals_app, name="referrals")
+
+
+def _session() -> AbstractContextManager[Session]:
+    """A store transaction in which a loyalty or rules error ends the command with exit code 2."""
+    from retain.loyalty.ledger import LoyaltyError
+    from retain.loyalty.rules import RulesError
+
+    return command_session(LoyaltyError, RulesError)
 
 
 def _entry_row(entry: Any) -> dict[str, Any]:
@@ -61,7 +64,10 @@ def enroll_command(
     at: AtOption = None,
 ) -> None:
     """Enrol a customer in the programme."""
-    with command_session(LoyaltyError, RulesError) as session:
+    from retain.loyalty import service
+    from retain.loyalty.ledger import utcnow
+
+    with _session() as session:
         member = service.enroll(
             session=session,
             customer_id=customer_id,
@@ -75,6 +81,8 @@ def enroll_command(
 @app.command("earn")
 def earn_command(output_format: FormatOption = OutputFormat.table) -> None:
     """Earn points for members' orders in the warehouse; reverse returned ones. Idempotent."""
+    from retain.loyalty import orders
+
     summary = on_warehouse(
         lambda settings, backend: orders.earn_from_orders(
             store_url=settings.store_url, backend=backend
@@ -91,7 +99,10 @@ def event_command(
     at: AtOption = None,
 ) -> None:
     """Earn the points the rules give for an event, once per key."""
-    with command_session(LoyaltyError, RulesError) as session:
+    from retain.loyalty import service
+    from retain.loyalty.ledger import utcnow
+
+    with _session() as session:
         posting = service.earn_event(
             session=session,
             rules=service.load_rules(session=session),
@@ -109,7 +120,10 @@ def balance_command(
     customer_id: str, at: AtOption = None, output_format: FormatOption = OutputFormat.table
 ) -> None:
     """A member's available and pending points."""
-    with command_session(LoyaltyError, RulesError) as session:
+    from retain.loyalty import ledger, service
+    from retain.loyalty.ledger import utcnow
+
+    with _session() as session:
         service.get_member(session=session, customer_id=customer_id)
         found = ledger.balance(session=session, customer_id=customer_id, at=at or utcnow())
     render([found.__dict__], output_format=output_format, title="Balance")
@@ -123,7 +137,9 @@ def history_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """A member's ledger entries, newest first."""
-    with command_session(LoyaltyError, RulesError) as session:
+    from retain.loyalty import service
+
+    with _session() as session:
         found = service.history(
             session=session, customer_id=customer_id, limit=limit, offset=offset
         )
@@ -140,10 +156,13 @@ def adjust_command(
     at: AtOption = None,
 ) -> None:
     """Correct a balance with a compensating entry."""
+    from retain.loyalty import service
+    from retain.loyalty.ledger import utcnow
+
     if points == 0:
         typer.echo("error: an adjustment needs a non-zero number of points", err=True)
         raise typer.Exit(code=2)
-    with command_session(LoyaltyError, RulesError) as session:
+    with _session() as session:
         posting = service.adjust(
             session=session,
             rules=service.load_rules(session=session),
@@ -168,8 +187,11 @@ def redeem_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Redeem a reward from the catalogue: reserve its points, then (by default) confirm."""
+    from retain.loyalty import rewards, service
+    from retain.loyalty.ledger import utcnow
+
     moment = at or utcnow()
-    with command_session(LoyaltyError, RulesError) as session:
+    with _session() as session:
         redemption = rewards.reserve_reward(
             session=session,
             rules=service.load_rules(session=session),
@@ -192,7 +214,10 @@ def redeem_command(
 @app.command("release")
 def release_command(code: str, at: AtOption = None) -> None:
     """Release a reserved reward; its points return to the member."""
-    with command_session(LoyaltyError, RulesError) as session:
+    from retain.loyalty import rewards
+    from retain.loyalty.ledger import utcnow
+
+    with _session() as session:
         redemption = rewards.release_redemption(session=session, code=code, at=at or utcnow())
         typer.echo(f"{redemption.code}: {redemption.status}")
 
@@ -205,7 +230,10 @@ def coupon_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Validate a coupon code as the shop would."""
-    with command_session(LoyaltyError, RulesError) as session:
+    from retain.loyalty import rewards, service
+    from retain.loyalty.ledger import utcnow
+
+    with _session() as session:
         checked = rewards.check_coupon(
             session=session,
             rules=service.load_rules(session=session),
@@ -219,8 +247,11 @@ def coupon_command(
 @app.command("expire")
 def expire_command(at: AtOption = None) -> None:
     """Expire points past their expiry and release lapsed reward holds."""
+    from retain.loyalty import rewards, service
+    from retain.loyalty.ledger import utcnow
+
     moment = at or utcnow()
-    with command_session(LoyaltyError, RulesError) as session:
+    with _session() as session:
         expired = service.expire_all(session=session, at=moment)
         released = rewards.release_lapsed(session=session, at=moment)
     typer.echo(f"{expired} points expired; {released} lapsed reservations released")
@@ -233,11 +264,17 @@ def link_command(
     days: Annotated[int, typer.Option(min=1, max=365, help="Days the link works.")] = 30,
 ) -> None:
     """Print a signed, expiring path to the member's page."""
+    from retain.auth.sessions import signing_key
+    from retain.locales import normalise_language
+    from retain.loyalty import page, service
+    from retain.loyalty.ledger import utcnow
+    from retain.settings import get_settings
+
     settings = get_settings()
     if normalise_language(language) is None:
         typer.echo("error: use --language en or zh-CN", err=True)
         raise typer.Exit(code=2)
-    with command_session(LoyaltyError, RulesError) as session:
+    with _session() as session:
         service.get_member(session=session, customer_id=customer_id)
     expires_at = page.link_expiry(utcnow(), days)
     token = page.sign_link(
@@ -252,6 +289,8 @@ def link_command(
 @app.command("export")
 def export_command() -> None:
     """Copy new ledger entries to the warehouse table loyalty_event."""
+    from retain.loyalty import events
+
     count = on_warehouse(
         lambda settings, backend: events.export_events(
             store_url=settings.store_url, backend=backend
@@ -263,7 +302,10 @@ def export_command() -> None:
 @app.command("report")
 def report_command(at: AtOption = None, output_format: FormatOption = OutputFormat.table) -> None:
     """Liability, redemption rate and tier moves of the programme."""
-    with command_session(LoyaltyError, RulesError) as session:
+    from retain.loyalty import report, service
+    from retain.loyalty.ledger import utcnow
+
+    with _session() as session:
         summary = report.programme_summary(
             session=session, rules=service.load_rules(session=session), at=at or utcnow()
         )
@@ -276,7 +318,13 @@ def retention_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Members' repeat rate and spend against matched non-members, with 95% intervals."""
-    with command_session(LoyaltyError, RulesError) as session:
+    from sqlalchemy import select
+
+    from retain.currency.service import list_rates
+    from retain.loyalty import report
+    from retain.loyalty.models import LoyaltyMember
+
+    with _session() as session:
         members = dict(
             session.execute(select(LoyaltyMember.customer_id, LoyaltyMember.enrolled_at)).all()
         )
@@ -292,7 +340,10 @@ def retention_command(
 @rules_app.command("load")
 def rules_load(path: Path) -> None:
     """Validate a rules YAML file and put it in force."""
-    with command_session(LoyaltyError, RulesError) as session:
+    from retain.loyalty import service
+    from retain.loyalty.ledger import utcnow
+
+    with _session() as session:
         service.save_rules(session=session, text=path.read_text(encoding="utf-8"), at=utcnow())
     typer.echo(f"rules from {path} in force")
 
@@ -302,7 +353,9 @@ def rules_show() -> None:
     """Print the rules in force as YAML."""
     import yaml
 
-    with command_session(LoyaltyError, RulesError) as session:
+    from retain.loyalty import service
+
+    with _session() as session:
         rules = service.load_rules(session=session)
     typer.echo(yaml.safe_dump(rules.model_dump(mode="json"), sort_keys=False, allow_unicode=True))
 
@@ -315,11 +368,14 @@ def rules_preview(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Simulate rules on past orders: points and their value per month."""
+    from retain.loyalty import orders, service
+    from retain.loyalty.rules import RulesError, parse_rules
+
     try:
         if path is not None:
             rules = parse_rules(path.read_text(encoding="utf-8"))
         else:
-            with command_session(LoyaltyError, RulesError) as session:
+            with _session() as session:
                 rules = service.load_rules(session=session)
     except RulesError as error:
         typer.echo(f"error: {error}", err=True)
@@ -335,8 +391,12 @@ def rules_preview(
 @tiers_app.command("evaluate")
 def tiers_evaluate(at: AtOption = None, output_format: FormatOption = OutputFormat.table) -> None:
     """Promote and demote members by the rules; print the changes."""
+    from retain.loyalty import service, tiers
+    from retain.loyalty.ledger import utcnow
+    from retain.settings import get_settings
+
     settings = get_settings()
-    with command_session(LoyaltyError, RulesError) as session:
+    with _session() as session:
         changes = tiers.evaluate_tiers(
             session=session,
             rules=service.load_rules(session=session),
@@ -355,7 +415,9 @@ def tiers_history(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Tier changes, newest first."""
-    with command_session(LoyaltyError, RulesError) as session:
+    from retain.loyalty import tiers
+
+    with _session() as session:
         changes = tiers.tier_history(
             session=session, customer_id=customer_id, limit=limit, offset=offset
         )
@@ -377,7 +439,9 @@ def _change_row(change: Any) -> dict[str, Any]:
 @referrals_app.command("link")
 def referral_link_command(customer_id: str) -> None:
     """A member's personal referral code and link."""
-    with command_session(LoyaltyError, RulesError) as session:
+    from retain.loyalty import referrals, service
+
+    with _session() as session:
         member = service.get_member(session=session, customer_id=customer_id)
         link = referrals.referral_link(rules=service.load_rules(session=session), member=member)
     typer.echo(f"{member.referral_code} {link}")
@@ -393,10 +457,13 @@ def referral_visit(
     at: AtOption = None,
 ) -> None:
     """Record a friend who arrived with a referral code; print the checks' verdict."""
+    from retain.loyalty import referrals, service
+    from retain.loyalty.ledger import utcnow
+
     visit = referrals.Visit(
         code=code, friend_id=friend_id, friend_email=email, ip=ip, device=device
     )
-    with command_session(LoyaltyError, RulesError) as session:
+    with _session() as session:
         referral = referrals.register_referral(
             session=session,
             rules=service.load_rules(session=session),
@@ -414,7 +481,9 @@ def referral_list(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Referrals, newest first."""
-    with command_session(LoyaltyError, RulesError) as session:
+    from retain.loyalty import referrals
+
+    with _session() as session:
         found = referrals.list_referrals(session=session, status=status, limit=limit, offset=offset)
         rows = [
             {
@@ -433,7 +502,9 @@ def referral_list(
 @referrals_app.command("approve")
 def referral_approve(referral_id: int) -> None:
     """Clear a referral flagged for review."""
-    with command_session(LoyaltyError, RulesError) as session:
+    from retain.loyalty import referrals, service
+
+    with _session() as session:
         referral = referrals.approve_referral(
             session=session, rules=service.load_rules(session=session), referral_id=referral_id
         )
@@ -443,8 +514,11 @@ def referral_approve(referral_id: int) -> None:
 @referrals_app.command("reward")
 def referral_reward(at: AtOption = None) -> None:
     """Reward both sides of referrals whose friend's order is past the return window."""
+    from retain.loyalty import orders, referrals, service
+    from retain.loyalty.ledger import utcnow
+
     returned = on_warehouse(lambda _settings, backend: orders.undone_orders(backend))
-    with command_session(LoyaltyError, RulesError) as session:
+    with _session() as session:
         due = referrals.reward_referrals(
             session=session,
             rules=service.load_rules(session=session),

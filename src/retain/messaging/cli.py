@@ -7,17 +7,11 @@ from typing import Annotated
 
 import typer
 
-from retain.messaging import consent, page, service, templates, worker
-from retain.messaging.context import message_context
-from retain.output import OutputFormat, render
-from retain.settings import get_settings
-from retain.warehouse import connect
+from retain.output import FormatOption, OutputFormat, render
 
 messages_app = typer.Typer(help="The delivery log: list, reconcile, bounces.", no_args_is_help=True)
 templates_app = typer.Typer(help="Message templates.", no_args_is_help=True)
 consent_app = typer.Typer(help="Customers' consent per channel.", no_args_is_help=True)
-
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 
 
 class Answer(StrEnum):
@@ -38,6 +32,8 @@ def run_worker(
     interval: Annotated[float, typer.Option(min=0.1, help="Seconds between passes.")] = 10.0,
 ) -> None:
     """Send due messages and run other domains' periodic hooks, until interrupted."""
+    from retain.messaging import service, worker
+    from retain.settings import get_settings
 
     def report(summary: service.DeliverySummary) -> None:
         counts = summary.as_dict()
@@ -63,6 +59,9 @@ def list_messages(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Deliveries, newest first."""
+    from retain.messaging import service
+    from retain.settings import get_settings
+
     with service.store(get_settings()) as session:
         rows, _ = service.list_deliveries(session=session, status=status, limit=limit, offset=0)
         printed = [
@@ -92,6 +91,9 @@ def reconcile(
     ] = None,
 ) -> None:
     """Resolve deliveries left unknown by a crashed worker (see docs/messaging.md)."""
+    from retain.messaging import service
+    from retain.settings import get_settings
+
     with service.store(get_settings()) as session:
         counts = service.reconcile(session=session, resend=resend, keys=keys or ())
     typer.echo(f"requeued {counts['requeued']}, confirmed sent {counts['confirmed']}")
@@ -104,6 +106,9 @@ def bounce(
     reason: Annotated[str, typer.Option(help="bounced or complained.")] = "bounced",
 ) -> None:
     """Suppress an address and mark its latest delivery bounced."""
+    from retain.messaging import service
+    from retain.settings import get_settings
+
     with service.store(get_settings()) as session:
         marked = service.record_bounce(
             session=session, address=address, channel=channel, reason=reason
@@ -114,6 +119,9 @@ def bounce(
 @templates_app.command("list")
 def list_templates(output_format: FormatOption = OutputFormat.table) -> None:
     """Every template, shipped or edited."""
+    from retain.messaging import service, templates
+    from retain.settings import get_settings
+
     with service.store(get_settings()) as session:
         rows = templates.list_templates(session=session)
     for row in rows:
@@ -128,6 +136,11 @@ def preview(
     language: Annotated[str | None, typer.Option(help="en or zh; default the customer's.")] = None,
 ) -> None:
     """Render a template with a customer's real context."""
+    from retain.messaging import page, service, templates
+    from retain.messaging.context import message_context
+    from retain.settings import get_settings
+    from retain.warehouse import connect
+
     settings = get_settings()
     backend = connect(settings.resolved_warehouse_url)
     try:
@@ -154,6 +167,9 @@ def show_consent(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """The customer's recorded consent per channel."""
+    from retain.messaging import consent, service
+    from retain.settings import get_settings
+
     with service.store(get_settings()) as session:
         rows = [
             {
@@ -174,6 +190,9 @@ def set_consent(
     answer: Annotated[Answer, typer.Argument(help="granted or revoked.")],
 ) -> None:
     """Record a customer's consent for a channel."""
+    from retain.messaging import consent, service
+    from retain.settings import get_settings
+
     with service.store(get_settings()) as session:
         consent.set_consent(
             session=session,

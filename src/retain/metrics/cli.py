@@ -5,25 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
-from retain.currency.service import MissingRateError
-from retain.metrics.service import (
-    CohortQuery,
-    MetricsInputError,
-    MetricsQuery,
-    Money,
-    compute_cohorts,
-    compute_metrics,
-    on_warehouse,
-)
-from retain.output import OutputFormat, render
-from retain.settings import get_settings
+from retain.output import FormatOption, OutputFormat, render
 
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
+if TYPE_CHECKING:
+    from retain.metrics.service import Money
 FromOption = Annotated[
     datetime | None,
     typer.Option(
@@ -65,6 +54,9 @@ def metrics(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Retention, churn, revenue, order and NPS metrics for each period."""
+    from retain.metrics.service import MetricsQuery, compute_metrics
+    from retain.settings import get_settings
+
     settings = get_settings()
     query = MetricsQuery(
         start=_day(start),
@@ -98,6 +90,8 @@ def cohorts(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """The acquisition-cohort retention table."""
+    from retain.metrics.service import CohortQuery, compute_cohorts
+
     query = CohortQuery(
         start=_day(start),
         end=_day(end),
@@ -163,6 +157,10 @@ def _cohort_grid(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _run(work: Callable[[Any, Money], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    from retain.currency.service import MissingRateError
+    from retain.metrics.service import MetricsInputError, on_warehouse
+    from retain.settings import get_settings
+
     try:
         return on_warehouse(get_settings(), work)
     except (MetricsInputError, MissingRateError) as error:
@@ -171,6 +169,8 @@ def _run(work: Callable[[Any, Money], list[dict[str, Any]]]) -> list[dict[str, A
 
 
 def _export(rows: list[dict[str, Any]], path: Path) -> None:
+    import pandas as pd
+
     frame = pd.DataFrame(rows)
     if path.suffix == ".parquet":
         frame.to_parquet(path, index=False)

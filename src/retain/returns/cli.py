@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from retain.output import OutputFormat, command_session, refuse, render
-from retain.returns import credit, events, jobs, report, service, webhooks
-from retain.returns.credit import CreditError
-from retain.returns.models import ReturnRequest
-from retain.returns.policy import PolicyError
-from retain.returns.service import NotFound, ReturnError
-from retain.returns.webhooks import WebhookError
-from retain.returns.workflow import IllegalTransition
-from retain.settings import get_settings
-from retain.store import ensure_store, session_scope
-from retain.warehouse import connect
+from retain.output import FormatOption, OutputFormat, command_session, refuse, render
+
+if TYPE_CHECKING:
+    from retain.returns.models import ReturnRequest
 
 app = typer.Typer(
     help="Returns and refunds: requests, policy, shop webhook, reports.", no_args_is_help=True
 )
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 ACTOR = Annotated[str, typer.Option("--actor", help="Who acts, for the history.")]
-REFUSED = (NotFound, ReturnError, IllegalTransition, PolicyError, WebhookError, CreditError)
+
+
+def _refused() -> tuple[type[Exception], ...]:
+    """The errors that end a command with exit code 2: bad input, not a crash."""
+    from retain.returns.credit import CreditError
+    from retain.returns.policy import PolicyError
+    from retain.returns.service import NotFound, ReturnError
+    from retain.returns.webhooks import WebhookError
+    from retain.returns.workflow import IllegalTransition
+
+    return (NotFound, ReturnError, IllegalTransition, PolicyError, WebhookError, CreditError)
 
 
 def register(root: typer.Typer) -> None:
@@ -33,6 +35,8 @@ def register(root: typer.Typer) -> None:
 
 
 def _row(request: ReturnRequest) -> dict[str, Any]:
+    from retain.returns import service
+
     return {
         "return_id": request.return_id,
         "order_id": request.order_id,
@@ -57,7 +61,9 @@ def list_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Return requests, newest first."""
-    with command_session(*REFUSED) as session:
+    from retain.returns import service
+
+    with command_session(*_refused()) as session:
         found, _ = service.list_returns(
             session=session, state=state, overdue_at=service.now() if overdue else None, limit=limit
         )
@@ -67,7 +73,9 @@ def list_command(
 @app.command("show")
 def show_command(return_id: str, output_format: FormatOption = OutputFormat.table) -> None:
     """One return: its lines and its history."""
-    with command_session(*REFUSED) as session:
+    from retain.returns import service
+
+    with command_session(*_refused()) as session:
         request = service.get(session=session, return_id=return_id)
         render([_row(request)], output_format=output_format, title=return_id)
         lines = [
@@ -97,7 +105,9 @@ def show_command(return_id: str, output_format: FormatOption = OutputFormat.tabl
 def _move(
     return_id: str, to: str, actor: str, note: str | None, output_format: OutputFormat
 ) -> None:
-    with command_session(*REFUSED) as session:
+    from retain.returns import service
+
+    with command_session(*_refused()) as session:
         request = service.transition(
             session=session,
             policy=service.load_policy(session=session),
@@ -147,9 +157,11 @@ def decline_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Decline a request with a reason and a note."""
+    from retain.returns import service
+
     if reason not in ("final_sale", "window_passed", "other"):
         refuse(f"error: --reason must be final_sale, window_passed or other, not {reason!r}")
-    with command_session(*REFUSED) as session:
+    with command_session(*_refused()) as session:
         request = service.decline(
             session=session,
             policy=service.load_policy(session=session),
@@ -172,9 +184,11 @@ def resolve_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Refund, credit or exchange an inspected return (once)."""
+    from retain.returns import service
+
     if resolution not in (None, "refund", "credit", "exchange"):
         refuse(f"error: --resolution must be refund, credit or exchange, not {resolution!r}")
-    with command_session(*REFUSED) as session:
+    with command_session(*_refused()) as session:
         request = service.resolve(
             session=session,
             policy=service.load_policy(session=session),
@@ -194,7 +208,10 @@ def policy_command(
     actor: ACTOR = "cli",
 ) -> None:
     """Print the policy in force, or load a new one from a YAML file."""
-    with command_session(*REFUSED) as session:
+    from retain.returns import service
+    from retain.returns.policy import PolicyError
+
+    with command_session(*_refused()) as session:
         if load is not None:
             try:
                 text = load.read_text(encoding="utf-8")
@@ -215,7 +232,9 @@ def webhook_command(
     ] = False,
 ) -> None:
     """Show or set the shop webhook (the secret is read from standard input, never an argument)."""
-    with command_session(*REFUSED) as session:
+    from retain.returns import service, webhooks
+
+    with command_session(*_refused()) as session:
         if url is not None:
             if not secret_stdin:
                 refuse("error: give the signing secret on standard input with --secret-stdin")
@@ -228,6 +247,9 @@ def webhook_command(
 @app.command("deliver")
 def deliver_command(output_format: FormatOption = OutputFormat.table) -> None:
     """One pass: send due instructions, close confirmed returns, expire stale, export events."""
+    from retain.returns import jobs
+    from retain.settings import get_settings
+
     done = jobs.run_pass(get_settings())
     render([done.__dict__], output_format=output_format)
 
@@ -235,7 +257,9 @@ def deliver_command(output_format: FormatOption = OutputFormat.table) -> None:
 @app.command("credit")
 def credit_command(customer_id: str, output_format: FormatOption = OutputFormat.table) -> None:
     """A customer's store-credit balance and entries."""
-    with command_session(*REFUSED) as session:
+    from retain.returns import credit
+
+    with command_session(*_refused()) as session:
         rows = [
             {
                 "id": entry.id,
@@ -256,6 +280,11 @@ def credit_command(customer_id: str, output_format: FormatOption = OutputFormat.
 @app.command("export")
 def export_command() -> None:
     """Copy resolved returns to the warehouse ``return_event`` table (each once)."""
+    from retain.returns import events
+    from retain.settings import get_settings
+    from retain.store import ensure_store
+    from retain.warehouse import connect
+
     settings = get_settings()
     ensure_store(settings.store_url)
     backend = connect(settings.resolved_warehouse_url)
@@ -272,6 +301,11 @@ def report_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Return rates, reasons, serial returners, or retention after a return vs similar customers."""
+    from retain.returns import report, service
+    from retain.settings import get_settings
+    from retain.store import ensure_store, session_scope
+    from retain.warehouse import connect
+
     settings = get_settings()
     ensure_store(settings.store_url)
     backend = connect(settings.resolved_warehouse_url)

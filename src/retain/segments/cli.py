@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from retain.output import OutputFormat, command_session, render
-from retain.segments.rules import RuleError
-from retain.segments.service import (
-    SegmentError,
-    current_members,
-    define_segment,
-    delete_segment,
-    get_segment,
-    list_segments,
-    refresh_segments,
-)
-from retain.settings import get_settings
-from retain.warehouse import connect
+from retain.output import FormatOption, OutputFormat, command_session, render
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+    from sqlalchemy.orm import Session
 
 app = typer.Typer(help="Customer segments: RFM and rules, with entry and exit history.")
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 SHOWN_MEMBERS = 20
 
 
@@ -35,10 +24,20 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="segments", no_args_is_help=True)
 
 
+def _session() -> AbstractContextManager[Session]:
+    """A store transaction in which a bad rule or segment ends the command with exit code 2."""
+    from retain.segments.rules import RuleError
+    from retain.segments.service import SegmentError
+
+    return command_session(RuleError, SegmentError)
+
+
 @app.command("list")
 def list_command(output_format: FormatOption = OutputFormat.table) -> None:
     """Every segment with its rule and when it was last refreshed."""
-    with command_session(RuleError, SegmentError) as session:
+    from retain.segments.service import list_segments
+
+    with _session() as session:
         rows = [_segment_row(segment) for segment in list_segments(session=session)]
     render(rows, output_format=output_format, title=f"Segments: {len(rows)}")
 
@@ -50,7 +49,9 @@ def show(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """A segment's definition and its current members."""
-    with command_session(RuleError, SegmentError) as session:
+    from retain.segments.service import current_members, get_segment
+
+    with _session() as session:
         segment = _segment_row(get_segment(session=session, name=name))
         members, total = current_members(session=session, name=name, limit=limit, offset=0)
         rows = [{"customer_id": m.customer_id, "entered_at": m.entered_at} for m in members]
@@ -71,7 +72,9 @@ def define(
     description: Annotated[str | None, typer.Option(help="What the segment is for.")] = None,
 ) -> None:
     """Create or replace a segment defined by a rule (see docs/segments.md)."""
-    with command_session(RuleError, SegmentError) as session:
+    from retain.segments.service import define_segment
+
+    with _session() as session:
         define_segment(session=session, name=name, rule=rule, description=description)
     typer.echo(f"segment {name} defined; 'retain segments refresh --name {name}' fills it")
 
@@ -79,7 +82,9 @@ def define(
 @app.command("delete")
 def delete(name: Annotated[str, typer.Argument(help="The segment's name.")]) -> None:
     """Remove a rule segment and its history."""
-    with command_session(RuleError, SegmentError) as session:
+    from retain.segments.service import delete_segment
+
+    with _session() as session:
         delete_segment(session=session, name=name)
     typer.echo(f"segment {name} deleted")
 
@@ -96,10 +101,14 @@ def refresh(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Evaluate segments in the warehouse and record who entered and who left."""
+    from retain.segments.service import refresh_segments
+    from retain.settings import get_settings
+    from retain.warehouse import connect
+
     moment = at or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     backend = connect(get_settings().resolved_warehouse_url)
     try:
-        with command_session(RuleError, SegmentError) as session, _progress() as progress:
+        with _session() as session, _progress() as progress:
             task = progress.add_task("segments", total=None)
 
             def on_progress(done: int, total: int, label: str) -> None:
@@ -119,6 +128,9 @@ def refresh(
 
 @contextmanager
 def _progress() -> Iterator[Progress]:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     # On standard error, so that JSON or CSV on standard output stays clean.
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:

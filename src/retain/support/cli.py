@@ -5,29 +5,30 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from retain.output import OutputFormat, command_session, refuse, render
-from retain.settings import get_settings
-from retain.store import ensure_store
-from retain.support import canned, csat, knowledge, service
-from retain.support.deadlines import calendar_for, sla_board
-from retain.support.importing import ImportProblem, import_articles
-from retain.support.models import Ticket
-from retain.support.schedule import run_support_jobs
-from retain.support.service import NotFound, SupportError, utcnow
-from retain.support.sla import CalendarError
+from retain.output import FormatOption, OutputFormat, command_session, refuse, render
+from retain.support.defaults import DEFLECTION_DAYS
+
+if TYPE_CHECKING:
+    from retain.support.models import Ticket
 
 tickets_app = typer.Typer(help="Support tickets, SLAs and CSAT.", no_args_is_help=True)
 kb_app = typer.Typer(help="Knowledge-base articles.", no_args_is_help=True)
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="How to print the result.")]
 AtOption = Annotated[
     datetime | None, typer.Option("--at", help="Act as of this UTC time (default: now).")
 ]
-REFUSED = (SupportError, NotFound, CalendarError)
 TicketArgument = Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="The ticket's id.")]
+
+
+def _refused() -> tuple[type[Exception], ...]:
+    """The errors that end a command with exit code 2: bad input, not a crash."""
+    from retain.support.service import NotFound, SupportError
+    from retain.support.sla import CalendarError
+
+    return (SupportError, NotFound, CalendarError)
 
 
 def register(root: typer.Typer) -> None:
@@ -65,7 +66,9 @@ def list_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Tickets, newest first."""
-    with command_session(*REFUSED) as session:
+    from retain.support import service
+
+    with command_session(*_refused()) as session:
         rows, _ = service.list_tickets(
             session, status=status, priority=priority, customer_id=customer, tag=tag, limit=limit
         )
@@ -78,7 +81,9 @@ def show_command(
     ticket_id: TicketArgument, output_format: FormatOption = OutputFormat.table
 ) -> None:
     """A ticket's messages and notes, oldest first."""
-    with command_session(*REFUSED) as session:
+    from retain.support import service
+
+    with command_session(*_refused()) as session:
         ticket = service.get_ticket(session, ticket_id=ticket_id)
         printed = [
             {
@@ -106,8 +111,12 @@ def open_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Open a ticket for a customer (or an email address)."""
+    from retain.settings import get_settings
+    from retain.support import service
+    from retain.support.deadlines import calendar_for
+
     settings = get_settings()
-    with command_session(*REFUSED) as session:
+    with command_session(*_refused()) as session:
         ticket = service.open_ticket(
             session,
             customer_id=customer,
@@ -135,7 +144,10 @@ def reply_command(
     at: AtOption = None,
 ) -> None:
     """Reply to the customer, or add an internal note with --note."""
-    with command_session(*REFUSED) as session:
+    from retain.support import canned, service
+    from retain.support.service import utcnow
+
+    with command_session(*_refused()) as session:
         ticket = service.get_ticket(session, ticket_id=ticket_id)
         if canned_name is not None:
             body = canned.render_canned_reply(session, name=canned_name, ticket=ticket)
@@ -156,9 +168,13 @@ def reply_command(
 @tickets_app.command("status")
 def status_command(ticket_id: TicketArgument, status: str, at: AtOption = None) -> None:
     """Move a ticket to another state (new → open → pending → solved → closed)."""
+    from retain.settings import get_settings
+    from retain.support import csat, service
+    from retain.support.service import utcnow
+
     settings = get_settings()
     when = at or utcnow()
-    with command_session(*REFUSED) as session:
+    with command_session(*_refused()) as session:
         ticket = service.get_ticket(session, ticket_id=ticket_id)
         before = ticket.status
         service.change_status(session, ticket=ticket, status=status, at=when)
@@ -175,7 +191,10 @@ def assign_command(
     team: Annotated[str | None, typer.Option(help="The team's name.")] = None,
 ) -> None:
     """Give a ticket to an agent and/or a team."""
-    with command_session(*REFUSED) as session:
+    from retain.support import service
+    from retain.support.service import utcnow
+
+    with command_session(*_refused()) as session:
         ticket = service.get_ticket(session, ticket_id=ticket_id)
         service.assign(session, ticket=ticket, assignee_id=user, team=team, at=utcnow())
     typer.echo(f"ticket {ticket_id}: assigned to user {user}, team {team}")
@@ -186,7 +205,9 @@ def team_command(
     name: str, member: Annotated[list[int] | None, typer.Option(help="A user id.")] = None
 ) -> None:
     """Create a team or add members (user ids) to it."""
-    with command_session(*REFUSED) as session:
+    from retain.support import service
+
+    with command_session(*_refused()) as session:
         service.create_team(session, name=name, member_ids=member or [])
     typer.echo(f"team {name}: {len(member or [])} member(s) added")
 
@@ -198,7 +219,9 @@ def canned_command(
     language: Annotated[str, typer.Option(help="en or zh-CN.")] = "en",
 ) -> None:
     """Save a canned reply (``{{ ticket.id }}``, ``{{ ticket.subject }}`` are filled in)."""
-    with command_session(*REFUSED) as session:
+    from retain.support import canned
+
+    with command_session(*_refused()) as session:
         canned.save_canned_reply(session, name=name, body=body, language=language)
     typer.echo(f"canned reply {name} saved")
 
@@ -206,8 +229,12 @@ def canned_command(
 @tickets_app.command("sla")
 def sla_command(at: AtOption = None, output_format: FormatOption = OutputFormat.table) -> None:
     """Tickets whose SLA targets are at risk or breached."""
+    from retain.settings import get_settings
+    from retain.support.deadlines import calendar_for, sla_board
+    from retain.support.service import utcnow
+
     settings = get_settings()
-    with command_session(*REFUSED) as session:
+    with command_session(*_refused()) as session:
         board = sla_board(
             session,
             calendar=calendar_for(settings),
@@ -220,7 +247,9 @@ def sla_command(at: AtOption = None, output_format: FormatOption = OutputFormat.
 @tickets_app.command("csat")
 def csat_command(output_format: FormatOption = OutputFormat.table) -> None:
     """CSAT by agent and by team."""
-    with command_session(*REFUSED) as session:
+    from retain.support import csat
+
+    with command_session(*_refused()) as session:
         rows = [asdict(row) for row in csat.csat_report(session)]
     render(rows, output_format=output_format, title="CSAT")
 
@@ -228,6 +257,10 @@ def csat_command(output_format: FormatOption = OutputFormat.table) -> None:
 @tickets_app.command("run")
 def run_command() -> None:
     """What the worker does: SLA warnings and breaches, CSAT asks, the warehouse export."""
+    from retain.settings import get_settings
+    from retain.support.schedule import run_support_jobs
+    from retain.support.sla import CalendarError
+
     try:
         done = run_support_jobs(get_settings())
     except CalendarError as error:
@@ -244,8 +277,10 @@ def import_command(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="YAML or JSON list.")],
 ) -> None:
     """Add or update articles from a file, all or none (matched by slug)."""
+    from retain.support.importing import ImportProblem, import_articles
+
     try:
-        with command_session(*REFUSED) as session:
+        with command_session(*_refused()) as session:
             result = import_articles(session, path=path)
     except ImportProblem as error:
         refuse(f"error: {error}")
@@ -261,7 +296,9 @@ def kb_list_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Articles by category and title."""
-    with command_session(*REFUSED) as session:
+    from retain.support import knowledge
+
+    with command_session(*_refused()) as session:
         rows, _ = knowledge.list_articles(session, language=language, status=status, limit=10_000)
         printed = [
             {
@@ -285,7 +322,9 @@ def kb_search_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Published articles best matching the query, in English or Chinese."""
-    with command_session(*REFUSED) as session:
+    from retain.support import knowledge
+
+    with command_session(*_refused()) as session:
         hits = knowledge.search_articles(session, query, language=language, limit=limit)
         printed = [
             {"slug": h.article.slug, "title": h.article.title, "score": round(h.score, 4)}
@@ -299,8 +338,10 @@ def kb_publish_command(
     slug: str, draft: Annotated[bool, typer.Option("--draft", help="Unpublish.")] = False
 ) -> None:
     """Publish an article (or take it back to draft)."""
+    from retain.support import knowledge
+
     status = "draft" if draft else "published"
-    with command_session(*REFUSED) as session:
+    with command_session(*_refused()) as session:
         article = knowledge.get_article(session, slug=slug)
         knowledge.update_article(session, article=article, changes={"status": status})
     typer.echo(f"article {slug}: {status}")
@@ -308,15 +349,17 @@ def kb_publish_command(
 
 @kb_app.command("deflection")
 def kb_deflection_command(
-    days: Annotated[int, typer.Option(min=1, help="Window after a view without a ticket.")] = (
-        knowledge.DEFLECTION_DAYS
-    ),
+    days: Annotated[
+        int, typer.Option(min=1, help="Window after a view without a ticket.")
+    ] = DEFLECTION_DAYS,
     limit: Annotated[int, typer.Option(min=1)] = 10,
     at: AtOption = None,
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """The articles that deflect the most tickets."""
-    with command_session(*REFUSED) as session:
+    from retain.support import knowledge
+
+    with command_session(*_refused()) as session:
         rows = knowledge.deflecting_articles(session, at=at, window_days=days, limit=limit)
         printed = [{**asdict(r), "deflection_rate": round(r.deflection_rate, 3)} for r in rows]
     render(printed, output_format=output_format, title="Deflection")
@@ -330,6 +373,8 @@ def mail_intake_command(
     """Receive email over SMTP and file each message as a ticket or a reply, until interrupted."""
     import time
 
+    from retain.settings import get_settings
+    from retain.store import ensure_store
     from retain.support.mail import mail_server
 
     settings = get_settings()

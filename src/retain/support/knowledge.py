@@ -24,13 +24,13 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from retain.support.defaults import DEFLECTION_DAYS
 from retain.support.models import Article, ArticleUse, Ticket
 from retain.support.service import NotFound, SupportError, utcnow
 
 LANGUAGES = ("en", "zh-CN")
 ARTICLE_STATES = ("draft", "published")
 USE_SOURCES = ("help_centre", "assistant")
-DEFLECTION_DAYS = 7
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,159}$")
 _TOKEN = re.compile(r"[a-z0-9]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
