@@ -16,7 +16,19 @@ import httpx
 import retain
 
 # Each of these takes seconds to import on a busy machine; only requests that use them load them.
-HEAVY_LIBRARIES = ("sklearn", "scipy", "lightgbm", "jieba", "matplotlib", "huey", "joblib")
+# (pandas still loads: retain.metrics.service imports it at the top.)
+HEAVY_LIBRARIES = (
+    "sklearn",
+    "scipy",
+    "lightgbm",
+    "jieba",
+    "matplotlib",
+    "huey",
+    "joblib",
+    "alembic",
+    "holidays",
+    "httpx",
+)
 SOURCES = str(Path(retain.__file__).resolve().parents[1])
 START_DEADLINE_SECONDS = 300.0
 
