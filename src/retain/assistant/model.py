@@ -15,20 +15,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import joblib
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
-from scipy.optimize import minimize_scalar
-from scipy.special import log_softmax, softmax
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
-from sklearn.pipeline import FeatureUnion
 
 from retain.assistant.examples import Examples
+
+if TYPE_CHECKING:
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion
 
 Embed = Callable[[Sequence[str]], NDArray[np.float32]]
 
@@ -69,6 +66,8 @@ class IntentModel:
 
     def probabilities(self, texts: Sequence[str], embed: Embed | None) -> NDArray[np.float64]:
         """Calibrated class probabilities, one row per text, columns in classifier order."""
+        from scipy.special import softmax
+
         scores = self.classifier.decision_function(self._features(texts, embed))
         return softmax(np.asarray(scores) / self.temperature, axis=1)  # type: ignore[no-any-return]
 
@@ -87,6 +86,8 @@ class IntentModel:
         return predictions
 
     def _features(self, texts: Sequence[str], embed: Embed | None) -> sparse.csr_matrix:
+        from scipy import sparse
+
         words = self.vectorizer.transform(list(texts))
         if not self.uses_encoder:
             return sparse.csr_matrix(words)
@@ -97,6 +98,9 @@ class IntentModel:
 
 
 def _new_vectorizer() -> FeatureUnion:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
     return FeatureUnion(
         [
             ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
@@ -110,6 +114,8 @@ def _new_vectorizer() -> FeatureUnion:
 
 def split_validation(examples: Examples, *, seed: int = 0) -> tuple[Examples, Examples]:
     """A stratified hold-out of ``VALIDATION_SHARE`` for calibration and the threshold."""
+    from sklearn.model_selection import train_test_split
+
     train_texts, validation_texts, train_intents, validation_intents = train_test_split(
         examples.texts,
         examples.intents,
@@ -143,6 +149,8 @@ def train_intent_model(
     target_escalation: float = 0.05,
 ) -> IntentModel:
     """Fit the classifier on ``train``; calibrate it and set its threshold on ``validation``."""
+    from sklearn.linear_model import LogisticRegression
+
     check_examples(train, out_of_scope_label=out_of_scope_label)
     vectorizer = _new_vectorizer().fit(train.texts)
     model = IntentModel(
@@ -166,6 +174,9 @@ def train_intent_model(
 
 def _fit_temperature(scores: NDArray[np.float64], truth: list[str], classes: list[Any]) -> float:
     """The temperature that minimises the validation log-loss of softmax(scores / T)."""
+    from scipy.optimize import minimize_scalar
+    from scipy.special import log_softmax
+
     index = {label: position for position, label in enumerate(classes)}
     rows = [(row, index[label]) for row, label in enumerate(truth) if label in index]
     if not rows:
@@ -183,6 +194,8 @@ def _fit_temperature(scores: NDArray[np.float64], truth: list[str], classes: lis
 
 def _threshold_for(model: IntentModel, scores: NDArray[np.float64], target: float) -> float:
     """The confidence below which ``target`` of the validation messages are escalated."""
+    from scipy.special import softmax
+
     probabilities = softmax(scores / model.temperature, axis=1)
     classes = list(model.classifier.classes_)
     best = probabilities.argmax(axis=1)
@@ -198,12 +211,16 @@ def _threshold_for(model: IntentModel, scores: NDArray[np.float64], target: floa
 
 def save_model(model: IntentModel, path: Path) -> None:
     """Write the model with joblib (only load files you wrote: unpickling runs code)."""
+    import joblib
+
     path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, path)
 
 
 def load_model(path: Path) -> IntentModel:
     """A model written by :func:`save_model`."""
+    import joblib
+
     model = joblib.load(path)
     if not isinstance(model, IntentModel):
         raise IntentModelError(f"{path} does not hold an assistant intent model")

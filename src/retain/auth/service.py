@@ -8,6 +8,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -26,8 +27,13 @@ MIN_PASSWORD_LENGTH = 10
 # Writing last_used_at on every request would turn each read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 _hasher = PasswordHasher()
-# Verifying against a real hash when the user does not exist keeps the timing the same.
-_UNKNOWN_USER_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@cache
+def _unknown_user_hash() -> str:
+    """A real hash to verify against when the user does not exist: the timing stays the same."""
+    # Made on first use, not at import: an argon2 hash takes a tenth of a second.
+    return _hasher.hash(secrets.token_hex(16))
 
 
 class AuthError(ValueError):
@@ -121,7 +127,7 @@ def list_users(*, session: Session) -> list[User]:
 def authenticate_user(*, session: Session, username: str, password: str) -> User | None:
     """The active user whose password matches, or None (same cost either way)."""
     user = get_user(session=session, username=username)
-    stored = user.password_hash if user is not None and user.active else _UNKNOWN_USER_HASH
+    stored = user.password_hash if user is not None and user.active else _unknown_user_hash()
     try:
         _hasher.verify(stored, password)
     except (VerifyMismatchError, InvalidHashError):

@@ -10,18 +10,16 @@ values (``pred_contrib=True``, Lundberg et al. 2020), in log-odds, per customer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import lightgbm as lgb
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score, roc_auc_score
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
 
 FloatArray = npt.NDArray[np.float64]
 CALIBRATION_SHARE = 0.2
@@ -53,6 +51,8 @@ def model_matrix(
     frame: pd.DataFrame, *, numeric: list[str], categorical: dict[str, list[str]]
 ) -> pd.DataFrame:
     """The numeric columns as floats and the categorical ones with fixed levels."""
+    import pandas as pd
+
     missing = [name for name in [*numeric, *categorical] if name not in frame]
     if missing:
         raise ChurnInputError(f"missing columns the model needs: {', '.join(missing)}")
@@ -91,6 +91,8 @@ class ChurnModel:
 
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Tree SHAP contributions in log-odds, one column per input (the bias dropped)."""
+        import pandas as pd
+
         values = np.asarray(self.booster.predict(self.matrix(frame), pred_contrib=True))
         return pd.DataFrame(values[:, :-1], columns=self.columns, index=frame.index)
 
@@ -105,6 +107,9 @@ def fit_churn_model(
     rounds: int = TREE_ROUNDS,
 ) -> ChurnModel:
     """Fit trees on 80 % of the rows and the probability calibration on the rest."""
+    import lightgbm as lgb
+    from sklearn.linear_model import LogisticRegression
+
     target = np.asarray(label, dtype=np.int64)
     _check_two_classes(target)
     levels = {
@@ -134,6 +139,12 @@ def fit_baseline(
     *, frame: pd.DataFrame, label: npt.ArrayLike, numeric: list[str], categorical: list[str]
 ) -> Pipeline:
     """Logistic regression on standardised numbers and one-hot categories: the baseline."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
     steps = [
         ("numbers", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric)
     ]
@@ -231,6 +242,8 @@ def evaluate_scores(
     samples: int = BOOTSTRAP_SAMPLES,
 ) -> dict[str, Any]:
     """ROC AUC and PR AUC with intervals, lift at 10 %, calibration and the baseline's figures."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
     target = np.asarray(truth, dtype=np.int64)
     _check_two_classes(target)
     return {

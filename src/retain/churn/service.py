@@ -8,11 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
 from ibis.backends import BaseBackend
-from sklearn.model_selection import StratifiedKFold
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -252,6 +250,8 @@ def get_score(*, session: Session, customer_id: str) -> ChurnScore | None:
 
 def save_model(*, model: AnyChurnModel, path: Path, report: dict[str, Any] | None = None) -> None:
     """Write the model (joblib) and, beside it, its report as JSON."""
+    import joblib
+
     path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, path)
     if report is not None:
@@ -267,6 +267,8 @@ def load_model(*, path: Path) -> AnyChurnModel:
     """A model written by :func:`save_model` (only load files you wrote: joblib runs code)."""
     if not path.is_file():
         raise ChurnInputError(f"{path}: no such model file; run 'retain churn train' first")
+    import joblib
+
     model = joblib.load(path)
     if not isinstance(model, ChurnModel | LinearChurnModel):
         raise ChurnInputError(f"{path}: not a churn model")
@@ -328,6 +330,8 @@ def _out_of_fold(
     prepared: PreparedTable, target: np.ndarray, *, folds: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each row's probability from the model and the baseline fitted without its fold."""
+    from sklearn.model_selection import StratifiedKFold
+
     scores, baseline = np.zeros(target.size), np.zeros(target.size)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train, test in splitter.split(prepared.frame, target):

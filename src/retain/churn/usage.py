@@ -18,7 +18,6 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 from ibis.backends import BaseBackend
-from scipy.stats import binom
 
 from retain.churn.features import active_subscribers
 from retain.metrics.service import Money
@@ -84,6 +83,8 @@ def population_factor(windows: pd.DataFrame, thresholds: AlertThresholds) -> flo
 
 def visible(day_rate: pd.Series, thresholds: AlertThresholds) -> pd.Series:
     """Whether a full stop would be beyond chance: sparser customers can never raise an alert."""
+    from scipy.stats import binom
+
     return pd.Series(
         binom.cdf(0, thresholds.recent_days, day_rate) <= thresholds.max_p_value,
         index=day_rate.index,
@@ -94,6 +95,8 @@ def detect_declines(
     windows: pd.DataFrame, *, thresholds: AlertThresholds, as_of: datetime
 ) -> pd.DataFrame:
     """The customers whose usage dropped for real, with severity and evidence in words."""
+    from scipy.stats import binom
+
     factor = population_factor(windows, thresholds)
     rate = (windows.baseline_days / thresholds.baseline_days * factor).clip(upper=1.0)
     eligible = windows[visible(rate, thresholds)].copy()

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from retain.churn.api import ChurnScoreRead, HealthRead
+from retain.churn.schemas import ChurnScoreRead, HealthRead
 from retain.lifetime.schemas import PredictionRead
 from retain.messaging.schemas import ConsentRead
 

@@ -12,8 +12,8 @@ from pydantic import BaseModel
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from retain.churn.api import ChurnScoreRead, HealthRead
 from retain.churn.health import health_history
+from retain.churn.schemas import ChurnScoreRead, HealthRead
 from retain.churn.service import get_score
 from retain.customers.models import CustomerProfile
 from retain.customers.schemas import (

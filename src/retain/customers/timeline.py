@@ -7,6 +7,7 @@ index on ``customer_id`` (``retain warehouse index``) answers it from the index.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 import ibis.expr.types as ir
@@ -44,10 +45,13 @@ def _weekly_usage(customer_id: ir.Scalar, since: ir.Scalar) -> ir.Table:
     return weekly.group_by("week").aggregate(events=weekly.count(), quantity=weekly.quantity.sum())
 
 
-QUERIES: dict[str, PreparedQuery] = {
-    **{table: _rows_of(table) for table in TIMELINES},
-    "usage": PreparedQuery(_weekly_usage, "customer_id", "since"),
-}
+@cache
+def _queries() -> dict[str, PreparedQuery]:
+    # Built on the first read rather than at import: the server starts sooner.
+    return {
+        **{table: _rows_of(table) for table in TIMELINES},
+        "usage": PreparedQuery(_weekly_usage, "customer_id", "since"),
+    }
 
 
 def read_timeline(
@@ -56,12 +60,13 @@ def read_timeline(
     """Every fact family of one customer, newest first, and weekly usage since 13 weeks."""
     this_week = as_of.date() - timedelta(days=as_of.weekday())
     since = datetime.combine(this_week - timedelta(weeks=USAGE_WEEKS - 1), time())
+    queries = _queries()
     found = {
         table: _newest_first(query.run(backend, customer_id=customer_id), TIMELINES[table])
-        for table, query in QUERIES.items()
+        for table, query in queries.items()
         if table in TIMELINES
     }
-    found["usage"] = QUERIES["usage"].run(
+    found["usage"] = queries["usage"].run(
         backend, customer_id=customer_id, since=since.isoformat(sep=" ")
     )
     return found

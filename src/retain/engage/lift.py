@@ -19,7 +19,6 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 from ibis.backends import BaseBackend
-from scipy import stats
 
 from retain.currency.service import to_reporting
 
@@ -63,13 +62,20 @@ def wilson(converted: int, total: int, z: float) -> tuple[float, float]:
     return (centre - spread) / denominator, (centre + spread) / denominator
 
 
+def _z_score(confidence: float) -> float:
+    """The standard normal quantile of a two-sided ``confidence`` level."""
+    from scipy import stats
+
+    return float(stats.norm.ppf(0.5 + confidence / 2))
+
+
 def difference_interval(
     treated_converted: int, treated: int, held_converted: int, held: int, confidence: float = 0.95
 ) -> Interval | None:
     """The treated rate minus the held-out rate, with Newcombe's hybrid score interval."""
     if treated == 0 or held == 0:
         return None
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = _z_score(confidence)
     p1, p2 = treated_converted / treated, held_converted / held
     low1, high1 = wilson(treated_converted, treated, z)
     low2, high2 = wilson(held_converted, held, z)
@@ -85,7 +91,7 @@ def relative_interval(
     """The treated rate over the held-out rate, minus one, with Katz's log interval."""
     if min(treated_converted, held_converted) == 0 or treated == 0 or held == 0:
         return None
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = _z_score(confidence)
     ratio = (treated_converted / treated) / (held_converted / held)
     error = math.sqrt(1 / treated_converted - 1 / treated + 1 / held_converted - 1 / held)
     return Interval(ratio - 1, ratio * math.exp(-z * error) - 1, ratio * math.exp(z * error) - 1)
@@ -115,7 +121,7 @@ def incremental_revenue(
         return None
     difference = treated.mean() - held.mean()
     error = math.sqrt(treated.var(ddof=1) / len(treated) + held.var(ddof=1) / len(held))
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = _z_score(confidence)
     scale = len(treated)
     return Interval(
         difference * scale, (difference - z * error) * scale, (difference + z * error) * scale

@@ -16,19 +16,17 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import jieba
-import joblib
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score
-from sklearn.pipeline import FeatureUnion, Pipeline
 
 from retain.feedback.language import detect_language
 
-jieba.setLogLevel(logging.WARNING)
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 POSITIVE, NEUTRAL, NEGATIVE = "positive", "neutral", "negative"
 # Probabilities of being positive inside this band read as neutral rather than a guess.
@@ -55,11 +53,24 @@ def parse_label(value: object) -> int:
 def words(text: str) -> list[str]:
     """Words of a text: jieba segments for Chinese, lower-case tokens for English."""
     if detect_language(text) == "zh":
-        return [word for word in jieba.lcut(text) if word.strip()]
+        return [word for word in _jieba().lcut(text) if word.strip()]
     return _ENGLISH_WORD.findall(text.lower())
 
 
+@cache
+def _jieba() -> ModuleType:
+    # Imported on first Chinese text, not with the module: loading jieba takes a second.
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
 def _pipeline(c: float) -> Pipeline:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, Pipeline
+
     features = FeatureUnion(
         [
             (
@@ -123,12 +134,16 @@ class SentimentModel:
         return [_prediction(float(p)) for p in self.probability(texts)]
 
     def save(self, path: Path) -> None:
+        import joblib
+
         path.parent.mkdir(parents=True, exist_ok=True)
         joblib.dump(self, path, compress=3)
 
     @staticmethod
     def load(path: Path) -> SentimentModel:
         """The model saved at ``path`` (a file this installation wrote, never a download)."""
+        import joblib
+
         model = joblib.load(path)
         if not isinstance(model, SentimentModel):
             raise SentimentError(f"{path} does not hold a sentiment model")
@@ -158,6 +173,8 @@ class Evaluation:
 
 def evaluate(model: SentimentModel, texts: Sequence[str], labels: Sequence[int]) -> Evaluation:
     """Accuracy and macro F1 of the model's positive/negative call on labelled texts."""
+    from sklearn.metrics import accuracy_score, f1_score
+
     if not texts:
         raise SentimentError("nothing to evaluate: the table has no labelled rows")
     predicted = (model.probability(texts) >= 0.5).astype(int)

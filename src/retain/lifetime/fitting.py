@@ -10,7 +10,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import minimize
 
 TimeUnit = Literal["days", "weeks", "months"]
 TIME_UNITS: tuple[TimeUnit, ...] = ("days", "weeks", "months")
@@ -134,6 +133,8 @@ def maximise_likelihood(
 
 def _optimise(objective: Objective, start: Array) -> Array:
     """L-BFGS-B from ``start``; when it stops short, Nelder-Mead and then BFGS from there."""
+    from scipy.optimize import minimize
+
     bounds = [(-SEARCH_BOUND, SEARCH_BOUND)] * len(start)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

@@ -12,7 +12,6 @@ from typing import ClassVar, Self
 
 import numpy as np
 import pandas as pd
-from scipy.special import betaln, gammaln, hyp2f1
 
 from retain.lifetime.compression import compress, expand
 from retain.lifetime.fitting import (
@@ -190,6 +189,8 @@ class BetaGeoModel(TransactionModel):
 
     @staticmethod
     def log_likelihood(params: Array, x: Array, t_x: Array, age: Array) -> Array:
+        from scipy.special import betaln, gammaln
+
         r, alpha, a, b = params
         common = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + betaln(a, b + x) - betaln(a, b)
         stays = -(r + x) * np.log(alpha + age)
@@ -214,6 +215,8 @@ class BetaGeoModel(TransactionModel):
     def conditional_expected_purchases(
         self, t: float | Array, x: Array, t_x: Array, age: Array
     ) -> Array:
+        from scipy.special import hyp2f1
+
         r, alpha, a, b = self._values()
         shrink = ((alpha + age) / (alpha + age + t)) ** (r + x)
         series = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + age + t))
@@ -241,6 +244,8 @@ class ModifiedBetaGeoModel(TransactionModel):
 
     @staticmethod
     def log_likelihood(params: Array, x: Array, t_x: Array, age: Array) -> Array:
+        from scipy.special import betaln, gammaln
+
         r, alpha, a, b = params
         common = (
             gammaln(r + x) - gammaln(r) + r * np.log(alpha) + betaln(a, b + x + 1) - betaln(a, b)
@@ -257,6 +262,8 @@ class ModifiedBetaGeoModel(TransactionModel):
     def conditional_expected_purchases(
         self, t: float | Array, x: Array, t_x: Array, age: Array
     ) -> Array:
+        from scipy.special import hyp2f1
+
         r, alpha, a, b = self._values()
         shrink = ((alpha + age) / (alpha + age + t)) ** (r + x)
         series = hyp2f1(r + x, b + x + 1, a + b + x, t / (alpha + age + t))
@@ -286,6 +293,8 @@ class ParetoNBDModel(TransactionModel):
     @staticmethod
     def log_a0(params: Array, x: Array, t_x: Array, age: Array) -> Array:
         """log A0, the integral over deaths between t_x and T (Fader & Hardie 2005, eq. 19-20)."""
+        from scipy.special import hyp2f1
+
         r, alpha, s, beta = params
         # 2F1 converges best with its argument |α-β|/(max+t) in [0, 1): expand on the larger.
         if alpha >= beta:
@@ -305,6 +314,8 @@ class ParetoNBDModel(TransactionModel):
 
     @staticmethod
     def log_likelihood(params: Array, x: Array, t_x: Array, age: Array) -> Array:
+        from scipy.special import gammaln
+
         r, alpha, s, beta = params
         common = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
         alive = -(r + x) * np.log(alpha + age) - s * np.log(beta + age)
@@ -365,6 +376,8 @@ class GammaGammaModel:
     @staticmethod
     def log_likelihood(params: Array, x: Array, m: Array) -> Array:
         """The log-likelihood of each (x, m_x) row."""
+        from scipy.special import gammaln
+
         p, q, gamma = params
         return np.asarray(
             gammaln(p * x + q)

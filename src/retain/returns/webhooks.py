@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -28,6 +27,8 @@ from retain.returns.models import ReturnInstruction, ReturnWebhook
 from retain.store import session_scope
 
 if TYPE_CHECKING:
+    import httpx
+
     from retain.returns.models import ReturnLine, ReturnRequest
 
 SHOP = "shop"
@@ -140,6 +141,9 @@ def backoff(attempts: int) -> timedelta:
 
 def deliver_due(*, store_url: str, at: datetime, client: httpx.Client | None = None) -> DeliveryRun:
     """Post every pending instruction that is due; confirm on 2xx, else schedule a retry."""
+    # httpx loads with the first delivery: it pulls in its command line (click, rich, pygments).
+    import httpx
+
     run = DeliveryRun()
     with session_scope(store_url) as session:
         hook = endpoint(session=session)
@@ -185,6 +189,8 @@ def _claim(session: Session, at: datetime) -> list[tuple[int, str, str]]:
 def _post(
     client: httpx.Client, url: str, secret: str, key: str, body: str
 ) -> tuple[httpx.Response | None, str | None]:
+    import httpx
+
     timestamp = str(int(time.time()))
     raw = body.encode()
     headers = {

@@ -16,17 +16,20 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import jieba
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from retain.support.defaults import DEFLECTION_DAYS
 from retain.support.models import Article, ArticleUse, Ticket
 from retain.support.service import NotFound, SupportError, utcnow
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 LANGUAGES = ("en", "zh-CN")
 ARTICLE_STATES = ("draft", "published")
@@ -37,7 +40,6 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CHINESE_STOP = frozenset(
     ["的", "了", "是", "在", "和", "我", "你", "吗", "呢", "吧", "啊", "怎么", "如何", "什么"]
 )
-jieba.setLogLevel(logging.WARNING)
 # Bumped by every article written in this process: the cached search index is then rebuilt.
 _generation = [0]
 
@@ -52,13 +54,25 @@ class ArticleHit:
 
 def tokens(text: str) -> list[str]:
     """Search terms of ``text`` in either language (see the module docstring)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
     found: list[str] = []
     for piece in _TOKEN.findall(text.lower()):
         if _CJK.match(piece):
-            found.extend(word for word in jieba.lcut_for_search(piece) if word not in _CHINESE_STOP)
+            segments = _jieba().lcut_for_search(piece)
+            found.extend(word for word in segments if word not in _CHINESE_STOP)
         elif piece not in ENGLISH_STOP_WORDS:
             found.append(_singular(piece))
     return found
+
+
+@cache
+def _jieba() -> ModuleType:
+    # Imported on the first search, not with the module: loading jieba takes a second.
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
 
 
 def _singular(word: str) -> str:
@@ -250,6 +264,8 @@ def _current_index(session: Session) -> _Index | None:
         ).all()
         if not rows:
             return None
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         vectorizer = TfidfVectorizer(analyzer=lambda terms: terms, sublinear_tf=True)
         documents = [tokens(f"{title}\n{title}\n{body}") for _, title, body, _ in rows]
         matrix = vectorizer.fit_transform(documents)

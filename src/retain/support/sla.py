@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays as holiday_tables
 import yaml
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -130,10 +129,18 @@ _national_cache: dict[tuple[str, int], Any] = {}
 
 
 def _national(country: str, year: int) -> Any:
+    import holidays as holiday_tables
+
     key = (country, year)
     if key not in _national_cache:
         _national_cache[key] = holiday_tables.country_holidays(country, years=year)
     return _national_cache[key]
+
+
+def _supported_countries() -> dict[str, Any]:
+    import holidays as holiday_tables
+
+    return holiday_tables.list_supported_countries()  # type: ignore[no-any-return]
 
 
 def load_calendar(path: Path | None) -> BusinessCalendar:
@@ -161,7 +168,7 @@ def parse_calendar(text: str, *, source: str) -> BusinessCalendar:
     except (ZoneInfoNotFoundError, ValueError):
         raise CalendarError(f"{source}: timezone: unknown time zone {zone_name!r}") from None
     country = raw.get("country")
-    if country is not None and str(country) not in holiday_tables.list_supported_countries():
+    if country is not None and str(country) not in _supported_countries():
         raise CalendarError(f"{source}: country: no holiday table for {country!r}")
     hours = _hours(raw.get("hours") or {}, source)
     if not any(hours.values()):

@@ -36,10 +36,10 @@ from retain.auth.sessions import (
     issue_session,
     login_token_valid,
 )
-from retain.churn.api import ChurnScoreRead, TaskRead, UsageAlertRead
 from retain.churn.jobs import renewal_report
 from retain.churn.model import ChurnInputError
 from retain.churn.models import ChurnScore
+from retain.churn.schemas import ChurnScoreRead, TaskRead, UsageAlertRead
 from retain.churn.service import list_scores
 from retain.churn.tasks import list_alerts, list_tasks
 from retain.currency.service import MissingRateError
