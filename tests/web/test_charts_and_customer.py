@@ -117,7 +117,7 @@ def test_tiny_cohorts_are_grey_off_the_colour_scale_and_the_page_says_so(
     legend = [text["text"] for text in drawn_texts(page, "heatmap")]
     assert any(str(MIN_COHORT_SIZE) in text for text in legend), legend
     muted = page.locator("#cohort-table tbody tr.muted td:first-child")
-    assert sorted(muted.all_inner_texts()) == sorted(tiny)
+    assert sorted(muted.all_text_contents()) == sorted(tiny)
 
     page.goto(f"{server}/cohorts?min_size=1")
     option = chart_option(page, "heatmap")

@@ -58,12 +58,12 @@
       // Room for the longest row label, the colour scale and its legend above, the axis title below.
       const left = 16 + 7 * Math.max(0, ...d.cohorts.map((cohort, i) => rowLabel(cohort, i).length));
       const narrow = element.clientWidth < 600;
-      const top = d.small.length && narrow ? 72 : 44;
+      const top = d.small.length && narrow ? 84 : 52;
       const bottom = 56;
       const cellWidth = (element.clientWidth - left - 16) / Math.max(1, d.periods.length);
       const cellHeight = (element.clientHeight - top - bottom) / Math.max(1, d.cohorts.length);
       const whole = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
-      // Dark figures with a light halo read on the palest and the darkest cell alike.
+      // ECharts writes each figure dark or light to contrast with its cell.
       const label = { show: cellWidth >= 30 && cellHeight >= 14, fontSize: 10, formatter: (p) => whole.format(p.value[2]) };
       const tooltip = { formatter: (p) => `${fill(spec.labels.cell, { cohort: d.cohorts[p.value[1]], size: number.format(d.sizes[p.value[1]]), period: p.value[0] })}<br>${p.marker}${share(p.value[2])}` };
       return {
