@@ -67,6 +67,9 @@
       const label = { show: cellWidth >= 30 && cellHeight >= 14, fontSize: 10, formatter: (p) => whole.format(p.value[2]) };
       const tooltip = { formatter: (p) => `${fill(spec.labels.cell, { cohort: d.cohorts[p.value[1]], size: number.format(d.sizes[p.value[1]]), period: p.value[0] })}<br>${p.marker}${share(p.value[2])}` };
       return {
+        // Redrawn on every resize (labels come and go with the room): without animation, a
+        // screenshot or a resize never catches labels halfway between two layouts.
+        animation: false,
         tooltip: {},
         legend: d.small.length ? { top: 0, left: 8, data: [spec.labels.small] } : undefined,
         grid: { left, right: 16, top, bottom },
