@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,6 +60,24 @@ def shot(page: Page, name: str) -> None:
 
 
 @pytest.fixture(scope="module")
+def pages(browser: Browser, server: str) -> Iterator[Callable[..., Page]]:
+    """New pages of one signed-in session: signing in for each test would meet the rate limit."""
+    first = signed_in(browser, server)
+    state = first.context.storage_state()
+    first.close()
+    opened: list[Page] = []
+
+    def new_page(**context: Any) -> Page:
+        page = browser.new_page(storage_state=state, **context)
+        opened.append(page)
+        return page
+
+    yield new_page
+    for page in opened:
+        page.close()
+
+
+@pytest.fixture(scope="module")
 def demo_facts(server: str) -> Iterator[dict[str, str]]:
     """Customers of the demo that show each defect: stale renewals, many tickets, a CLV."""
     backend = connect(get_settings().resolved_warehouse_url)
@@ -81,9 +99,9 @@ def demo_facts(server: str) -> Iterator[dict[str, str]]:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_colour_scale_keeps_clear_of_the_axis_title_and_the_cells(
-    browser: Browser, server: str, language: str
+    pages: Callable[..., Page], server: str, language: str
 ) -> None:
-    page = signed_in(browser, server, viewport=DESKTOP)
+    page = pages(viewport=DESKTOP)
     page.goto(f"{server}/cohorts?lang={language}")
     option = chart_option(page, "heatmap")
     title = option["xAxis"][0]["name"]
@@ -96,9 +114,9 @@ def test_the_colour_scale_keeps_clear_of_the_axis_title_and_the_cells(
 
 
 def test_tiny_cohorts_are_grey_off_the_colour_scale_and_the_page_says_so(
-    browser: Browser, server: str
+    pages: Callable[..., Page], server: str
 ) -> None:
-    page = signed_in(browser, server, viewport=DESKTOP)
+    page = pages(viewport=DESKTOP)
     page.goto(f"{server}/cohorts")
     rows = api(page, "/api/v1/cohorts")
     tiny = {row["cohort"][:10] for row in rows if row["cohort_size"] < MIN_COHORT_SIZE}
@@ -127,9 +145,9 @@ def test_tiny_cohorts_are_grey_off_the_colour_scale_and_the_page_says_so(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_row_names_its_cohort_size_and_every_cell_its_percentage(
-    browser: Browser, server: str, language: str
+    pages: Callable[..., Page], server: str, language: str
 ) -> None:
-    page = signed_in(browser, server, viewport=DESKTOP)
+    page = pages(viewport=DESKTOP)
     page.goto(f"{server}/cohorts?lang={language}")
     rows = api(page, "/api/v1/cohorts")
     texts = drawn_texts(page, "heatmap")
@@ -137,8 +155,10 @@ def test_every_row_names_its_cohort_size_and_every_cell_its_percentage(
     assert len(cell_percentages(page, texts)) == len(rows)
 
 
-def test_percentages_that_do_not_fit_a_phone_are_left_out(browser: Browser, server: str) -> None:
-    page = signed_in(browser, server, viewport=PHONE, is_mobile=True)
+def test_percentages_that_do_not_fit_a_phone_are_left_out(
+    pages: Callable[..., Page], server: str
+) -> None:
+    page = pages(viewport=PHONE, is_mobile=True)
     page.goto(f"{server}/cohorts")
     rows = api(page, "/api/v1/cohorts")
     texts = drawn_texts(page, "heatmap")
@@ -179,13 +199,13 @@ def clipped_boxes(page: Page) -> list[str]:
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_customer_page_wraps_instead_of_cutting_text(
-    browser: Browser,
+    pages: Callable[..., Page],
     server: str,
     demo_facts: dict[str, str],
     viewport: dict[str, int],
     language: str,
 ) -> None:
-    page = signed_in(browser, server, viewport=viewport, is_mobile=viewport is PHONE)
+    page = pages(viewport=viewport, is_mobile=viewport is PHONE)
     customer = demo_facts["many_tickets"]
     page.goto(f"{server}/customers/{customer}?lang={language}")
     expect(page.locator("#tickets tbody tr").first).to_be_visible()
@@ -202,9 +222,9 @@ def test_the_customer_page_wraps_instead_of_cutting_text(
     [("en", "Predicted CLV", "Average"), ("zh-CN", "预测终身价值", "平均")],
 )
 def test_one_customers_clv_is_called_predicted_not_average(
-    browser: Browser, server: str, language: str, label: str, average: str
+    pages: Callable[..., Page], server: str, language: str, label: str, average: str
 ) -> None:
-    page = signed_in(browser, server, viewport=DESKTOP)
+    page = pages(viewport=DESKTOP)
     page.goto(f"{server}/customers?lang={language}")
     expect(page.locator("#customer-table thead")).not_to_contain_text(average)
     page.locator("#customer-table tbody tr a").first.click()
@@ -216,10 +236,10 @@ def test_one_customers_clv_is_called_predicted_not_average(
 
 
 def test_an_active_subscription_renews_after_today(
-    browser: Browser, server: str, demo_facts: dict[str, str]
+    pages: Callable[..., Page], server: str, demo_facts: dict[str, str]
 ) -> None:
     customer = demo_facts["stale_renewal"]
-    page = signed_in(browser, server, viewport=DESKTOP)
+    page = pages(viewport=DESKTOP)
     page.goto(f"{server}/customers/{customer}?lang=en")
     now = datetime.now(UTC).replace(tzinfo=None)
     view = api(page, f"/api/v1/customers/{customer}")
@@ -239,9 +259,9 @@ def test_an_active_subscription_renews_after_today(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_actual_and_predicted_purchases_differ_in_colour_and_line(
-    browser: Browser, server: str, language: str
+    pages: Callable[..., Page], server: str, language: str
 ) -> None:
-    page = signed_in(browser, server, viewport=DESKTOP)
+    page = pages(viewport=DESKTOP)
     page.goto(f"{server}/lifetime?lang={language}")
     option = chart_option(page, "clv-tracking")
     actual, predicted = option["series"]
@@ -253,9 +273,11 @@ def test_actual_and_predicted_purchases_differ_in_colour_and_line(
     shot(page, f"lifetime-{language}")
 
 
-def test_the_clv_chart_is_in_the_reporting_currency(browser: Browser, server: str) -> None:
+def test_the_clv_chart_is_in_the_reporting_currency(
+    pages: Callable[..., Page], server: str
+) -> None:
     currency = get_settings().reporting_currency
-    page = signed_in(browser, server, viewport=DESKTOP)
+    page = pages(viewport=DESKTOP)
     page.goto(f"{server}/lifetime")
     option = chart_option(page, "clv-histogram")
     assert currency in option["xAxis"][0]["name"]
