@@ -93,10 +93,11 @@ def render(
 ) -> None:
     """Write ``rows`` to standard output in ``output_format``."""
     if output_format is OutputFormat.json:
-        sys.stdout.write(json.dumps(list(rows), default=_json_value, ensure_ascii=False, indent=2))
+        present = [_without_nan(row) for row in rows]
+        sys.stdout.write(json.dumps(present, default=_json_value, ensure_ascii=False, indent=2))
         sys.stdout.write("\n")
     elif output_format is OutputFormat.csv:
-        _write_csv(rows)
+        _write_csv([_without_nan(row) for row in rows])
     else:
         from rich.console import Console
 
@@ -104,6 +105,25 @@ def render(
         if not console.is_terminal:
             console.width = PIPED_WIDTH
         console.print(_table(rows, title))
+
+
+def _without_nan(row: dict[str, Any]) -> dict[str, Any]:
+    """NaN (pandas' "no value", such as an NPS nobody answered) as None: null in JSON, empty in CSV.
+
+    Python would write it as ``NaN``, which JSON does not allow, and as ``nan`` in CSV. Nested
+    rows (a report with its list of renewals) are cleaned too.
+    """
+    return {key: _present(value) for key, value in row.items()}
+
+
+def _present(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return _without_nan(value)
+    if isinstance(value, list):
+        return [_present(item) for item in value]
+    return value
 
 
 def _write_csv(rows: Sequence[dict[str, Any]]) -> None:

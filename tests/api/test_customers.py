@@ -160,3 +160,25 @@ def test_the_360_view_shows_consent_given_through_the_api(
     assert answer.status_code == 200, answer.text
     [consent] = view_of(environment, customer).consent
     assert (consent.channel, consent.granted, consent.source) == ("sms", False, "call centre")
+
+
+def test_an_active_subscription_shows_its_next_renewal_not_a_past_one(
+    environment: Settings, shop: dict[str, list[dict]]
+) -> None:
+    # The shop's subscription started 90 days before NOW and first renews 30 days after it
+    # (a four-month period); 60 days after NOW that date has passed without a logged renewal.
+    later = NOW + timedelta(days=60)
+    backend = connect(environment.resolved_warehouse_url)
+    try:
+        with session_scope(environment.store_url) as session:
+            view = customer_360(
+                session=session,
+                backend=backend,
+                customer_id=shop["customers"][0]["customer_id"],
+                as_of=later,
+            )
+    finally:
+        backend.disconnect()
+    assert view is not None
+    [subscription] = view.subscriptions
+    assert subscription.renews_at == datetime(2027, 4, 20, 12, 0)

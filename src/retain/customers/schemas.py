@@ -69,7 +69,7 @@ class Subscription(BaseModel):
     mrr: Decimal | None
     currency: str | None
     changed_at: datetime
-    renews_at: datetime | None
+    renews_at: datetime | None  # the next renewal after the view's moment; none once churned
 
 
 class UsageWeek(BaseModel):

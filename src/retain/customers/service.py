@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import json
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
@@ -127,7 +128,7 @@ def customer_360(
             totals=_order_totals(facts["order"]),
             recent=[OrderRead(**_pick(row, OrderRead)) for row in facts["order"][:RECENT]],
         ),
-        subscriptions=_subscriptions(facts["subscription_change"]),
+        subscriptions=_subscriptions(facts["subscription_change"], moment),
         usage_weekly=_usage_weeks(facts["usage"], moment),
         tickets=_tickets(facts["ticket_event"]),
         feedback=[
@@ -214,23 +215,73 @@ def _profile(stored: CustomerProfile | None, facts: list[dict[str, Any]]) -> Pro
     return profile
 
 
-def _subscriptions(changes: list[dict[str, Any]]) -> list[Subscription]:
-    """The latest change of each subscription (changes arrive newest first)."""
-    latest: dict[str | None, dict[str, Any]] = {}
+def _subscriptions(changes: list[dict[str, Any]], as_of: datetime) -> list[Subscription]:
+    """Each subscription after its latest change (changes arrive newest first), as of as_of."""
+    history: dict[str | None, list[dict[str, Any]]] = {}
     for change in changes:
-        latest.setdefault(change["subscription_id"], change)
-    return [
-        Subscription(
-            subscription_id=change["subscription_id"],
-            plan=change["plan"],
-            status="churned" if change["kind"] == "churn" else "active",
-            mrr=change["mrr_after"],
-            currency=change["currency"],
-            changed_at=change["changed_at"],
-            renews_at=change["renews_at"],
+        history.setdefault(change["subscription_id"], []).append(change)
+    subscriptions = []
+    for subscription_id, mine in history.items():
+        latest = mine[0]
+        churned = latest["kind"] == "churn"
+        renews_at = latest["renews_at"]
+        if renews_at is not None and not churned:
+            renews_at = next_renewal(
+                renews_at=renews_at, period_months=billing_months(mine), after=as_of
+            )
+        subscriptions.append(
+            Subscription(
+                subscription_id=subscription_id,
+                plan=latest["plan"],
+                status="churned" if churned else "active",
+                mrr=latest["mrr_after"],
+                currency=latest["currency"],
+                changed_at=latest["changed_at"],
+                renews_at=renews_at,
+            )
         )
-        for change in latest.values()
-    ]
+    return subscriptions
+
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def billing_months(changes: list[dict[str, Any]]) -> int:
+    """Months between renewals, from the start (new or reactivation) of one subscription.
+
+    Renewals themselves are not changes, so a subscription's latest ``renews_at`` goes stale;
+    its start tells the period (its first renewal is one period later). Without a start, monthly.
+    """
+    for change in changes:
+        if change["kind"] in ("new", "reactivation") and change["renews_at"] is not None:
+            days = (change["renews_at"] - change["changed_at"]).total_seconds() / 86_400
+            return max(1, round(days / DAYS_PER_MONTH))
+    return 1
+
+
+def next_renewal(*, renews_at: datetime, period_months: int, after: datetime) -> datetime:
+    """The first renewal later than ``after``: ``renews_at`` rolled forward by whole periods.
+
+    Each candidate is counted from ``renews_at`` itself, so a renewal on the 31st comes back to
+    the 31st after a short month instead of drifting to the 28th.
+    """
+    if renews_at > after:
+        return renews_at
+    months_behind = (after.year - renews_at.year) * 12 + after.month - renews_at.month
+    periods = max(1, months_behind // period_months)
+    candidate = _add_months(renews_at, periods * period_months)
+    while candidate <= after:
+        periods += 1
+        candidate = _add_months(renews_at, periods * period_months)
+    return candidate
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    """The same day and time ``months`` later; a day the month lacks becomes its last day."""
+    index = moment.year * 12 + moment.month - 1 + months
+    year, month = divmod(index, 12)
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return moment.replace(year=year, month=month + 1, day=min(moment.day, last_day))
 
 
 def _tickets(events: list[dict[str, Any]]) -> list[Ticket]:

@@ -475,3 +475,38 @@ TEXT["zh-CN"].update(
         "feedback_search": "搜索",
     }
 )
+
+# Charts and the customer page: cohort sizes, tiny cohorts, CLV with its currency.
+TEXT["en"].update(
+    {
+        "predicted_clv": "Predicted CLV",
+        "clv_axis": "Predicted CLV ({currency})",
+        "repeat_purchases": "Repeat purchases, cumulative",
+        "holdout_starts": "Holdout",
+        "cohort_row": "{cohort} · {size}",
+        "cohort_cell": "{cohort} ({size} customers), period {period}",
+        "cohort_min_size": "Smallest cohort on the colour scale",
+        "cohort_small": "Cohorts under {size} customers",
+        "cohort_small_note": (
+            "Each row is labelled with its cohort size. Cohorts with fewer than {size} customers"
+            " are grey and left out of the colour scale: a handful of customers makes a share"
+            " swing from 0% to 100%."
+        ),
+    }
+)
+TEXT["zh-CN"].update(
+    {
+        "predicted_clv": "预测终身价值",
+        "clv_axis": "预测终身价值（{currency}）",
+        "repeat_purchases": "累计重复购买次数",
+        "holdout_starts": "验证期",
+        "cohort_row": "{cohort} · {size}",
+        "cohort_cell": "{cohort}（{size} 位客户），第 {period} 期",
+        "cohort_min_size": "计入色阶的最小同期群",
+        "cohort_small": "不足 {size} 位客户的同期群",
+        "cohort_small_note": (
+            "每行标注同期群规模。不足 {size} 位客户的同期群以灰色显示，不计入色阶："
+            "客户太少时，留存比例会在 0% 与 100% 之间大幅波动。"
+        ),
+    }
+)

@@ -104,6 +104,7 @@ RISK_BINS = 10
 TRACKING_WEEKS = 26
 # One "aspect (mentions)" item of the regret table's top complaints.
 ASPECT_COUNT = re.compile(r"([\w-]+) \((\d+)\)")
+MIN_COHORT_SIZE = 10
 
 
 def install(app: FastAPI) -> None:
@@ -368,28 +369,23 @@ def _cohort_rows(settings: Settings, query: CohortQuery) -> tuple[list[dict[str,
 
 @router.get("/cohorts", response_class=HTMLResponse)
 def cohorts(
-    request: Request, settings: SettingsDep, principal: Reader, query: CohortQueryDep
+    request: Request,
+    settings: SettingsDep,
+    principal: Reader,
+    query: CohortQueryDep,
+    min_size: Annotated[int, Query(ge=1, le=1_000_000)] = MIN_COHORT_SIZE,
 ) -> HTMLResponse:
     """A retention heatmap: acquisition cohorts by periods since acquisition."""
     rows, problem = _cohort_rows(settings, query)
-    labels = sorted({row["cohort"].date().isoformat() for row in rows})
-    index = {label: position for position, label in enumerate(labels)}
-    chart = {
-        "cohorts": labels,
-        "periods": sorted({int(row["period"]) for row in rows}),
-        "cells": [
-            [int(row["period"]), index[row["cohort"].date().isoformat()], row["share"]]
-            for row in rows
-        ],
-    }
     return _render(
         request,
         "cohorts.html",
         principal=principal,
         rows=rows,
         problem=problem,
-        chart=chart,
+        chart=_cohort_chart(rows, min_size=min_size),
         grid=_cohort_grid(rows),
+        min_size=min_size,
         query={
             "from": query.start,
             "to": query.end,
@@ -398,6 +394,32 @@ def cohorts(
             "mode": query.mode,
         },
     )
+
+
+def _cohort_chart(rows: list[dict[str, Any]], *, min_size: int) -> dict[str, Any]:
+    """The heatmap's cells, with cohorts under ``min_size`` apart: they stay off the colour scale.
+
+    Two customers make a share of 0 % or 100 %; coloured like a large cohort, that reads as a fact.
+    """
+    labels = sorted({row["cohort"].date().isoformat() for row in rows})
+    index = {label: position for position, label in enumerate(labels)}
+    sizes = {row["cohort"].date().isoformat(): int(row["cohort_size"]) for row in rows}
+    cells: list[list[Any]] = []
+    small: list[list[Any]] = []
+    for row in rows:
+        label = row["cohort"].date().isoformat()
+        cell = [int(row["period"]), index[label], row["share"]]
+        (small if sizes[label] < min_size else cells).append(cell)
+    shares = [cell[2] for cell in cells if cell[2] is not None and np.isfinite(cell[2])]
+    return {
+        "cohorts": labels,
+        "sizes": [sizes[label] for label in labels],
+        "periods": sorted({int(row["period"]) for row in rows}),
+        "cells": cells,
+        "small": small,
+        # Revenue retention passes 100 % when cohorts spend more later.
+        "max": max([1.0, *shares]),
+    }
 
 
 def _cohort_grid(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -454,6 +476,7 @@ def customers(
         limit=limit,
         offset=offset,
         query={"q": q or "", "country": country or "", "sort": sort},
+        reporting_currency=settings.reporting_currency,
     )
 
 
@@ -475,7 +498,14 @@ def customer_page(
         "weeks": [week.week.date().isoformat() for week in found.usage_weekly],
         "events": [week.events for week in found.usage_weekly],
     }
-    return _render(request, "customer.html", principal=principal, c=found, chart=chart)
+    return _render(
+        request,
+        "customer.html",
+        principal=principal,
+        c=found,
+        chart=chart,
+        reporting_currency=settings.reporting_currency,
+    )
 
 
 @router.get("/customers/{customer_id}/usage.csv")
@@ -560,6 +590,7 @@ def lifetime(
         tracking=tracking,
         problem=problem,
         chart=chart,
+        reporting_currency=settings.reporting_currency,
     )
 
 
