@@ -23,6 +23,7 @@ from retain.assistant.models import AssistantEvaluation
 from retain.assistant.report import assistant_summary
 from retain.assistant.service import answer_message, rate_conversation
 from retain.demo.workflow_data import ZH, DemoData, chance, now_minute, scaled
+from retain.demo.workflow_support import agent_answers
 from retain.demo.workflow_texts import AGENT_SOLVED, ANSWERABLE, UNANSWERABLE
 from retain.settings import Settings
 from retain.store import session_scope
@@ -34,7 +35,6 @@ ENCODER_HINTS = {
     False: "pip install 'retain[assistant]' adds the sentence encoder",
 }
 CHAT_DAYS = 28
-AGENT = "demo-agent"
 
 
 def prepare_assistant(settings: Settings, data: DemoData, seed: int) -> str:
@@ -140,13 +140,6 @@ def _chat(
         # Older hand-offs were answered and solved by a person since.
         ticket = support.get_ticket(session, ticket_id=reply.ticket_id)
         solved_at = at + timedelta(hours=draw.uniform(1, 20))
-        support.add_message(
-            session,
-            ticket=ticket,
-            author_kind="agent",
-            author=AGENT,
-            body=AGENT_SOLVED[language],
-            at=solved_at,
-        )
-        support.change_status(session, ticket=ticket, status="solved", actor=AGENT, at=solved_at)
+        body = AGENT_SOLVED[language]
+        agent_answers(session, ticket, body=body, status="solved", at=solved_at)
     return 1

@@ -105,31 +105,24 @@ def _open(session: Session, ticket: Ticket, at: datetime, language: str) -> None
     _reply(session, ticket, at, language)
 
 
+def agent_answers(
+    session: Session, ticket: Ticket, *, body: str, status: str, at: datetime
+) -> None:
+    """An agent's message on ``ticket`` and the status it leaves the ticket in."""
+    service.add_message(session, ticket=ticket, author_kind="agent", author=AGENT, body=body, at=at)
+    service.change_status(session, ticket=ticket, status=status, actor=AGENT, at=at)
+
+
 def _pending(session: Session, ticket: Ticket, at: datetime, language: str) -> None:
     _reply(session, ticket, at, language)
-    service.add_message(
-        session,
-        ticket=ticket,
-        author_kind="agent",
-        author=AGENT,
-        body=AGENT_QUESTION[language],
-        at=at + timedelta(minutes=5),
-    )
-    service.change_status(session, ticket=ticket, status="pending", actor=AGENT, at=at)
+    asked = at + timedelta(minutes=5)
+    agent_answers(session, ticket, body=AGENT_QUESTION[language], status="pending", at=asked)
 
 
 def _solved(session: Session, ticket: Ticket, at: datetime, language: str) -> None:
     _reply(session, ticket, at, language)
     done = at + timedelta(hours=3)
-    service.add_message(
-        session,
-        ticket=ticket,
-        author_kind="agent",
-        author=AGENT,
-        body=AGENT_SOLVED[language],
-        at=done,
-    )
-    service.change_status(session, ticket=ticket, status="solved", actor=AGENT, at=done)
+    agent_answers(session, ticket, body=AGENT_SOLVED[language], status="solved", at=done)
 
 
 def _closed(session: Session, ticket: Ticket, at: datetime, language: str) -> None:
