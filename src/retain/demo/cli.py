@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from retain.demo.steps import DemoContext, DemoStep
     from retain.ingest.service import ImportResult
 
+
 def demo(
     customers: Annotated[int, typer.Option(help="How many customers to generate.")] = 5000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 7,
