@@ -111,7 +111,8 @@ def test_the_customer_page_lists_the_segments(shop: Settings) -> None:
         page = client.get("/customers/C5")
         other = client.get("/customers/C2")
     assert page.status_code == 200
-    assert '<p id="segments"><strong>Segments</strong>: risky</p>' in page.text
+    # A segment of the business's own naming is shown humanised, never as a raw key.
+    assert '<p id="segments"><strong>Segments</strong>: Risky</p>' in page.text
     assert 'id="segments"' not in other.text
 
 

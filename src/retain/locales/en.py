@@ -51,6 +51,9 @@ VOCABULARY: dict[str, dict[str, str]] = {
     },
     "owner": {
         "unassigned": "Unassigned",
+        "customer-success": "Customer success",
+        "shop-desk": "Shop desk",
+        "subscription-desk": "Subscription desk",
     },
     "trigger": {
         "segment_entry": "Enters a segment",

@@ -51,6 +51,9 @@ VOCABULARY: dict[str, dict[str, str]] = {
     },
     "owner": {
         "unassigned": "未分配",
+        "customer-success": "客户成功团队",
+        "shop-desk": "商城客服组",
+        "subscription-desk": "订阅客服组",
     },
     "trigger": {
         "segment_entry": "进入分群",
