@@ -207,6 +207,31 @@ def _record_past_sends(context: DemoContext) -> int:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def record_queued_as_sent(context: DemoContext) -> str:
+    """Mark every message the demo's steps queued (survey invitations, return notices…) sent
+    when it was due: a demo never leaves mail for a real worker to send to made-up customers."""
+    from sqlalchemy import func, update
+
+    from retain.messaging.models import Delivery
+    from retain.store import session_scope
+
+    with session_scope(context.settings.store_url) as session:
+        result = session.execute(
+            update(Delivery)
+            .where(Delivery.status == "queued")
+            .values(
+                status="sent",
+                sent_at=func.coalesce(Delivery.not_before, Delivery.created_at),
+                attempts=1,
+            )
+        )
+        recorded = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return f"{recorded:,} queued messages recorded as sent"
+
+
+RECORD_QUEUED = DemoStep("messages", record_queued_as_sent)
+
+
 class _Planter:
     """Plants the effect on each new treated entry of one playbook, and records what it caused."""
 

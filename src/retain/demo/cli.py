@@ -87,10 +87,10 @@ FAILED = "failed: "
 
 def _full_demo_steps() -> list[DemoStep]:
     """The analytic steps, then the workflow steps."""
-    from retain.demo.analytics import ANALYTIC_STEPS
+    from retain.demo.analytics import ANALYTIC_STEPS, RECORD_QUEUED
     from retain.demo.workflows import WORKFLOW_STEPS
 
-    return [*ANALYTIC_STEPS, *WORKFLOW_STEPS]
+    return [*ANALYTIC_STEPS, *WORKFLOW_STEPS, RECORD_QUEUED]
 
 
 def _run_step(step: DemoStep, context: DemoContext) -> dict[str, object]:
