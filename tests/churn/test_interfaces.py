@@ -46,7 +46,7 @@ def test_features_are_the_same_on_duckdb_and_postgresql(
 
 
 def test_commands_and_routes_from_training_to_closed_task(environment: Settings) -> None:
-    run("demo", "--customers", "1200", "--seed", "3", "--no-serve", "--format", "json")
+    run("demo", "--customers", "1200", "--seed", "3", "--no-serve", "--minimal", "--format", "json")
 
     report = json.loads(run("churn", "train", "--format", "json"))[0]
     assert 0.5 < report["roc_auc"]["value"] <= 1
