@@ -18,7 +18,8 @@ class ItemIn(BaseModel):
 class ReturnCreate(BaseModel):
     """A request made by an agent for a customer (customers use the portal)."""
 
-    order_id: str = Field(min_length=1, max_length=128)
+    # A NUL is no order id any shop issues, and the warehouse's SQL parser cuts strings at it.
+    order_id: str = Field(min_length=1, max_length=128, pattern=r"^[^\x00]+$")
     items: list[ItemIn] = Field(min_length=1, max_length=200)
     reason: str = Field(min_length=1, max_length=64)
     resolution: Literal["refund", "credit", "exchange"] = "refund"
