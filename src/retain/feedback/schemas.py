@@ -70,9 +70,10 @@ class SurveyCreate(BaseModel):
     kind: Literal["NPS", "CSAT", "CES", "custom"] = "NPS"
     question_en: str | None = None
     question_zh: str | None = None
-    every_days: int | None = Field(default=None, ge=1)
-    min_gap_days: int = Field(default=30, ge=0)
-    remind_after_days: int | None = Field(default=3, ge=1)
+    # Bounded to ten years: larger numbers overflow the store's integers (a 500, not a 422).
+    every_days: int | None = Field(default=None, ge=1, le=3650)
+    min_gap_days: int = Field(default=30, ge=0, le=3650)
+    remind_after_days: int | None = Field(default=3, ge=1, le=3650)
     channel: str = "email"
 
 
