@@ -213,6 +213,7 @@ def record_queued_as_sent(context: DemoContext) -> str:
     from sqlalchemy import func, update
 
     from retain.messaging.models import Delivery
+    from retain.messaging.outbox import export_deliveries
     from retain.store import session_scope
 
     with session_scope(context.settings.store_url) as session:
@@ -226,6 +227,7 @@ def record_queued_as_sent(context: DemoContext) -> str:
             )
         )
         recorded = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    export_deliveries(settings=context.settings)
     return f"{recorded:,} queued messages recorded as sent"
 
 
