@@ -192,28 +192,10 @@ def _run_weekly(
 
 
 def _record_past_sends(context: DemoContext) -> int:
-    """Mark the queued playbook messages sent when they were due: the demo's past, never sent."""
-    from sqlalchemy import update
-
-    from retain.messaging.models import Delivery
-    from retain.store import session_scope
-
-    with session_scope(context.settings.store_url) as session:
-        result = session.execute(
-            update(Delivery)
-            .where(Delivery.playbook.is_not(None), Delivery.status == "queued")
-            .values(status="sent", sent_at=Delivery.not_before, attempts=1)
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def record_queued_as_sent(context: DemoContext) -> str:
-    """Mark every message the demo's steps queued (survey invitations, return notices…) sent
-    when it was due: a demo never leaves mail for a real worker to send to made-up customers."""
+    """Mark every queued message sent when it was due: the demo's past, never sent."""
     from sqlalchemy import func, update
 
     from retain.messaging.models import Delivery
-    from retain.messaging.outbox import export_deliveries
     from retain.store import session_scope
 
     with session_scope(context.settings.store_url) as session:
@@ -226,7 +208,15 @@ def record_queued_as_sent(context: DemoContext) -> str:
                 attempts=1,
             )
         )
-        recorded = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def record_queued_as_sent(context: DemoContext) -> str:
+    """Mark every message the demo's steps queued (survey invitations, return notices…) sent
+    when it was due: a demo never leaves mail for a real worker to send to made-up customers."""
+    from retain.messaging.outbox import export_deliveries
+
+    recorded = _record_past_sends(context)
     export_deliveries(settings=context.settings)
     return f"{recorded:,} queued messages recorded as sent"
 
