@@ -101,6 +101,9 @@ def rate(session: Session, *, ticket: Ticket, score: int, at: datetime) -> Ticke
     return ticket
 
 
+UNASSIGNED = "unassigned"
+
+
 @dataclass(frozen=True)
 class CsatRow:
     """CSAT of one agent or team: ratings, mean score and the share rated 4 or 5."""
@@ -113,12 +116,13 @@ class CsatRow:
 
 
 def csat_report(session: Session, *, since: datetime | None = None) -> list[CsatRow]:
-    """CSAT by agent and by team, for tickets rated since ``since``; unassigned named so."""
+    """CSAT by agent and by team, for tickets rated since ``since``; tickets without an agent
+    or a team are grouped under the ``unassigned`` key, which the pages translate."""
     rows: list[CsatRow] = []
     satisfied = func.sum((Ticket.satisfaction >= SATISFIED).cast(type_=Ticket.satisfaction.type))
     for group, key in (
-        ("agent", func.coalesce(User.username, "(unassigned)")),
-        ("team", func.coalesce(Ticket.team, "(no team)")),
+        ("agent", func.coalesce(User.username, UNASSIGNED)),
+        ("team", func.coalesce(Ticket.team, UNASSIGNED)),
     ):
         query = (
             select(key, func.count(), func.avg(Ticket.satisfaction), satisfied)
