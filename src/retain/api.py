@@ -32,7 +32,7 @@ from retain.support import api as support_api
 from retain.support import help as support_help
 from retain.warehouse import connect
 from retain.web import pages
-from retain.web.pages import STATIC_DIR
+from retain.web.rendering import STATIC_DIR
 
 
 class ComponentHealth(BaseModel):

@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from retain.settings import get_settings
 from retain.warehouse import connect
-from retain.web.pages import MIN_COHORT_SIZE
+from retain.web.pages.cohorts import MIN_COHORT_SIZE
 from tests.web.conftest import ARTIFACTS
 from tests.web.test_dashboard import api, chart_option, signed_in
 

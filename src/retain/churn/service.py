@@ -243,6 +243,11 @@ def list_scores(*, session: Session, limit: int = 100, offset: int = 0) -> list[
     return list(session.scalars(statement))
 
 
+def list_probabilities(*, session: Session) -> list[float]:
+    """Every stored customer's churn probability, in no particular order."""
+    return list(session.scalars(select(ChurnScore.probability)))
+
+
 def get_score(*, session: Session, customer_id: str) -> ChurnScore | None:
     """A customer's stored score, if any."""
     return session.get(ChurnScore, customer_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
+from typing import Any
 
 import pandas as pd
 from ibis.backends import BaseBackend
@@ -183,6 +184,38 @@ def playbook_stats(
         ],
         incremental_revenue_90=lift.incremental_revenue(treated["revenue_90"], held["revenue_90"]),
     )
+
+
+def playbook_report(
+    *, session: Session, backend: BaseBackend, at: datetime
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, dict[str, int]]]]:
+    """One row per playbook (entries, conversion in both groups, lift and incremental revenue
+    with their intervals), and each playbook's sends by step and status."""
+    rows, sends = [], {}
+    for record in list_records(session=session):
+        stats = playbook_stats(session=session, backend=backend, name=record.name, at=at)
+        repurchase = stats.lifts[0]
+        revenue = stats.incremental_revenue_90
+        sends[record.name] = stats.sends
+        rows.append(
+            {
+                "playbook": record.name,
+                "enabled": record.enabled,
+                "trigger": parse_playbook(record.definition).trigger.kind,
+                "entered": stats.entered,
+                "treated": repurchase.treated,
+                "held_out": repurchase.held_out,
+                "treated_rate_30": repurchase.treated_rate,
+                "held_out_rate_30": repurchase.held_out_rate,
+                "lift_30": repurchase.absolute.estimate if repurchase.absolute else None,
+                "lift_30_low": repurchase.absolute.low if repurchase.absolute else None,
+                "lift_30_high": repurchase.absolute.high if repurchase.absolute else None,
+                "incremental_revenue_90": revenue.estimate if revenue else None,
+                "incremental_revenue_90_low": revenue.low if revenue else None,
+                "incremental_revenue_90_high": revenue.high if revenue else None,
+            }
+        )
+    return rows, sends
 
 
 def _entries(session: Session, name: str | None) -> pd.DataFrame:

@@ -203,6 +203,11 @@ def _store_row(record: dict[Any, Any], columns: list[str]) -> dict[str, object]:
     return row
 
 
+def list_predicted_values(*, session: Session) -> list[float]:
+    """Every stored customer's predicted lifetime value, in no particular order."""
+    return list(session.scalars(select(CustomerPrediction.clv)))
+
+
 def get_prediction(*, session: Session, customer_id: str) -> CustomerPrediction | None:
     """A customer's latest stored prediction, or None."""
     return session.scalars(

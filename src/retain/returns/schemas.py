@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -130,3 +130,14 @@ class InstructionRead(BaseModel):
 class CreditRead(BaseModel):
     customer_id: str
     balance: Decimal
+
+
+class ReturnsOverview(BaseModel):
+    """What the returns dashboard shows: rates by category and reason, serial returners,
+    repurchase after a return by each cut that splits the returners, and open returns by state."""
+
+    categories: list[dict[str, Any]]
+    reasons: list[dict[str, Any]]
+    serial_returners: list[dict[str, Any]]
+    retention: list[dict[str, Any]]
+    open_states: list[dict[str, Any]]

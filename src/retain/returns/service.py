@@ -23,7 +23,7 @@ from retain.customers.models import CustomerProfile
 from retain.loyalty.ledger import utcnow
 from retain.loyalty.models import LoyaltyMember
 from retain.messaging.service import enqueue
-from retain.returns import credit, webhooks, workflow
+from retain.returns import credit, report, webhooks, workflow
 from retain.returns.models import (
     ReturnLine,
     ReturnOrderLock,
@@ -50,6 +50,7 @@ from retain.returns.policy import (
     evaluate,
     parse_policy,
 )
+from retain.returns.schemas import ReturnsOverview
 from retain.returns.workflow import HOLDING, check
 from retain.store import upsert
 
@@ -680,3 +681,55 @@ def state_counts(*, session: Session, at: datetime) -> list[dict[str, Any]]:
         .order_by(ReturnRequest.state)
     ).all()
     return [{"state": row[0], "count": int(row[1]), "overdue": int(row[2] or 0)} for row in rows]
+
+
+def returns_overview(*, session: Session, backend: BaseBackend, at: datetime) -> ReturnsOverview:
+    """The 20 most returned categories, rates by reason, 50 serial returners, repurchase within
+    90 days after a return, and open returns by state at ``at``."""
+    details = report.processing_details(processing_rows(session=session))
+    categories = report.rate_by_line_field(backend, "category").to_pandas()
+    customers = report.rate_by_customer(backend).to_pandas()
+    retention = [
+        row
+        for row in report.retention_after_return(backend, details=details)
+        if row["days"] == 90 and row["outcome"] == "repurchased"
+    ]
+    return ReturnsOverview(
+        categories=categories[categories["returned_orders"] > 0].head(20).to_dict("records"),
+        reasons=report.rate_by_reason(backend).to_pandas().to_dict("records"),
+        serial_returners=customers[customers["serial"]].head(50).to_dict("records"),
+        retention=_splitting_cuts(retention),
+        open_states=state_counts(session=session, at=at),
+    )
+
+
+def _splitting_cuts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The "all" rows and the cuts that split the returners into two groups or more.
+
+    A cut with one group (every return refunded, or no processing times recorded) holds every
+    returner, so its row would repeat the "all" row.
+    """
+    groups: dict[str, set[str]] = {}
+    for row in rows:
+        groups.setdefault(row["cut"], set()).add(row["group"])
+    return [row for row in rows if row["cut"] == "all" or len(groups[row["cut"]]) > 1]
+
+
+def email_matches_order(*, session: Session, order: OrderFacts, email: str) -> bool:
+    """Whether ``email`` (trimmed, lower case) is the address on file for the order's customer;
+    compared in constant time, so the answer's timing tells nothing about the address."""
+    known = session.scalar(
+        select(CustomerProfile.email).where(CustomerProfile.customer_id == order.customer_id)
+    )
+    return known is not None and secrets.compare_digest(known.strip().lower(), email)
+
+
+def returns_of_order(*, session: Session, order_id: str) -> list[ReturnRequest]:
+    """The order's return requests, oldest first."""
+    return list(
+        session.scalars(
+            select(ReturnRequest)
+            .where(ReturnRequest.order_id == order_id)
+            .order_by(ReturnRequest.requested_at)
+        )
+    )

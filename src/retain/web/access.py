@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from retain.auth.dependencies import identify
-from retain.auth.roles import Role
+from retain.auth.roles import READ_AGGREGATES, READ_CUSTOMERS, Role
 from retain.auth.service import Principal
 
 
@@ -40,6 +40,19 @@ def page_user(roles: Collection[Role]) -> Callable[..., Principal]:
         return principal
 
     return require
+
+
+Reader = Annotated[Principal, Depends(page_user(READ_AGGREGATES))]
+CustomerReader = Annotated[Principal, Depends(page_user(READ_CUSTOMERS))]
+
+
+def reads_customer_words(principal: Reader) -> bool:
+    """Whether the reader may see what single customers wrote (verbatims, ticket subjects):
+    the read-only role sees aggregates only."""
+    return principal.role in READ_CUSTOMERS
+
+
+ReadsCustomerWords = Annotated[bool, Depends(reads_customer_words)]
 
 
 def install(app: FastAPI, forbidden_page: Callable[[Request], HTMLResponse]) -> None:
