@@ -24,14 +24,12 @@ from retain.loyalty import api as loyalty_api
 from retain.messaging import api as messaging_api
 from retain.metrics import api as metrics_api
 from retain.returns import api as returns_api
-from retain.returns import portal as returns_portal
 from retain.segments import api as segments_api
 from retain.settings import Settings, get_settings
 from retain.store import get_engine
 from retain.support import api as support_api
-from retain.support import help as support_help
 from retain.warehouse import connect
-from retain.web import pages
+from retain.web import pages, public
 from retain.web.rendering import STATIC_DIR
 
 
@@ -74,20 +72,15 @@ def create_app() -> FastAPI:
     app.include_router(lifetime_api.router)
     app.include_router(churn_api.router)
     app.include_router(loyalty_api.router)
-    app.include_router(loyalty_api.public_router)
     app.include_router(engage_api.router)
-    app.include_router(engage_api.public_router)
     app.include_router(segments_api.router)
     app.include_router(messaging_api.router)
     app.include_router(messaging_api.public_router)
     app.include_router(feedback_api.router)
-    app.include_router(feedback_api.public_router)
     app.include_router(returns_api.router)
-    app.include_router(returns_portal.router)
     app.include_router(support_api.router)
-    app.include_router(support_help.public_router)
     app.include_router(assistant_api.router)
-    app.include_router(assistant_api.public_router)
+    app.include_router(public.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from retain.cli import app
 from retain.loyalty.ledger import utcnow
-from retain.loyalty.page import sign_link
+from retain.loyalty.member_page import sign_link
 from retain.settings import Settings, get_settings
 from retain.warehouse import connect
 from tests.helpers import signed_in_client

@@ -24,7 +24,7 @@ from retain.customers.models import CustomerProfile
 from retain.feedback import surveys
 from retain.feedback.models import SurveyInvitation
 from retain.locales import CATALOGUES
-from retain.loyalty import page as loyalty_page
+from retain.loyalty import member_page as loyalty_page
 from retain.loyalty import service as loyalty_service
 from retain.loyalty.ledger import NotAMember
 from retain.messaging.consent import PREFERENCES, UNSUBSCRIBE, sign_customer_link

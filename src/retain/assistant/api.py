@@ -1,4 +1,5 @@
-"""``/api/v1/assistant/...``: the customer chat, CSAT, tokens and the summary; the ``/chat`` widget.
+"""``/api/v1/assistant/...``: the customer chat, CSAT, tokens and the summary (the ``/chat``
+widget that calls them is ``retain.web.public.chat``).
 
 The chat is public (customers have no Retain account) and rate-limited per client address. A
 customer is known only through a signed token the business issues (``POST .../tokens`` or
@@ -11,13 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
 from ibis.backends import BaseBackend
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
 
 from retain.assistant import report
@@ -36,7 +34,6 @@ from retain.auth.ratelimit import enforce
 from retain.auth.roles import READ_AGGREGATES, SERVE_CUSTOMERS
 from retain.auth.sessions import signing_key
 from retain.dependencies import RequestSettingsDep, SettingsDep
-from retain.locales import choose_language
 from retain.settings import Settings
 from retain.signed_links import BadLink
 from retain.store import ensure_store, session_scope
@@ -44,11 +41,6 @@ from retain.support.service import SupportError
 from retain.warehouse.pool import pool_for
 
 router = APIRouter(prefix="/api/v1/assistant", tags=["assistant"])
-public_router = APIRouter(tags=["assistant pages"])
-_pages = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "pages"),
-    autoescape=select_autoescape(["html"]),
-)
 
 
 class MessageCreate(BaseModel):
@@ -248,54 +240,3 @@ def get_summary(
         **{name: value for name, value in vars(found).items() if name != "unanswered"},
         unanswered=[UnansweredRead(**vars(item)) for item in found.unanswered],
     )
-
-
-CHAT_TEXT = {
-    "en": {
-        "title": "Chat with us",
-        "placeholder": "Type your question…",
-        "send": "Send",
-        "email": "Your e-mail (so a person can reply)",
-        "rate": "Was this helpful?",
-        "thanks": "Thank you for your rating.",
-        "switch": "中文",
-        "error": "Something went wrong; please try again.",
-        "typing": "The assistant is typing…",
-        "helpful": "Helpful",
-        "not_helpful": "Not helpful",
-    },
-    "zh-CN": {
-        "title": "在线咨询",
-        "placeholder": "请输入您的问题…",
-        "send": "发送",
-        "email": "您的邮箱（以便工作人员回复）",
-        "rate": "这对您有帮助吗？",
-        "thanks": "感谢您的评价。",
-        "switch": "English",
-        "error": "出错了，请重试。",
-        "typing": "助手正在输入…",
-        "helpful": "有帮助",
-        "not_helpful": "没有帮助",
-    },
-}
-
-
-@public_router.get("/chat", response_class=HTMLResponse)
-def chat_page(
-    request: Request,
-    lang: Annotated[str | None, Query(max_length=8)] = None,
-    token: Annotated[str | None, Query(max_length=2000)] = None,
-) -> HTMLResponse:
-    """The embeddable chat widget (an iframe); ``token`` identifies a signed-in customer."""
-    language = choose_language(
-        requested=lang,
-        chosen=request.cookies.get("lang"),
-        accept_language=request.headers.get("accept-language"),
-    )
-    html = _pages.get_template("chat.html").render(
-        text=CHAT_TEXT[language],
-        language=language,
-        other="en" if language == "zh-CN" else "zh-CN",
-        token=token or "",
-    )
-    return HTMLResponse(html)

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, HTTPException
 
-from retain import signed_links
 from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_AGGREGATES
-from retain.auth.sessions import signing_key
 from retain.dependencies import SessionDep, SettingsDep, WarehouseDep
-from retain.engage import reorder, service
+from retain.engage import service
 from retain.engage.definition import PlaybookError, parse_playbook
 from retain.engage.schemas import (
     PlaybookRead,
@@ -24,10 +20,8 @@ from retain.engage.schemas import (
     RunRequest,
     StatsRead,
 )
-from retain.locales import choose_language
 
 router = APIRouter(prefix="/api/v1/playbooks", tags=["playbooks"])
-public_router = APIRouter(prefix="/e", tags=["engagement pages"])
 
 
 def _now() -> datetime:
@@ -120,29 +114,3 @@ def _record(session: SessionDep, name: str) -> service.PlaybookRecord:
         return service.get_record(session=session, name=name)
     except service.UnknownPlaybook as error:
         raise HTTPException(status_code=404, detail=str(error)) from None
-
-
-@public_router.get("/reorder/{token}", response_class=HTMLResponse)
-def get_reorder(
-    request: Request,
-    settings: SettingsDep,
-    backend: WarehouseDep,
-    token: str,
-    language: Annotated[str | None, Query(max_length=16)] = None,
-) -> Response:
-    """One click: the customer's last order goes back into their cart at the shop."""
-    try:
-        customer_id = reorder.read_reorder_token(
-            secret=signing_key(settings), token=token, at=_now()
-        )
-    except signed_links.BadLink as error:
-        raise HTTPException(status_code=403, detail=str(error)) from None
-    items = reorder.last_order_items(backend=backend, customer_id=customer_id)
-    if settings.shop_reorder_url and items:
-        return RedirectResponse(reorder.cart_url(settings.shop_reorder_url, items), status_code=303)
-    shown = choose_language(
-        requested=language,
-        chosen=request.cookies.get("lang"),
-        accept_language=request.headers.get("accept-language"),
-    )
-    return HTMLResponse(reorder.render_items_page(items, language=shown))

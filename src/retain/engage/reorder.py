@@ -2,27 +2,22 @@
 
 The link names only the customer; the items are read when it is opened, so it always reorders
 what they bought last. Retain does not take orders: it sends the customer to the shop's cart URL
-(``RETAIN_SHOP_REORDER_URL`` with ``{items}``), or shows the items when no shop URL is set.
+(``RETAIN_SHOP_REORDER_URL`` with ``{items}``), or shows the items when no shop URL is set
+(the page: ``retain.web.public.reorder``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from urllib.parse import quote
 
 from ibis.backends import BaseBackend
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from retain import signed_links
 
 PURPOSE = "reorder"
 LINK_DAYS = 30
-_environment = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(["html"]),
-)
 
 
 @dataclass(frozen=True)
@@ -71,7 +66,3 @@ def cart_url(template: str, items: list[Item]) -> str:
     listed = ",".join(f"{item.product_id}:{item.quantity}" for item in items)
     return template.replace("{items}", quote(listed, safe=":,"))
 
-
-def render_items_page(items: list[Item], *, language: str) -> str:
-    """The page shown when no shop URL is set: what the link would reorder."""
-    return _environment.get_template("reorder.html").render(items=items, language=language)

@@ -1,5 +1,5 @@
-"""``/api/v1/feedback``, ``/api/v1/surveys``, ``/api/v1/products/regret`` and the public survey
-page ``/s/{token}`` (opened by a signed personal link, so outside API authentication)."""
+"""``/api/v1/feedback``, ``/api/v1/surveys`` and ``/api/v1/products/regret`` (the public survey
+page is ``retain.web.public.survey``)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from retain import signed_links
 from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_AGGREGATES, READ_CUSTOMERS, WRITE_EVENTS
 from retain.auth.sessions import signing_key
@@ -21,7 +19,6 @@ from retain.dependencies import SettingsDep, WarehouseDep
 from retain.feedback import regret, report, reviews, service, surveys
 from retain.feedback.aspects import load_aspects
 from retain.feedback.models import FeedbackItem
-from retain.feedback.page import render_survey_page
 from retain.feedback.schemas import (
     AnalyzeRead,
     EvaluationRead,
@@ -41,7 +38,6 @@ from retain.settings import Settings
 from retain.store import ensure_store, session_scope
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
-public_router = APIRouter(prefix="/s", tags=["survey pages"])
 Period = Annotated[Literal["day", "week", "month", "quarter", "year"], Query()]
 
 
@@ -205,50 +201,3 @@ def get_regret(
     )
     rows: Rows = json.loads(frame.to_json(orient="records"))
     return rows
-
-
-def _invitation(settings: Settings, session: Session, token: str) -> Any:
-    try:
-        return surveys.open_link(
-            session=session, secret=signing_key(settings), token=token, at=service.utcnow()
-        )
-    except signed_links.BadLink as error:
-        raise HTTPException(status_code=403, detail=str(error)) from None
-
-
-@public_router.get("/{token}", response_class=HTMLResponse)
-def get_survey_page(settings: SettingsDep, token: str) -> HTMLResponse:
-    """The survey form of a signed personal link."""
-    with _store(settings) as session:
-        invitation, survey = _invitation(settings, session, token)
-        page = render_survey_page(
-            survey=survey,
-            language=invitation.language,
-            answered=invitation.answered_at is not None,
-        )
-    return HTMLResponse(page)
-
-
-@public_router.post("/{token}", response_class=HTMLResponse)
-def post_survey_page(
-    settings: SettingsDep,
-    token: str,
-    score: Annotated[int, Form()],
-    comment: Annotated[str | None, Form(max_length=5000)] = None,
-) -> HTMLResponse:
-    """Record the answer of a signed personal link, once."""
-    with _store(settings) as session:
-        invitation, survey = _invitation(settings, session, token)
-        if invitation.answered_at is not None:
-            page = render_survey_page(survey=survey, language=invitation.language, answered=True)
-            return HTMLResponse(page, status_code=409)
-        surveys.answer(
-            session=session,
-            secret=signing_key(settings),
-            token=token,
-            score=score,
-            comment=comment,
-            at=service.utcnow(),
-        )
-        page = render_survey_page(survey=survey, language=invitation.language, done=True)
-    return HTMLResponse(page)

@@ -1,24 +1,20 @@
-"""``/api/v1/loyalty/...``: thin routes over the loyalty services; the public member page.
-
-``router`` holds the API routes. ``public_router`` holds the member page, which is reached by
-customers through a signed link and so must stay outside API authentication.
-"""
+"""``/api/v1/loyalty/...``: thin routes over the loyalty services (the member page customers
+open is ``retain.web.public.loyalty``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path
-from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_CUSTOMERS, SERVE_CUSTOMERS
 from retain.auth.sessions import signing_key
 from retain.dependencies import SettingsDep, store_answering
-from retain.loyalty import ledger, page, referrals, rewards, tiers
+from retain.loyalty import ledger, member_page, referrals, rewards, tiers
 from retain.loyalty.ledger import InsufficientPoints, LoyaltyError, NotAMember, utcnow
 from retain.loyalty.report import programme_summary
 from retain.loyalty.rules import RulesError
@@ -53,7 +49,6 @@ from retain.pagination import Limit, Offset
 from retain.settings import Settings
 
 router = APIRouter(prefix="/api/v1/loyalty", tags=["loyalty"])
-public_router = APIRouter(prefix="/loyalty", tags=["loyalty pages"])
 
 
 def _store(settings: Settings) -> AbstractContextManager[Session]:
@@ -290,39 +285,8 @@ def post_link(settings: SettingsDep, customer_id: str, body: LinkCreate) -> Link
     secret = signing_key(settings)
     with _store(settings) as session:
         get_member(session=session, customer_id=customer_id)
-    expires_at = page.link_expiry(utcnow(), body.days)
-    token = page.sign_link(
+    expires_at = member_page.link_expiry(utcnow(), body.days)
+    token = member_page.sign_link(
         secret=secret, customer_id=customer_id, language=body.language, expires_at=expires_at
     )
-    return LinkRead(path=f"{public_router.prefix}/member/{token}", expires_at=expires_at)
-
-
-@public_router.get("/member/{token}", response_class=HTMLResponse)
-def get_member_page(settings: SettingsDep, token: str) -> HTMLResponse:
-    """The member's page, for whoever holds a valid signed link."""
-    try:
-        claims = page.read_link(secret=signing_key(settings), token=token, at=utcnow())
-    except page.BadLink as error:
-        raise HTTPException(status_code=403, detail=str(error)) from None
-    with _store(settings) as session:
-        view = page.member_view(
-            session=session,
-            rules=load_rules(session=session),
-            customer_id=claims.customer_id,
-            at=utcnow(),
-        )
-    return HTMLResponse(page.render_member_page(view, language=claims.language))
-
-
-@public_router.get("/r/{code}", response_class=HTMLResponse)
-def get_referral_page(
-    settings: SettingsDep, code: str, language: Literal["en", "zh-CN", "zh"] = "en"
-) -> HTMLResponse:
-    """The landing page of a member's referral link (the code itself is the credential)."""
-    with _store(settings) as session:
-        referrer = referrals.find_referrer(session=session, code=code)
-        if referrer is None:
-            raise HTTPException(status_code=404, detail="unknown referral code")
-        rules = load_rules(session=session)
-    page_html = page.render_referral_page(rules=rules, code=code.upper(), language=language)
-    return HTMLResponse(page_html)
+    return LinkRead(path=member_page.member_path(token), expires_at=expires_at)

@@ -266,7 +266,7 @@ def link_command(
     """Print a signed, expiring path to the member's page."""
     from retain.auth.sessions import signing_key
     from retain.locales import normalise_language
-    from retain.loyalty import page, service
+    from retain.loyalty import member_page, service
     from retain.loyalty.ledger import utcnow
     from retain.settings import get_settings
 
@@ -276,14 +276,14 @@ def link_command(
         raise typer.Exit(code=2)
     with _session() as session:
         service.get_member(session=session, customer_id=customer_id)
-    expires_at = page.link_expiry(utcnow(), days)
-    token = page.sign_link(
+    expires_at = member_page.link_expiry(utcnow(), days)
+    token = member_page.sign_link(
         secret=signing_key(settings),
         customer_id=customer_id,
         language=language,
         expires_at=expires_at,
     )
-    typer.echo(f"/loyalty/member/{token}")
+    typer.echo(member_page.member_path(token))
 
 
 @app.command("export")

@@ -1,7 +1,8 @@
-"""``/api/v1/messages``, ``/api/v1/templates``, customer consent; the public ``/m/`` pages.
+"""``/api/v1/messages``, ``/api/v1/templates``, customer consent and the bounce webhook.
 
-``router`` holds the API routes. ``public_router`` holds the unsubscribe and preference pages
-(the signed token is the credential) and the bounce webhook (its HMAC signature is).
+``router`` holds the API routes. ``public_router`` holds the bounce webhook, outside API
+authentication because its HMAC signature is the credential. The unsubscribe and preference
+pages are ``retain.web.public.preferences``.
 """
 
 from __future__ import annotations
@@ -10,15 +11,13 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
-from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_AGGREGATES, READ_CUSTOMERS, SERVE_CUSTOMERS
-from retain.auth.sessions import signing_key
 from retain.dependencies import SettingsDep, WarehouseDep
 from retain.ingest.intake import signature_problem
-from retain.messaging import consent, page, service, templates
+from retain.messaging import consent, preferences, service, templates
 from retain.messaging.context import message_context
 from retain.messaging.schemas import (
     PRINTABLE,
@@ -34,7 +33,6 @@ from retain.messaging.schemas import (
     TemplateSummary,
 )
 from retain.pagination import Page, PageDep
-from retain.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["messaging"])
 public_router = APIRouter(tags=["messaging pages"])
@@ -89,8 +87,10 @@ def preview_template(
     """The template rendered with a customer's real context."""
     with service.store(settings) as session:
         context = message_context(session=session, backend=backend, customer_id=body.customer_id)
-        language = body.language or page.language_of(context["customer"].get("language"))
-        context |= page.sample_links(settings, customer_id=body.customer_id, language=language)
+        language = body.language or preferences.language_of(context["customer"].get("language"))
+        context |= preferences.sample_links(
+            settings, customer_id=body.customer_id, language=language
+        )
         try:
             rendered = templates.render(
                 session=session, template=name, language=language, context=context
@@ -151,66 +151,6 @@ async def post_bounce(request: Request, settings: SettingsDep) -> BounceRead:
             session=session, address=bounce.address, channel=bounce.channel, reason=bounce.reason
         )
     return BounceRead(address=bounce.address, deliveries_marked=marked)
-
-
-@public_router.get("/m/unsubscribe/{token}", response_class=HTMLResponse)
-def get_unsubscribe(settings: SettingsDep, token: str) -> HTMLResponse:
-    """The confirmation page of an unsubscribe link."""
-    claims = _claims(settings, consent.UNSUBSCRIBE, token)
-    return HTMLResponse(page.render_unsubscribe(claims=claims, token=token, done=False))
-
-
-@public_router.post("/m/unsubscribe/{token}", response_class=HTMLResponse)
-def post_unsubscribe(settings: SettingsDep, token: str) -> HTMLResponse:
-    """Unsubscribe at once: the confirmation button and RFC 8058 one-click POSTs alike."""
-    claims = _claims(settings, consent.UNSUBSCRIBE, token)
-    with service.store(settings) as session:
-        consent.set_consent(
-            session=session,
-            customer_id=claims["c"],
-            channel=claims["ch"],
-            granted=False,
-            source="unsubscribe link",
-            at=service.utcnow(),
-        )
-    return HTMLResponse(page.render_unsubscribe(claims=claims, token=token, done=True))
-
-
-@public_router.get("/m/preferences/{token}", response_class=HTMLResponse)
-def get_preferences(settings: SettingsDep, token: str) -> HTMLResponse:
-    """Per-channel toggles for the customer who holds the link."""
-    claims = _claims(settings, consent.PREFERENCES, token)
-    with service.store(settings) as session:
-        choices = page.channel_choices(settings, session=session, customer_id=claims["c"])
-    return HTMLResponse(page.render_preferences(claims=claims, choices=choices, saved=False))
-
-
-@public_router.post("/m/preferences/{token}", response_class=HTMLResponse)
-async def post_preferences(request: Request, settings: SettingsDep, token: str) -> HTMLResponse:
-    """Save the toggles: a ticked channel is granted, an unticked one revoked."""
-    claims = _claims(settings, consent.PREFERENCES, token)
-    ticked = set((await request.form()).getlist("channel"))
-    with service.store(settings) as session:
-        for channel in page.channel_names(settings):
-            consent.set_consent(
-                session=session,
-                customer_id=claims["c"],
-                channel=channel,
-                granted=channel in ticked,
-                source="preferences page",
-                at=service.utcnow(),
-            )
-        choices = page.channel_choices(settings, session=session, customer_id=claims["c"])
-    return HTMLResponse(page.render_preferences(claims=claims, choices=choices, saved=True))
-
-
-def _claims(settings: Settings, purpose: consent.Purpose, token: str) -> dict[str, str]:
-    try:
-        return consent.read_customer_link(
-            secret=signing_key(settings), purpose=purpose, token=token, at=service.utcnow()
-        )
-    except consent.BadLink as error:
-        raise HTTPException(status_code=403, detail=str(error)) from None
 
 
 def _loaded(*, session: Session, name: str) -> dict[str, Any]:

@@ -136,7 +136,7 @@ def preview(
     language: Annotated[str | None, typer.Option(help="en or zh; default the customer's.")] = None,
 ) -> None:
     """Render a template with a customer's real context."""
-    from retain.messaging import page, service, templates
+    from retain.messaging import preferences, service, templates
     from retain.messaging.context import message_context
     from retain.settings import get_settings
     from retain.warehouse import connect
@@ -146,8 +146,8 @@ def preview(
     try:
         with service.store(settings) as session:
             context = message_context(session=session, backend=backend, customer_id=customer)
-            chosen = language or page.language_of(context["customer"].get("language"))
-            context |= page.sample_links(settings, customer_id=customer, language=chosen)
+            chosen = language or preferences.language_of(context["customer"].get("language"))
+            context |= preferences.sample_links(settings, customer_id=customer, language=chosen)
             rendered = templates.render(
                 session=session, template=name, language=chosen, context=context
             )

@@ -12,38 +12,30 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
 from retain.auth.ratelimit import enforce
 from retain.auth.sessions import signing_key
-from retain.customers.models import CustomerProfile
 from retain.dependencies import SettingsDep
 from retain.locales import Language, choose_language, language_or_default
-from retain.locales.jinja import install_vocabulary
 from retain.returns import service
-from retain.returns.models import ReturnRequest
 from retain.returns.policy import Policy
 from retain.returns.service import ItemRequest, NotFound, OrderFacts, ReturnError
 from retain.settings import Settings
 from retain.signed_links import BadLink, read, sign
 from retain.store import ensure_store, session_scope
 from retain.warehouse import connect
+from retain.web.rendering import render
 
 PURPOSE = "return"
 LINK_DAYS = 60
 MAX_PHOTOS = 5
 # The first bytes of each accepted image type: the declared type is not trusted.
 IMAGE_TYPES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png", b"RIFF": "webp"}
-PAGES = Path(__file__).parent / "pages"
-_environment = Environment(loader=FileSystemLoader(PAGES), autoescape=select_autoescape(["html"]))
-install_vocabulary(_environment)
 router = APIRouter(tags=["return portal"])
 
 TEXT: dict[str, dict[str, str]] = {
@@ -139,8 +131,9 @@ def _language(request: Request, lang: str | None, stored: object = None) -> Lang
 
 
 def _render(name: str, language: Language, status: int = 200, **context: Any) -> HTMLResponse:
-    html = _environment.get_template(name).render(t=TEXT[language], language=language, **context)
-    return HTMLResponse(html, status_code=status)
+    return render(
+        f"return_portal/{name}", status=status, t=TEXT[language], language=language, **context
+    )
 
 
 @router.get("/r/start", response_class=HTMLResponse)
@@ -179,12 +172,8 @@ def _match(settings: Settings, order_id: str, email: str) -> str | None:
         return None
     ensure_store(settings.store_url)
     with session_scope(settings.store_url) as session:
-        known = session.scalar(
-            select(CustomerProfile.email).where(CustomerProfile.customer_id == order.customer_id)
-        )
-    if known is None or not secrets.compare_digest(known.strip().lower(), email):
-        return None
-    return order.customer_id
+        matches = service.email_matches_order(session=session, order=order, email=email)
+    return order.customer_id if matches else None
 
 
 def _order(settings: Settings, order_id: str) -> OrderFacts | None:
@@ -238,13 +227,7 @@ def _form(
     with session_scope(settings.store_url) as session:
         policy = service.load_policy(session=session)
         taken = service.returned_units(session=session, order_id=order.order_id)
-        earlier = list(
-            session.scalars(
-                select(ReturnRequest)
-                .where(ReturnRequest.order_id == order.order_id)
-                .order_by(ReturnRequest.requested_at)
-            )
-        )
+        earlier = service.returns_of_order(session=session, order_id=order.order_id)
     left = {
         line.line_number: line.quantity - taken.get(line.line_number, 0) for line in order.lines
     }

@@ -10,29 +10,24 @@ from __future__ import annotations
 
 import secrets
 from itertools import groupby
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from retain import signed_links
 from retain.auth.ratelimit import enforce
 from retain.dependencies import SettingsDep
 from retain.locales import Language, choose_language
-from retain.locales.jinja import install_vocabulary
 from retain.settings import Settings
 from retain.support import csat, knowledge, service
 from retain.support.deadlines import calendar_for
 from retain.support.models import Article, Ticket
 from retain.support.service import NotFound, SupportError, utcnow
+from retain.web.rendering import render
 
-public_router = APIRouter(prefix="/help", tags=["help centre"])
-PAGES = Path(__file__).parent / "pages"
-_environment = Environment(loader=FileSystemLoader(PAGES), autoescape=select_autoescape(["html"]))
-install_vocabulary(_environment)
+router = APIRouter(prefix="/help", tags=["help centre"])
 VISITOR_COOKIE = "retain_visitor"
 LanguageQuery = Annotated[str | None, Query(alias="lang", max_length=8)]
 
@@ -55,7 +50,9 @@ def _render(
     # The language switch reloads the page by GET: a form's answer switches to the page it
     # came from (the article of a vote), never to the POST-only address.
     here = values.pop("here", request.url.path)
-    html = _environment.get_template(name).render(
+    response = render(
+        f"help/{name}",
+        status=status_code,
         text=text,
         language=language,
         here=here,
@@ -63,7 +60,6 @@ def _render(
         query=values.pop("query", ""),
         **values,
     )
-    response = HTMLResponse(html, status_code=status_code)
     if VISITOR_COOKIE not in request.cookies:
         response.set_cookie(
             VISITOR_COOKIE,
@@ -84,7 +80,7 @@ def _visitor(request: Request) -> str:
     return str(found)
 
 
-@public_router.get("", response_class=HTMLResponse)
+@router.get("", response_class=HTMLResponse)
 def help_index(
     request: Request,
     settings: SettingsDep,
@@ -104,7 +100,7 @@ def help_index(
         return _render(request, "index.html", language=language, categories=categories)
 
 
-@public_router.get("/articles/{slug}", response_class=HTMLResponse)
+@router.get("/articles/{slug}", response_class=HTMLResponse)
 def help_article(
     request: Request, settings: SettingsDep, slug: str, lang: LanguageQuery = None
 ) -> HTMLResponse:
@@ -117,7 +113,7 @@ def help_article(
         return _article_page(request, article, lang=lang, voted=False)
 
 
-@public_router.post("/articles/{slug}/feedback", response_class=HTMLResponse)
+@router.post("/articles/{slug}/feedback", response_class=HTMLResponse)
 def help_feedback(
     request: Request,
     settings: SettingsDep,
@@ -160,7 +156,7 @@ def _article_page(
     )
 
 
-@public_router.get("/contact", response_class=HTMLResponse)
+@router.get("/contact", response_class=HTMLResponse)
 def help_contact(request: Request, lang: LanguageQuery = None) -> HTMLResponse:
     """The contact form."""
     language = page_language(request, lang)
@@ -168,7 +164,7 @@ def help_contact(request: Request, lang: LanguageQuery = None) -> HTMLResponse:
     return _render(request, "contact.html", language=language, form=form, ticket_id=None)
 
 
-@public_router.post("/contact", response_class=HTMLResponse)
+@router.post("/contact", response_class=HTMLResponse)
 def help_contact_send(
     request: Request,
     settings: SettingsDep,
@@ -218,7 +214,7 @@ def help_contact_send(
     return _render(request, "contact.html", language=language, form=form, ticket_id=ticket_id)
 
 
-@public_router.get("/rate/{token}", response_class=HTMLResponse)
+@router.get("/rate/{token}", response_class=HTMLResponse)
 def help_rate(
     request: Request,
     settings: SettingsDep,
@@ -235,7 +231,7 @@ def help_rate(
         )
 
 
-@public_router.post("/rate/{token}", response_class=HTMLResponse)
+@router.post("/rate/{token}", response_class=HTMLResponse)
 def help_rate_send(
     request: Request,
     settings: SettingsDep,

@@ -1,0 +1,121 @@
+"""The public survey page ``/s/{token}``: question, score scale and a "why?" box, in English or
+Chinese, opened by a signed personal link (so outside API authentication)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from retain import signed_links
+from retain.auth.sessions import signing_key
+from retain.dependencies import SettingsDep
+from retain.feedback import service, surveys
+from retain.feedback.models import Survey
+from retain.feedback.surveys import SCALES
+from retain.locales import language_or_default
+from retain.settings import Settings
+from retain.store import ensure_store, session_scope
+from retain.web.rendering import render_html
+
+router = APIRouter(prefix="/s", tags=["survey pages"])
+TEXT = {
+    "en": {
+        "title": "Your opinion",
+        "why": "Why? (optional)",
+        "send": "Send",
+        "low": "Not at all",
+        "high": "Very",
+        "thanks": "Thank you! We read every answer.",
+        "answered": "You have already answered this survey. Thank you!",
+    },
+    "zh-CN": {
+        "title": "您的意见",
+        "why": "原因是？（可选）",
+        "send": "提交",
+        "low": "完全不",
+        "high": "非常",
+        "thanks": "谢谢！我们会认真阅读每一条回答。",
+        "answered": "您已经回答过这份问卷，谢谢！",
+    },
+}
+
+
+def render_survey_page(
+    *, survey: Survey, language: str, answered: bool = False, done: bool = False
+) -> str:
+    """The page for one invitation: the form, or a thank-you once answered."""
+    page_language = language_or_default(language)
+    low, high = SCALES[survey.kind]
+    return render_html(
+        "survey/survey.html",
+        language=page_language,
+        text=TEXT[page_language],
+        question=survey.question_zh if page_language == "zh-CN" else survey.question_en,
+        scale=range(low, high + 1),
+        answered=answered,
+        done=done,
+    )
+
+
+@contextmanager
+def _store(settings: Settings) -> Iterator[Session]:
+    """A store session whose survey errors become HTTP answers."""
+    ensure_store(settings.store_url)
+    try:
+        with session_scope(settings.store_url) as session:
+            yield session
+    except surveys.SurveyError as error:
+        status = 404 if str(error).startswith("no survey") else 409
+        raise HTTPException(status_code=status, detail=str(error)) from None
+
+
+def _invitation(settings: Settings, session: Session, token: str) -> Any:
+    try:
+        return surveys.open_link(
+            session=session, secret=signing_key(settings), token=token, at=service.utcnow()
+        )
+    except signed_links.BadLink as error:
+        raise HTTPException(status_code=403, detail=str(error)) from None
+
+
+@router.get("/{token}", response_class=HTMLResponse)
+def get_survey_page(settings: SettingsDep, token: str) -> HTMLResponse:
+    """The survey form of a signed personal link."""
+    with _store(settings) as session:
+        invitation, survey = _invitation(settings, session, token)
+        page = render_survey_page(
+            survey=survey,
+            language=invitation.language,
+            answered=invitation.answered_at is not None,
+        )
+    return HTMLResponse(page)
+
+
+@router.post("/{token}", response_class=HTMLResponse)
+def post_survey_page(
+    settings: SettingsDep,
+    token: str,
+    score: Annotated[int, Form()],
+    comment: Annotated[str | None, Form(max_length=5000)] = None,
+) -> HTMLResponse:
+    """Record the answer of a signed personal link, once."""
+    with _store(settings) as session:
+        invitation, survey = _invitation(settings, session, token)
+        if invitation.answered_at is not None:
+            page = render_survey_page(survey=survey, language=invitation.language, answered=True)
+            return HTMLResponse(page, status_code=409)
+        surveys.answer(
+            session=session,
+            secret=signing_key(settings),
+            token=token,
+            score=score,
+            comment=comment,
+            at=service.utcnow(),
+        )
+        page = render_survey_page(survey=survey, language=invitation.language, done=True)
+    return HTMLResponse(page)
