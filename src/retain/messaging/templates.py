@@ -1,4 +1,4 @@
-"""Message templates: YAML files shipped in ``templates/``, overridable in the store.
+"""Message templates: YAML files shipped in ``messages/``, overridable in the store.
 
 Templates are rendered in Jinja2's sandbox: an analyst may edit them through the API, so a
 template must not reach Python internals (``''.__class__.__mro__`` and the like raise).
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from retain.messaging.models import MessageTemplate
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(__file__).parent / "messages"
 LANGUAGES = ("en", "zh")
 FALLBACK_LANGUAGE = "en"
 PARTS = ("subject", "text", "html")
