@@ -4,8 +4,7 @@ page is ``retain.web.public.survey``)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_AGGREGATES, READ_CUSTOMERS, WRITE_EVENTS
 from retain.auth.sessions import signing_key
-from retain.dependencies import SettingsDep, WarehouseDep
+from retain.dependencies import SettingsDep, WarehouseDep, store_answering
 from retain.feedback import regret, report, reviews, service, surveys
 from retain.feedback.aspects import load_aspects
 from retain.feedback.models import FeedbackItem
@@ -35,24 +34,21 @@ from retain.feedback.schemas import (
 from retain.feedback.sentiment import SentimentError, evaluate, load_trained, parse_label
 from retain.pagination import Limit, Offset, Page
 from retain.settings import Settings
-from retain.store import ensure_store, session_scope
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
+# What the routes' store work may raise, as HTTP statuses (subclasses first).
+ERROR_STATUSES: dict[type[Exception], int] = {
+    surveys.UnknownSurvey: 404,
+    surveys.SurveyError: 409,
+    reviews.ImportProblem: 422,
+    SentimentError: 422,
+}
 Period = Annotated[Literal["day", "week", "month", "quarter", "year"], Query()]
 
 
-@contextmanager
-def _store(settings: Settings) -> Iterator[Session]:
+def _store(settings: Settings) -> AbstractContextManager[Session]:
     """A store session whose feedback errors become HTTP answers."""
-    ensure_store(settings.store_url)
-    try:
-        with session_scope(settings.store_url) as session:
-            yield session
-    except surveys.SurveyError as error:
-        status = 404 if str(error).startswith("no survey") else 409
-        raise HTTPException(status_code=status, detail=str(error)) from None
-    except (reviews.ImportProblem, SentimentError) as error:
-        raise HTTPException(status_code=422, detail=str(error)) from None
+    return store_answering(settings, ERROR_STATUSES)
 
 
 @router.post("/feedback/items", status_code=201, dependencies=[Depends(allow(WRITE_EVENTS))])

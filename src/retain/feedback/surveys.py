@@ -52,6 +52,10 @@ class SurveyError(ValueError):
     """A survey that does not exist or is defined twice, or an answer that cannot count."""
 
 
+class UnknownSurvey(SurveyError):
+    """No survey has the name asked for."""
+
+
 def create_survey(
     *,
     session: Session,
@@ -93,7 +97,7 @@ def create_survey(
 def get_survey(*, session: Session, name: str) -> Survey:
     survey = session.get(Survey, name)
     if survey is None:
-        raise SurveyError(f"no survey {name!r}")
+        raise UnknownSurvey(f"no survey {name!r}")
     return survey
 
 

@@ -3,8 +3,6 @@ Chinese, opened by a signed personal link (so outside API authentication)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException
@@ -13,16 +11,17 @@ from sqlalchemy.orm import Session
 
 from retain import signed_links
 from retain.auth.sessions import signing_key
-from retain.dependencies import SettingsDep
+from retain.dependencies import SettingsDep, store_answering
 from retain.feedback import service, surveys
 from retain.feedback.models import Survey
 from retain.feedback.surveys import SCALES
 from retain.locales import language_or_default
 from retain.settings import Settings
-from retain.store import ensure_store, session_scope
 from retain.web.rendering import render_html
 
 router = APIRouter(prefix="/s", tags=["survey pages"])
+# What opening and answering a survey may raise, as HTTP statuses (subclasses first).
+ERROR_STATUSES: dict[type[Exception], int] = {surveys.UnknownSurvey: 404, surveys.SurveyError: 409}
 TEXT = {
     "en": {
         "title": "Your opinion",
@@ -62,18 +61,6 @@ def render_survey_page(
     )
 
 
-@contextmanager
-def _store(settings: Settings) -> Iterator[Session]:
-    """A store session whose survey errors become HTTP answers."""
-    ensure_store(settings.store_url)
-    try:
-        with session_scope(settings.store_url) as session:
-            yield session
-    except surveys.SurveyError as error:
-        status = 404 if str(error).startswith("no survey") else 409
-        raise HTTPException(status_code=status, detail=str(error)) from None
-
-
 def _invitation(settings: Settings, session: Session, token: str) -> Any:
     try:
         return surveys.open_link(
@@ -86,7 +73,7 @@ def _invitation(settings: Settings, session: Session, token: str) -> Any:
 @router.get("/{token}", response_class=HTMLResponse)
 def get_survey_page(settings: SettingsDep, token: str) -> HTMLResponse:
     """The survey form of a signed personal link."""
-    with _store(settings) as session:
+    with store_answering(settings, ERROR_STATUSES) as session:
         invitation, survey = _invitation(settings, session, token)
         page = render_survey_page(
             survey=survey,
@@ -104,7 +91,7 @@ def post_survey_page(
     comment: Annotated[str | None, Form(max_length=5000)] = None,
 ) -> HTMLResponse:
     """Record the answer of a signed personal link, once."""
-    with _store(settings) as session:
+    with store_answering(settings, ERROR_STATUSES) as session:
         invitation, survey = _invitation(settings, session, token)
         if invitation.answered_at is not None:
             page = render_survey_page(survey=survey, language=invitation.language, answered=True)
