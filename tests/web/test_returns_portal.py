@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Browser, expect
 
-from retain.web.public import return_portal as portal
 from retain.settings import Settings, get_settings
+from retain.web.public import return_portal as portal
 from tests.returns.helpers import order, profile, store_url, warehouse_orders
 from tests.web.conftest import ARTIFACTS, serving, use_folder
 

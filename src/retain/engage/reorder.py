@@ -65,4 +65,3 @@ def cart_url(template: str, items: list[Item]) -> str:
     """The shop's cart URL with ``items`` as ``product:quantity`` pairs, comma-separated."""
     listed = ",".join(f"{item.product_id}:{item.quantity}" for item in items)
     return template.replace("{items}", quote(listed, safe=":,"))
-
