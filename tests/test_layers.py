@@ -38,14 +38,13 @@ def package_of(module: str) -> str | None:
 def imports_under(source: Path) -> Iterator[Import]:
     """Every import of every module under ``source/retain``, relative imports made absolute."""
     for path in sorted((source / "retain").rglob("*.py")):
-        module = ".".join(path.relative_to(source).with_suffix("").parts)
-        package = module.removesuffix(".__init__")
-        if not path.name == "__init__.py":
-            package = package.rpartition(".")[0]
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
+        importer = ".".join(path.relative_to(source).with_suffix("").parts).removesuffix(
+            ".__init__"
+        )
+        # The package that relative imports start from: a package's __init__ is in itself.
+        package = importer if path.name == "__init__.py" else importer.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             where = f"{path.relative_to(source)}:{getattr(node, 'lineno', 0)}"
-            importer = module.removesuffix(".__init__")
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     yield Import(importer, alias.name, where)
