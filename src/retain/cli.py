@@ -19,6 +19,7 @@ from retain.demo import cli as demo_cli
 from retain.engage import cli as engage_cli
 from retain.feedback import cli as feedback_cli
 from retain.ingest import cli as ingest_cli
+from retain.jobs import cli as jobs_cli
 from retain.lifetime import cli as lifetime_cli
 from retain.loyalty import cli as loyalty_cli
 from retain.messaging import cli as messaging_cli
@@ -50,6 +51,7 @@ loyalty_cli.register(app)
 engage_cli.register(app)
 segments_cli.register(app)
 messaging_cli.register(app)
+jobs_cli.register(app)
 returns_cli.register(app)
 support_cli.register(app)
 assistant_cli.register(app)

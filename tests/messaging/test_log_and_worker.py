@@ -11,7 +11,8 @@ from huey import RedisHuey
 from typer.testing import CliRunner
 
 from retain.cli import app
-from retain.messaging import service, worker
+from retain.jobs import worker
+from retain.messaging import service
 from retain.messaging.service import deliver_due
 from retain.settings import Settings, get_settings
 from retain.store import ensure_store, session_scope

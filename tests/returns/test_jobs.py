@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from retain.messaging import worker
+import pytest
+
+from retain.jobs import worker
+from retain.jobs.periodic import register_periodic_jobs
 from retain.messaging.models import Delivery
 from retain.returns import jobs, service
 from retain.returns.service import ItemRequest
@@ -36,6 +39,9 @@ def test_a_pass_expires_stale_approvals_and_exports_resolutions(settings: Settin
         backend.disconnect()
 
 
-def test_the_worker_runs_returns_passes(settings: Settings) -> None:
-    jobs.register(settings)
+def test_the_worker_runs_returns_passes(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker, "_periodic", {})  # the process's registry: left as found
+    register_periodic_jobs(settings)
     assert "returns" in worker.registered()

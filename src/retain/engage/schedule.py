@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from retain.engage.service import run_playbooks
-from retain.messaging.worker import register_periodic
 from retain.segments.service import refresh_segments
 from retain.settings import Settings
 from retain.store import ensure_store, session_scope
@@ -23,8 +22,3 @@ def run_scheduled(settings: Settings) -> None:
         run_playbooks(settings=settings, backend=backend, at=at)
     finally:
         backend.disconnect()
-
-
-def register(settings: Settings) -> None:
-    """Have the worker run segments and playbooks every ``playbook_run_seconds``."""
-    register_periodic("segments-and-playbooks", settings.playbook_run_seconds, run_scheduled)

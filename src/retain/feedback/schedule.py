@@ -14,7 +14,6 @@ from retain.auth.sessions import signing_key
 from retain.feedback import surveys
 from retain.feedback.models import Survey
 from retain.feedback.service import utcnow
-from retain.messaging.worker import register_periodic
 from retain.settings import Settings
 from retain.store import ensure_store, session_scope
 from retain.warehouse import connect
@@ -82,8 +81,3 @@ def run_recurring(settings: Settings) -> SurveyPass:
         return send_surveys(settings=settings, backend=backend, names=names, now=utcnow())
     finally:
         backend.disconnect()
-
-
-def register(settings: Settings) -> None:
-    """Have the worker run the recurring surveys every hour."""
-    register_periodic("surveys", EVERY_SECONDS, run_recurring)

@@ -1,4 +1,4 @@
-"""``retain worker``, ``retain messages``, ``retain templates`` and ``retain consent``."""
+"""``retain messages``, ``retain templates`` and ``retain consent``."""
 
 from __future__ import annotations
 
@@ -21,35 +21,9 @@ class Answer(StrEnum):
 
 def register(root: typer.Typer) -> None:
     """Mount the messaging commands on the root command."""
-    root.command("worker")(run_worker)
     root.add_typer(messages_app, name="messages")
     root.add_typer(templates_app, name="templates")
     root.add_typer(consent_app, name="consent")
-
-
-def run_worker(
-    once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
-    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between passes.")] = 10.0,
-) -> None:
-    """Send due messages and run other domains' periodic hooks, until interrupted."""
-    from retain.messaging import service, worker
-    from retain.settings import get_settings
-
-    def report(summary: service.DeliverySummary) -> None:
-        counts = summary.as_dict()
-        if any(counts.values()):
-            typer.echo(" ".join(f"{name}={count}" for name, count in counts.items()))
-
-    # The worker also runs the other domains' periodic jobs.
-    from retain.engage.schedule import register as register_playbooks  # segments, playbooks
-    from retain.feedback.schedule import register as register_surveys  # recurring surveys
-    from retain.returns.jobs import register as register_returns  # shop instructions
-    from retain.support.schedule import register as register_support  # SLA checks, CSAT asks
-
-    settings = get_settings()
-    for register in (register_playbooks, register_surveys, register_returns, register_support):
-        register(settings)
-    worker.run_worker(settings=settings, interval=interval, once=once, on_tick=report)
 
 
 @messages_app.command("list")

@@ -65,10 +65,3 @@ def run_pass(settings: Settings, *, at: datetime | None = None, export: bool = T
         finally:
             backend.disconnect()
     return result
-
-
-def register(settings: Settings) -> None:
-    """Have the worker run a returns pass every 30 seconds."""
-    from retain.messaging.worker import register_periodic
-
-    register_periodic("returns", EVERY_SECONDS, lambda current: run_pass(current))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from retain.messaging.worker import register_periodic
 from retain.settings import Settings
 from retain.support import csat
 from retain.support.deadlines import DeadlineSummary, run_deadline_check
@@ -42,8 +41,3 @@ def run_support_jobs(settings: Settings) -> SupportRun:
         replies_emailed=emailed,
         events_exported=exported,
     )
-
-
-def register(settings: Settings) -> None:
-    """Have the worker run the support jobs every ``support_check_seconds``."""
-    register_periodic("support", settings.support_check_seconds, run_support_jobs)
