@@ -14,6 +14,7 @@ from retain import __version__, problem_details
 from retain.assistant import api as assistant_api
 from retain.auth import api as auth_api
 from retain.churn import api as churn_api
+from retain.customer360 import api as customer360_api
 from retain.customers import api as customers_api
 from retain.dependencies import SettingsDep
 from retain.engage import api as engage_api
@@ -69,6 +70,7 @@ def create_app() -> FastAPI:
     pages.install(app)
     app.include_router(auth_api.router)
     app.include_router(customers_api.router)
+    app.include_router(customer360_api.router)
     app.include_router(ingest_api.router)
     app.include_router(metrics_api.router)
     app.include_router(lifetime_api.router)

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from retain.auth.roles import Role
-from retain.customers.schemas import Customer360
-from retain.customers.service import customer_360
+from retain.customer360.schemas import Customer360
+from retain.customer360.service import customer_360
 from retain.settings import Settings
 from retain.store import session_scope
 from retain.warehouse import connect

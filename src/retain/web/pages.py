@@ -43,7 +43,8 @@ from retain.churn.schemas import ChurnScoreRead, TaskRead, UsageAlertRead
 from retain.churn.service import list_scores
 from retain.churn.tasks import list_alerts, list_tasks
 from retain.currency.service import MissingRateError
-from retain.customers.service import customer_360, list_customers
+from retain.customer360.service import customer_360
+from retain.customers.service import list_customers
 from retain.dependencies import SettingsDep, WarehouseDep
 from retain.engage import service as engage_service
 from retain.engage.definition import parse_playbook

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from retain.customers.service import billing_months, next_renewal
+from retain.customer360.service import billing_months, next_renewal
 
 TODAY = datetime(2026, 12, 3, 9, 30)
 
