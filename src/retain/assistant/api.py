@@ -10,19 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from ibis.backends import BaseBackend
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pydantic import BaseModel, Field
 
 from retain.assistant import report
 from retain.assistant.brain import load_brain
 from retain.assistant.encoder import EncoderUnavailable
+from retain.assistant.schemas import (
+    CitationRead,
+    MessageCreate,
+    MessageRead,
+    RatingCreate,
+    RatingRead,
+    SummaryRead,
+    TokenCreate,
+    TokenRead,
+    UnansweredRead,
+)
 from retain.assistant.service import (
     ConversationNotFound,
     answer_message,
@@ -49,72 +59,6 @@ _pages = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "pages"),
     autoescape=select_autoescape(["html"]),
 )
-
-
-class MessageCreate(BaseModel):
-    text: str = Field(min_length=1, max_length=2000)
-    conversation_id: str | None = Field(default=None, max_length=36)
-    token: str | None = Field(default=None, max_length=2000, description="Signed customer token.")
-    email: str | None = Field(
-        default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$", description="Hand-off contact."
-    )
-    language: Literal["en", "zh-CN"] | None = None
-
-
-class CitationRead(BaseModel):
-    article_id: int
-    title: str
-    url: str
-
-
-class MessageRead(BaseModel):
-    conversation_id: str
-    text: str
-    resolution: str
-    intent: str | None
-    confidence: float | None
-    ticket_id: int | None
-    citations: list[CitationRead]
-
-
-class RatingCreate(BaseModel):
-    rating: int = Field(ge=1, le=5, description="1-5; a thumbs up is 5, a thumbs down 1.")
-    token: str | None = Field(default=None, max_length=2000)
-
-
-class RatingRead(BaseModel):
-    conversation_id: str
-    rating: int
-
-
-class TokenCreate(BaseModel):
-    customer_id: str = Field(min_length=1, max_length=128)
-
-
-class TokenRead(BaseModel):
-    customer_id: str
-    token: str
-    chat_url: str
-
-
-class UnansweredRead(BaseModel):
-    question: str
-    times: int
-
-
-class SummaryRead(BaseModel):
-    since: datetime
-    conversations: int
-    customer_messages: int
-    auto_resolution_rate: float | None
-    escalation_rate: float | None
-    handed_off: int
-    answered_accuracy: float | None
-    evaluated_at: datetime | None
-    csat: float | None
-    csat_satisfied: float | None
-    ratings: int
-    unanswered: list[UnansweredRead]
 
 
 def _client(request: Request) -> str:

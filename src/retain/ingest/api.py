@@ -17,7 +17,6 @@ from retain.dependencies import SettingsDep
 from retain.ingest.intake import (
     EventBatch,
     IntakeProblem,
-    IntakeResult,
     KeyConflict,
     Replay,
     apply_batch,
@@ -26,6 +25,7 @@ from retain.ingest.intake import (
     settle_key,
     signature_problem,
 )
+from retain.ingest.schemas import IntakeResult
 from retain.problem_details import FieldError, problem_body
 from retain.settings import Settings
 from retain.store import ensure_store, session_scope

@@ -24,6 +24,7 @@ from retain.auth.service import now
 from retain.ingest.kinds import KINDS, Kind
 from retain.ingest.models import IdempotentRequest
 from retain.ingest.problems import IngestError, Problem
+from retain.ingest.schemas import IntakeResult, KindResult
 from retain.ingest.service import ingest_file
 from retain.settings import Settings
 from retain.warehouse.pool import pool_for
@@ -66,19 +67,6 @@ def _batch_model() -> type[BaseModel]:
 
 
 EventBatch = _batch_model()
-
-
-class KindResult(BaseModel):
-    kind: str
-    received: int
-    inserted: int
-    unchanged: int
-
-
-class IntakeResult(BaseModel):
-    """What each kind of the batch changed in the warehouse."""
-
-    results: list[KindResult]
 
 
 class IntakeProblem(Exception):
