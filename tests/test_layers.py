@@ -10,13 +10,15 @@ import ast
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 SOURCE = Path(__file__).resolve().parents[1] / "src"
 # What a domain serves to the outside; another domain uses its service functions and schemas.
 INTERFACES = {"api", "cli", "pages", "page", "portal"}
-# The packages that mount the domains' routers, commands, pages and jobs, above every domain.
-ASSEMBLY = {"api", "cli", "web", "jobs", "customer360", "__main__"}
+# Above every domain: what mounts their routers, commands, pages and jobs, the customer-360 view
+# that reads from many of them, and the demo that seeds them all and starts the server.
+ASSEMBLY = {"api", "cli", "web", "jobs", "customer360", "demo", "__main__"}
 
 
 @dataclass(frozen=True)
@@ -120,15 +122,37 @@ def interface_imports(imports: list[Import]) -> list[Import]:
     ]
 
 
+def upward_imports(imports: list[Import]) -> list[Import]:
+    """Imports by a domain of the assembly above it."""
+    return [
+        found
+        for found in imports
+        if package_of(found.importer) not in ASSEMBLY and package_of(found.imported) in ASSEMBLY
+    ]
+
+
+@cache
+def source_imports() -> list[Import]:
+    """The imports of ``src/retain``, read once for all the checks."""
+    return list(imports_under(SOURCE))
+
+
 def test_no_import_cycle_between_packages() -> None:
-    graph = package_graph(list(imports_under(SOURCE)))
+    graph = package_graph(source_imports())
     found = [describe(cycle, graph) for cycle in cycles(graph)]
     assert not found, f"{len(found)} import cycles between packages:\n" + "\n".join(found)
 
 
 def test_no_domain_imports_another_domains_routers_commands_or_pages() -> None:
-    found = sorted({str(bad) for bad in interface_imports(list(imports_under(SOURCE)))})
+    found = sorted({str(bad) for bad in interface_imports(source_imports())})
     assert not found, "imports of another domain's interface modules:\n" + "\n".join(found)
+
+
+def test_no_domain_imports_the_assembly_above_it() -> None:
+    found = sorted({str(bad) for bad in upward_imports(source_imports())})
+    assert not found, "imports of jobs, web, customer360 or the like by a domain:\n" + "\n".join(
+        found
+    )
 
 
 def test_the_checks_see_lazy_and_relative_imports(tmp_path: Path) -> None:
@@ -142,6 +166,7 @@ def test_the_checks_see_lazy_and_relative_imports(tmp_path: Path) -> None:
     write("beta/__init__.py", "")
     write("beta/service.py", "from ..alpha import service\n")
     write("gamma/report.py", "from retain.alpha import api\n")
+    write("gamma/service.py", "def later():\n    import retain.jobs.worker\n")
     write("web/__init__.py", "from retain.alpha import api\n")
     imports = list(imports_under(tmp_path))
     graph = package_graph(imports)
@@ -154,4 +179,7 @@ def test_the_checks_see_lazy_and_relative_imports(tmp_path: Path) -> None:
     )
     assert [str(bad) for bad in interface_imports(imports)] == [
         "retain/gamma/report.py:1 imports retain.alpha.api"
+    ]
+    assert [str(bad) for bad in upward_imports(imports)] == [
+        "retain/gamma/service.py:2 imports retain.jobs.worker"
     ]
