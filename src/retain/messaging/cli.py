@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from retain.output import FormatOption, OutputFormat, render
+
+if TYPE_CHECKING:
+    from retain.settings import Settings
+
+# Facts the domains' own passes do not export (loyalty entries, analysed reviews) wait at most
+# this long before the warehouse sees them.
+WAREHOUSE_EXPORT_SECONDS = 60.0
 
 messages_app = typer.Typer(help="The delivery log: list, reconcile, bounces.", no_args_is_help=True)
 templates_app = typer.Typer(help="Message templates.", no_args_is_help=True)
@@ -47,9 +54,45 @@ def run_worker(
     from retain.support.schedule import register as register_support  # SLA checks, CSAT asks
 
     settings = get_settings()
-    for register in (register_playbooks, register_surveys, register_returns, register_support):
+    for register in (
+        register_playbooks,
+        register_surveys,
+        register_returns,
+        register_support,
+        register_warehouse_export,
+    ):
         register(settings)
     worker.run_worker(settings=settings, interval=interval, once=once, on_tick=report)
+
+
+def register_warehouse_export(settings: Settings) -> None:
+    """Have the worker copy every domain's new facts to the warehouse, through the one outbox."""
+    from retain.feedback.service import ITEM_SOURCE
+    from retain.feedback.surveys import ANSWER_SOURCE
+    from retain.loyalty.events import SOURCE as LOYALTY_SOURCE
+    from retain.messaging.events import SOURCE as DELIVERY_SOURCE
+    from retain.messaging.worker import register_periodic
+    from retain.returns.events import SOURCE as RETURN_SOURCE
+    from retain.support.events import SOURCE as TICKET_SOURCE
+    from retain.warehouse.outbox import export_pending
+
+    sources = [
+        LOYALTY_SOURCE,
+        TICKET_SOURCE,
+        RETURN_SOURCE,
+        ITEM_SOURCE,
+        ANSWER_SOURCE,
+        DELIVERY_SOURCE,
+    ]
+
+    def export_every_domain(current: Settings) -> dict[str, int]:
+        return export_pending(
+            store_url=current.store_url,
+            warehouse_url=current.resolved_warehouse_url,
+            sources=sources,
+        )
+
+    register_periodic("warehouse-export", WAREHOUSE_EXPORT_SECONDS, export_every_domain)
 
 
 @messages_app.command("list")

@@ -35,6 +35,8 @@ class MergePlan:
     columns: tuple[str, ...]
     # (column, table, table column, reason): values that must exist in another table.
     references: tuple[tuple[str, str, str, str], ...] = ()
+    # A staged row replaces the stored row of its key instead of conflicting with it.
+    replace: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,11 @@ def _merge(
     execute: Execute, plan: MergePlan, limit: int, before_commit: Callable[[], None] | None
 ) -> MergeResult:
     staged = execute(f"SELECT count(*) FROM {STAGE}")[0][0]
+    if plan.replace:
+        execute(
+            f"DELETE FROM {_quote(plan.table)} WHERE EXISTS "
+            f"(SELECT 1 FROM {STAGE} s WHERE {_key_match(plan, stored=_quote(plan.table))})"
+        )
     findings, total = _findings(execute, plan, limit)
     if findings:
         raise _Rollback(MergeResult(0, 0, findings, total))
@@ -144,8 +151,8 @@ def _conflict_sql(plan: MergePlan) -> str:
     )
 
 
-def _key_match(plan: MergePlan) -> str:
-    return " AND ".join(f"t.{_quote(column)} = s.{_quote(column)}" for column in plan.key)
+def _key_match(plan: MergePlan, *, stored: str = "t") -> str:
+    return " AND ".join(f"{stored}.{_quote(column)} = s.{_quote(column)}" for column in plan.key)
 
 
 @contextmanager
