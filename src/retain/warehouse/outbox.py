@@ -81,7 +81,7 @@ def export_to_warehouse(
 
 def _export(session: Session, backend: BaseBackend, source: Source) -> int:
     exported = 0
-    while not (chunk := _next_chunk(session, source)).empty:
+    while not (chunk := _next_chunk(session, source, limit=CHUNK)).empty:
         rows = source.to_warehouse(chunk)
         if not rows.empty:
             exported += _merge(backend, source, rows)
@@ -89,7 +89,7 @@ def _export(session: Session, backend: BaseBackend, source: Source) -> int:
     return exported
 
 
-def _next_chunk(session: Session, source: Source, *, limit: int = CHUNK) -> pd.DataFrame:
+def _next_chunk(session: Session, source: Source, *, limit: int) -> pd.DataFrame:
     statement = source.rows.add_columns(source.row_id.label(ROW_ID))
     if source.exported_at is None:
         statement = statement.where(source.row_id > _cursor(session, source))

@@ -1,0 +1,128 @@
+"""The warehouse outbox: one cursor table, old cursors carried over, the worker's export job."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from alembic import command
+from sqlalchemy import insert, select
+
+from retain.loyalty.events import SOURCE as LOYALTY_SOURCE
+from retain.loyalty.events import export_events
+from retain.loyalty.models import LoyaltyEntry, LoyaltyMember
+from retain.messaging import worker
+from retain.messaging.cli import register_warehouse_export
+from retain.settings import Settings
+from retain.store import alembic_config, ensure_store, get_engine, session_scope, upgrade_store
+from retain.warehouse import connect
+from retain.warehouse.models import WarehouseExport
+from retain.warehouse.outbox import export_pending
+from tests.helpers import warehouse_count
+
+AT = datetime(2026, 11, 1, 9, 0)
+BEFORE = "20261203_0014"
+
+
+def add_loyalty_entries(store_url: str, count: int) -> None:
+    """``count`` earn entries of one member, straight into the ledger."""
+    with session_scope(store_url) as session:
+        if session.get(LoyaltyMember, "C1") is None:
+            session.add(LoyaltyMember(customer_id="C1", enrolled_at=AT, referral_code="REF-C1"))
+            session.flush()
+        first = session.scalar(select(sa.func.count()).select_from(LoyaltyEntry)) or 0
+        session.execute(
+            insert(LoyaltyEntry),
+            [
+                {
+                    "customer_id": "C1",
+                    "kind": "earn",
+                    "source": "order",
+                    "idempotency_key": f"order:{first + number}",
+                    "points": 10,
+                    "created_at": AT,
+                    "available_at": AT,
+                }
+                for number in range(count)
+            ],
+        )
+
+
+def test_each_entry_reaches_the_warehouse_once_and_the_cursor_remembers(
+    settings: Settings,
+) -> None:
+    ensure_store(settings.store_url)
+    add_loyalty_entries(settings.store_url, 3)
+    backend = connect(settings.resolved_warehouse_url)
+    try:
+        assert export_events(store_url=settings.store_url, backend=backend) == 3
+        assert export_events(store_url=settings.store_url, backend=backend) == 0
+        add_loyalty_entries(settings.store_url, 2)
+        assert export_events(store_url=settings.store_url, backend=backend) == 2
+    finally:
+        backend.disconnect()
+    with session_scope(settings.store_url) as session:
+        last_entry = session.scalar(select(sa.func.max(LoyaltyEntry.id)))
+        cursor = session.get(WarehouseExport, "loyalty_event")
+        assert cursor is not None and cursor.position == last_entry
+    assert warehouse_count(settings, "loyalty_event") == 5
+
+
+def test_an_idle_export_leaves_the_warehouse_closed(settings: Settings) -> None:
+    ensure_store(settings.store_url)
+    # Connecting to this URL would raise: with no new rows, nothing connects.
+    exported = export_pending(
+        store_url=settings.store_url,
+        warehouse_url="unsupported://nowhere",
+        sources=[LOYALTY_SOURCE],
+    )
+    assert exported == {"loyalty_event": 0}
+
+
+def test_upgrade_carries_the_old_cursors_over_and_downgrade_brings_them_back(
+    settings: Settings,
+) -> None:
+    url = settings.store_url
+    upgrade_store(url, BEFORE)
+    old = {"loyalty_export": 17, "ticket_export": 5, "return_export": 2}
+    columns = {
+        "loyalty_export": "last_entry_id",
+        "ticket_export": "last_event_id",
+        "return_export": "last_id",
+    }
+    names = {
+        "loyalty_export": "loyalty_event",
+        "ticket_export": "ticket_event",
+        "return_export": "return_event",
+    }
+    engine = get_engine(url)
+    with engine.begin() as connection:
+        for table, position in old.items():
+            connection.execute(
+                sa.text(f"INSERT INTO {table} (name, {columns[table]}) VALUES (:name, :position)"),
+                {"name": names[table], "position": position},
+            )
+    upgrade_store(url)
+    with session_scope(url) as session:
+        moved = {row.name: row.position for row in session.scalars(select(WarehouseExport))}
+    with engine.connect() as connection:
+        tables = set(sa.inspect(connection).get_table_names())
+    assert moved == {"loyalty_event": 17, "ticket_event": 5, "return_event": 2}
+    assert not tables & set(old)
+
+    command.downgrade(alembic_config(url), BEFORE)
+    with engine.connect() as connection:
+        back = {
+            table: connection.execute(sa.text(f"SELECT {columns[table]} FROM {table}")).scalar()
+            for table in old
+        }
+        assert "warehouse_export" not in sa.inspect(connection).get_table_names()
+    assert back == old
+
+
+def test_the_worker_runs_the_export_of_every_domain(settings: Settings) -> None:
+    register_warehouse_export(settings)
+    try:
+        assert "warehouse-export" in worker.registered()
+    finally:
+        worker._periodic.pop("warehouse-export")
