@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import sqlalchemy as sa
 from alembic import command
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from retain.loyalty.events import SOURCE as LOYALTY_SOURCE
 from retain.loyalty.events import export_events
-from retain.loyalty.models import LoyaltyEntry, LoyaltyMember
+from retain.loyalty.models import LoyaltyEntry
 from retain.messaging import worker
 from retain.messaging.cli import register_warehouse_export
 from retain.settings import Settings
@@ -19,33 +17,9 @@ from retain.warehouse import connect
 from retain.warehouse.models import WarehouseExport
 from retain.warehouse.outbox import export_pending
 from tests.helpers import warehouse_count
+from tests.warehouse.helpers import add_loyalty_entries
 
-AT = datetime(2026, 11, 1, 9, 0)
 BEFORE = "20261203_0014"
-
-
-def add_loyalty_entries(store_url: str, count: int) -> None:
-    """``count`` earn entries of one member, straight into the ledger."""
-    with session_scope(store_url) as session:
-        if session.get(LoyaltyMember, "C1") is None:
-            session.add(LoyaltyMember(customer_id="C1", enrolled_at=AT, referral_code="REF-C1"))
-            session.flush()
-        first = session.scalar(select(sa.func.count()).select_from(LoyaltyEntry)) or 0
-        session.execute(
-            insert(LoyaltyEntry),
-            [
-                {
-                    "customer_id": "C1",
-                    "kind": "earn",
-                    "source": "order",
-                    "idempotency_key": f"order:{first + number}",
-                    "points": 10,
-                    "created_at": AT,
-                    "available_at": AT,
-                }
-                for number in range(count)
-            ],
-        )
 
 
 def test_each_entry_reaches_the_warehouse_once_and_the_cursor_remembers(

@@ -21,7 +21,7 @@ from retain.messaging.models import Delivery
 from retain.settings import Settings
 from retain.store import ensure_store, get_engine, session_scope
 from retain.warehouse import connect
-from tests.warehouse.test_outbox import add_loyalty_entries
+from tests.warehouse.helpers import add_loyalty_entries
 
 ENTRIES = 500
 DELIVERIES = 300

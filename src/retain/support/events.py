@@ -31,21 +31,15 @@ def export_events(*, store_url: str, backend: BaseBackend) -> int:
 
 def _to_warehouse(rows: pd.DataFrame) -> pd.DataFrame:
     rows = rows.assign(
-        event_id="RTE-" + rows[ROW_ID].astype(str),
-        ticket_id="RT-" + rows["ticket_id"].astype(str),
-        # A rating event carries its score (CSAT 1..5) in its detail.
-        satisfaction=pd.array(
-            [
-                detail.get("score") if kind == "rated" else None
-                for kind, detail in zip(rows["kind"], rows["detail"], strict=True)
-            ],
-            dtype="Int64",
-        ),
-        kind=[
-            warehouse_kind(kind, detail)
-            for kind, detail in zip(rows["kind"], rows["detail"], strict=True)
-        ],
+        event_id="RTE-" + rows[ROW_ID].astype(str), ticket_id="RT-" + rows["ticket_id"].astype(str)
     )
+    events = list(zip(rows["kind"], rows["detail"], strict=True))
+    # A rating event carries its score (CSAT 1..5) in its detail.
+    rows["satisfaction"] = pd.array(
+        [detail.get("score") if kind == "rated" else None for kind, detail in events],
+        dtype="Int64",
+    )
+    rows["kind"] = [warehouse_kind(kind, detail) for kind, detail in events]
     return rows[rows["customer_id"].notna() & rows["kind"].notna()]
 
 

@@ -21,13 +21,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Unpack
 
 import pandas as pd
 from ibis.backends import BaseBackend
 from ibis.backends.sql.datatypes import DuckDBType
 from sqlalchemy import Select, update
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from retain.store import session_scope, upsert
 from retain.warehouse.connection import connect
@@ -60,10 +60,10 @@ class Source:
 
     table: str
     key: tuple[str, ...]
-    rows: Select[Any]
-    row_id: InstrumentedAttribute[Any]
+    rows: Select[Unpack[tuple[Any, ...]]]
+    row_id: QueryableAttribute[Any]
     to_warehouse: Callable[[pd.DataFrame], pd.DataFrame] = _unchanged
-    exported_at: InstrumentedAttribute[datetime | None] | None = None
+    exported_at: QueryableAttribute[Any] | None = None
     replaces: bool = False
 
     @property
