@@ -232,6 +232,16 @@ def _copy_stage(
                     on_progress(sent / size)
 
 
+def staging_connection(backend: BaseBackend) -> duckdb.DuckDBPyConnection:
+    """Where a stage is built: a DuckDB warehouse's own connection, else a DuckDB in memory.
+
+    A DuckDB warehouse then merges without copying; PostgreSQL receives the stage by COPY.
+    """
+    if backend.name == "duckdb":
+        return backend.con
+    return duckdb.connect()
+
+
 def merge_frame(
     backend: BaseBackend, frame: pd.DataFrame, *, plan: MergePlan, projection: str = "*"
 ) -> int:
@@ -241,8 +251,7 @@ def merge_frame(
     them (timestamps, decimals, nullable integers). A row that differs from the stored row of
     its key is a bug upstream, not bad input, so it raises.
     """
-    # A DuckDB warehouse merges from its own connection; PostgreSQL receives the stage by COPY.
-    staging = backend.con if backend.name == "duckdb" else duckdb.connect()
+    staging = staging_connection(backend)
     view = f"_{plan.table}_frame"
     staging.register(view, frame.reset_index(drop=True).reset_index(names="_row"))
     try:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Unpack
+from typing import Any
 
 import pandas as pd
 from ibis.backends import BaseBackend
@@ -60,7 +60,7 @@ class Source:
 
     table: str
     key: tuple[str, ...]
-    rows: Select[Unpack[tuple[Any, ...]]]
+    rows: Select[*tuple[Any, ...]]
     row_id: QueryableAttribute[Any]
     to_warehouse: Callable[[pd.DataFrame], pd.DataFrame] = _unchanged
     exported_at: QueryableAttribute[Any] | None = None
