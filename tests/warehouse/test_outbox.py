@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import select
 
 from retain.loyalty.events import SOURCE as LOYALTY_SOURCE
@@ -11,6 +13,7 @@ from retain.loyalty.events import export_events
 from retain.loyalty.models import LoyaltyEntry
 from retain.messaging import worker
 from retain.messaging.cli import register_warehouse_export
+from retain.models import Base
 from retain.settings import Settings
 from retain.store import alembic_config, ensure_store, get_engine, session_scope, upgrade_store
 from retain.warehouse import connect
@@ -81,8 +84,10 @@ def test_upgrade_carries_the_old_cursors_over_and_downgrade_brings_them_back(
         moved = {row.name: row.position for row in session.scalars(select(WarehouseExport))}
     with engine.connect() as connection:
         tables = set(sa.inspect(connection).get_table_names())
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert moved == {"loyalty_event": 17, "ticket_event": 5, "return_event": 2}
     assert not tables & set(old)
+    assert [change for change in differences if "warehouse_export" in str(change)] == []
 
     command.downgrade(alembic_config(url), BEFORE)
     with engine.connect() as connection:
