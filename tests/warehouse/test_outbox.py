@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -16,7 +17,7 @@ from retain.messaging.cli import register_warehouse_export
 from retain.models import Base
 from retain.settings import Settings
 from retain.store import alembic_config, ensure_store, get_engine, session_scope, upgrade_store
-from retain.warehouse import connect
+from retain.warehouse import connect, outbox
 from retain.warehouse.models import WarehouseExport
 from retain.warehouse.outbox import export_pending
 from tests.helpers import warehouse_count
@@ -26,23 +27,29 @@ BEFORE = "20261203_0014"
 
 
 def test_each_entry_reaches_the_warehouse_once_and_the_cursor_remembers(
-    settings: Settings,
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(outbox, "CHUNK", 2)  # several chunks, each one moving the cursor
     ensure_store(settings.store_url)
     add_loyalty_entries(settings.store_url, 3)
     backend = connect(settings.resolved_warehouse_url)
     try:
         assert export_events(store_url=settings.store_url, backend=backend) == 3
         assert export_events(store_url=settings.store_url, backend=backend) == 0
-        add_loyalty_entries(settings.store_url, 2)
-        assert export_events(store_url=settings.store_url, backend=backend) == 2
+        add_loyalty_entries(settings.store_url, 5)
+        # In the caller's transaction too, where the cursor is only flushed between chunks.
+        with session_scope(settings.store_url) as session:
+            exported = outbox.export_to_warehouse(
+                session=session, backend=backend, sources=[LOYALTY_SOURCE]
+            )
+        assert exported == {"loyalty_event": 5}
     finally:
         backend.disconnect()
     with session_scope(settings.store_url) as session:
         last_entry = session.scalar(select(sa.func.max(LoyaltyEntry.id)))
         cursor = session.get(WarehouseExport, "loyalty_event")
         assert cursor is not None and cursor.position == last_entry
-    assert warehouse_count(settings, "loyalty_event") == 5
+    assert warehouse_count(settings, "loyalty_event") == 8
 
 
 def test_an_idle_export_leaves_the_warehouse_closed(settings: Settings) -> None:

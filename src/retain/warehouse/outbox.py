@@ -9,9 +9,10 @@ warehouse by key (rows already there are skipped), and only then records how far
 - rows that become exportable or change after they are written (a delivery reaching its outcome,
   a re-analysed review) carry their own ``exported_at`` stamp, cleared when they change.
 
-Progress is written in the caller's store transaction, which commits after the warehouse did.
-A crash in between stages the same rows again and the merge by key skips them (or, for a source
-that ``replaces``, writes the same values again), so a re-run leaves each fact there once.
+Progress reaches the store after the warehouse committed (``export_from_store`` commits after
+each chunk; ``export_to_warehouse`` leaves the commit to its caller). A crash in between stages
+the same rows again and the merge by key skips them (or, for a source that ``replaces``, writes
+the same values again), so a re-run leaves each fact there once.
 
 The warehouse package knows no domain: domains pass their sources in.
 """
@@ -19,6 +20,7 @@ The warehouse package knows no domain: domains pass their sources in.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +28,7 @@ from typing import Any
 import pandas as pd
 from ibis.backends import BaseBackend
 from ibis.backends.sql.datatypes import DuckDBType
-from sqlalchemy import Select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from retain.store import session_scope, upsert
@@ -75,18 +77,28 @@ class Source:
 def export_to_warehouse(
     *, session: Session, backend: BaseBackend, sources: Sequence[Source]
 ) -> dict[str, int]:
-    """Copy every source's new store rows to the warehouse; per table, how many rows it took."""
-    return {source.table: _export(session, backend, source) for source in sources}
+    """Copy every source's new store rows to the warehouse; per table, how many rows it took.
+
+    Progress is written in ``session``: it becomes durable when the caller commits.
+    """
+    return {
+        source.table: _export(lambda: nullcontext(session), backend, source) for source in sources
+    }
 
 
-def _export(session: Session, backend: BaseBackend, source: Source) -> int:
+def _export(
+    sessions: Callable[[], AbstractContextManager[Session]], backend: BaseBackend, source: Source
+) -> int:
     exported = 0
-    while not (chunk := _next_chunk(session, source, limit=CHUNK)).empty:
-        rows = source.to_warehouse(chunk)
-        if not rows.empty:
-            exported += _merge(backend, source, rows)
-        _record_progress(session, source, chunk[ROW_ID].tolist())
-    return exported
+    while True:
+        with sessions() as session:
+            chunk = _next_chunk(session, source, limit=CHUNK)
+            if chunk.empty:
+                return exported
+            rows = source.to_warehouse(chunk)
+            if not rows.empty:
+                exported += _merge(backend, source, rows)
+            _record_progress(session, source, chunk[ROW_ID].tolist())
 
 
 def _next_chunk(session: Session, source: Source, *, limit: int) -> pd.DataFrame:
@@ -100,8 +112,11 @@ def _next_chunk(session: Session, source: Source, *, limit: int) -> pd.DataFrame
 
 
 def _cursor(session: Session, source: Source) -> int:
-    cursor = session.get(WarehouseExport, source.table)
-    return cursor.position if cursor is not None else 0
+    # A query, not session.get: the upsert bypasses the identity map.
+    position = session.scalar(
+        select(WarehouseExport.position).where(WarehouseExport.name == source.table)
+    )
+    return position or 0
 
 
 def _record_progress(session: Session, source: Source, row_ids: list[Any]) -> None:
@@ -116,7 +131,6 @@ def _record_progress(session: Session, source: Source, row_ids: list[Any]) -> No
             .where(source.row_id.in_(row_ids[start : start + STAMP_BATCH]))
             .values({source.exported_at.key: now})
         )
-    session.flush()
 
 
 def _merge(backend: BaseBackend, source: Source, rows: pd.DataFrame) -> int:
@@ -138,9 +152,11 @@ def _projection(table: str) -> str:
 def export_from_store(
     *, store_url: str, backend: BaseBackend, sources: Sequence[Source]
 ) -> dict[str, int]:
-    """``export_to_warehouse`` in a store transaction of its own."""
-    with session_scope(store_url) as session:
-        return export_to_warehouse(session=session, backend=backend, sources=sources)
+    """``export_to_warehouse`` with a store transaction per chunk: no long store lock."""
+    return {
+        source.table: _export(lambda: session_scope(store_url), backend, source)
+        for source in sources
+    }
 
 
 def export_pending(
