@@ -1,4 +1,4 @@
-"""Ticket events copied to the warehouse ``ticket_event`` table, each exactly once.
+"""Ticket events as warehouse ``ticket_event`` rows, copied once each by the warehouse outbox.
 
 The warehouse speaks the vocabulary of imported helpdesk data, which the churn features, the
 "ticket resolved" trigger and the customer-360 page read: ``opened``, ``replied``,
