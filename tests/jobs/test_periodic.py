@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from retain.cli import app
 from retain.jobs import worker
-from retain.jobs.periodic import register_periodic_jobs
+from retain.jobs.periodic import WAREHOUSE_EXPORT_SECONDS, register_periodic_jobs
 from retain.settings import Settings
 
 
@@ -25,11 +25,18 @@ def test_every_domains_job_is_registered_with_its_interval(settings: Settings) -
         "segments-and-playbooks": settings.playbook_run_seconds,
         "support": settings.support_check_seconds,
         "surveys": 3600.0,
+        "warehouse-export": WAREHOUSE_EXPORT_SECONDS,
     }
 
 
 def test_one_pass_of_the_worker_runs_each_job(environment: Settings) -> None:
     result = CliRunner().invoke(app, ["worker", "--once", "--interval", "0.1"])
     assert result.exit_code == 0, result.output
-    assert worker.registered() == ["returns", "segments-and-playbooks", "support", "surveys"]
+    assert worker.registered() == [
+        "returns",
+        "segments-and-playbooks",
+        "support",
+        "surveys",
+        "warehouse-export",
+    ]
     assert all(job.last_run > float("-inf") for job in worker._periodic.values())

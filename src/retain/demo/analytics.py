@@ -140,7 +140,7 @@ def refresh_segments_now(context: DemoContext) -> str:
 def run_playbooks_over_past(context: DemoContext) -> str:
     """Install the shipped playbooks and run them weekly over the past, with a planted effect."""
     from retain.engage import service as engage
-    from retain.messaging.outbox import export_deliveries
+    from retain.messaging.events import export_deliveries
     from retain.store import ensure_store, session_scope
 
     settings = context.settings
@@ -214,7 +214,7 @@ def _record_past_sends(context: DemoContext) -> int:
 def record_queued_as_sent(context: DemoContext) -> str:
     """Mark every message the demo's steps queued (survey invitations, return notices…) sent
     when it was due: a demo never leaves mail for a real worker to send to made-up customers."""
-    from retain.messaging.outbox import export_deliveries
+    from retain.messaging.events import export_deliveries
 
     recorded = _record_past_sends(context)
     export_deliveries(settings=context.settings)

@@ -25,7 +25,7 @@ from retain.feedback.sentiment import (
     model_path,
     parse_label,
 )
-from retain.warehouse.load import MergePlan, merge_frame
+from retain.warehouse.outbox import Source, export_to_warehouse
 
 # Rated reviews of each polarity the business needs before its own reviews can train a model.
 MIN_RATED_PER_CLASS = 20
@@ -192,60 +192,38 @@ def _task_title(item: FeedbackItem) -> str:
 
 def export_items(*, session: Session, backend: BaseBackend) -> int:
     """Copy analysed items not exported yet to the warehouse ``review_event``; how many."""
-    items = list(
-        session.scalars(
-            select(FeedbackItem).where(
-                FeedbackItem.analyzed_at.is_not(None), FeedbackItem.exported_at.is_(None)
-            )
-        )
-    )
-    if not items:
-        return 0
-    frame = pd.DataFrame(
-        [
-            {
-                "item_id": str(item.item_id),
-                "kind": item.kind,
-                "source": item.source,
-                "customer_id": item.customer_id,
-                "product_id": item.product_id,
-                "rating": item.rating,
-                "language": item.language,
-                "sentiment": item.sentiment,
-                "sentiment_score": item.sentiment_score,
-                "aspects": json.dumps(item.aspects or {}, ensure_ascii=False),
-                "posted_at": item.posted_at,
-            }
-            for item in items
-        ]
-    ).astype({"rating": "Int64"})
-    _replace_rows(backend, WAREHOUSE_TABLE, frame, key="item_id")
-    now = utcnow()
-    for item in items:
-        item.exported_at = now
-    session.flush()
-    return len(items)
+    return export_to_warehouse(session=session, backend=backend, sources=[ITEM_SOURCE])[
+        WAREHOUSE_TABLE
+    ]
 
 
-def _replace_rows(backend: BaseBackend, table: str, frame: pd.DataFrame, *, key: str) -> None:
-    """Re-analysed items replace their earlier warehouse rows: delete by key, then merge."""
-    keys = frame[key].tolist()
-    target = backend.table(table)
-    if int(target.filter(target[key].isin(keys)).count().execute()):
-        _delete_keys(backend, table, key, keys)
-    merge_frame(
-        backend,
-        frame,
-        plan=MergePlan(table=table, key=(key,), columns=tuple(str(c) for c in frame.columns)),
+def _items_to_warehouse(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.assign(
+        item_id=rows["item_id"].astype(str),
+        aspects=[json.dumps(found or {}, ensure_ascii=False) for found in rows["aspects"]],
+        rating=rows["rating"].astype("Int64"),
     )
 
 
-def _delete_keys(backend: BaseBackend, table: str, key: str, keys: list[str]) -> None:
-    placeholders = ", ".join("?" if backend.name == "duckdb" else "%s" for _ in keys)
-    statement = f'DELETE FROM "{table}" WHERE "{key}" IN ({placeholders})'
-    if backend.name == "duckdb":
-        backend.con.execute(statement, keys)
-    else:
-        with backend.con.cursor() as cursor:
-            cursor.execute(statement, keys)
-        backend.con.commit()
+# Analysis clears ``exported_at``: a re-analysed item replaces its earlier warehouse row.
+ITEM_SOURCE = Source(
+    table=WAREHOUSE_TABLE,
+    key=("item_id",),
+    rows=select(
+        FeedbackItem.item_id,
+        FeedbackItem.kind,
+        FeedbackItem.source,
+        FeedbackItem.customer_id,
+        FeedbackItem.product_id,
+        FeedbackItem.rating,
+        FeedbackItem.language,
+        FeedbackItem.sentiment,
+        FeedbackItem.sentiment_score,
+        FeedbackItem.aspects,
+        FeedbackItem.posted_at,
+    ).where(FeedbackItem.analyzed_at.is_not(None)),
+    row_id=FeedbackItem.item_id,
+    to_warehouse=_items_to_warehouse,
+    exported_at=FeedbackItem.exported_at,
+    replaces=True,
+)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import pandas as pd
 from ibis.backends import BaseBackend
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,9 +19,8 @@ from sqlalchemy.orm import Session
 from retain import signed_links
 from retain.customers.models import CustomerProfile
 from retain.feedback.models import Survey, SurveyAnswer, SurveyInvitation
-from retain.feedback.service import utcnow
 from retain.messaging.service import Outgoing, enqueue_many
-from retain.warehouse.load import MergePlan, merge_frame
+from retain.warehouse.outbox import Source, export_to_warehouse
 
 PURPOSE = "survey-answer"
 LINK_DAYS = 30
@@ -36,16 +34,21 @@ QUESTIONS = {
     "CSAT": ("How satisfied are you with us?", "您对我们的满意程度如何？"),
     "CES": ("How easy was it to get what you needed?", "完成您想做的事有多容易？"),
 }
-RESPONSE_COLUMNS = (
-    "response_id",
-    "customer_id",
-    "kind",
-    "score",
-    "comment",
-    "language",
-    "answered_at",
+ANSWER_SOURCE = Source(
+    table="survey_response",
+    key=("response_id",),
+    rows=select(
+        SurveyAnswer.response_id,
+        SurveyAnswer.customer_id,
+        SurveyAnswer.kind,
+        SurveyAnswer.score,
+        SurveyAnswer.comment,
+        SurveyAnswer.language,
+        SurveyAnswer.answered_at,
+    ),
+    row_id=SurveyAnswer.response_id,
+    exported_at=SurveyAnswer.exported_at,
 )
-RESPONSE_PLAN = MergePlan(table="survey_response", key=("response_id",), columns=RESPONSE_COLUMNS)
 
 
 class SurveyError(ValueError):
@@ -262,18 +265,9 @@ def answer(
 def export_answers(*, session: Session, backend: BaseBackend) -> int:
     """Copy answers not exported yet to the warehouse ``survey_response``, where the NPS metrics
     and the engagement engine's nps_detractor trigger read them."""
-    answers = list(session.scalars(select(SurveyAnswer).where(SurveyAnswer.exported_at.is_(None))))
-    if not answers:
-        return 0
-    frame = pd.DataFrame(
-        [{column: getattr(found, column) for column in RESPONSE_COLUMNS} for found in answers]
-    ).astype({"score": "int64", "comment": "string"})
-    inserted = merge_frame(backend, frame, plan=RESPONSE_PLAN)
-    exported_at = utcnow()
-    for found in answers:
-        found.exported_at = exported_at
-    session.flush()
-    return inserted
+    return export_to_warehouse(session=session, backend=backend, sources=[ANSWER_SOURCE])[
+        ANSWER_SOURCE.table
+    ]
 
 
 def response_rates(*, session: Session) -> list[dict[str, Any]]:

@@ -34,8 +34,8 @@ from retain.messaging.channels import (
 )
 from retain.messaging.consent import PREFERENCES, UNSUBSCRIBE, sign_customer_link, suppress
 from retain.messaging.context import profile_context
+from retain.messaging.events import export_deliveries
 from retain.messaging.models import Delivery
-from retain.messaging.outbox import export_deliveries
 from retain.messaging.policy import Facts, Rules, decide, gather_facts
 from retain.messaging.templates import TemplateProblem, load_template, render_spec
 from retain.settings import Settings
