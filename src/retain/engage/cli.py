@@ -15,7 +15,7 @@ from retain.output import FormatOption, OutputFormat, command_session, refuse, r
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from retain.engage.lift import Interval
+    from retain.stats import Interval
 
 T = TypeVar("T")
 playbooks_app = typer.Typer(
