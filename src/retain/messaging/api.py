@@ -17,7 +17,6 @@ from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_AGGREGATES, READ_CUSTOMERS, SERVE_CUSTOMERS
 from retain.auth.sessions import signing_key
 from retain.dependencies import SettingsDep, WarehouseDep
-from retain.ingest.intake import signature_problem
 from retain.messaging import consent, page, service, templates
 from retain.messaging.context import message_context
 from retain.messaging.schemas import (
@@ -35,6 +34,7 @@ from retain.messaging.schemas import (
 )
 from retain.pagination import Page, PageDep
 from retain.settings import Settings
+from retain.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_problem
 
 router = APIRouter(prefix="/api/v1", tags=["messaging"])
 public_router = APIRouter(tags=["messaging pages"])
@@ -136,8 +136,8 @@ async def post_bounce(request: Request, settings: SettingsDep) -> BounceRead:
     raw = await request.body()
     problem = signature_problem(
         secret=settings.bounce_secret.get_secret_value(),
-        timestamp=request.headers.get("X-Retain-Timestamp"),
-        sent=request.headers.get("X-Retain-Signature"),
+        timestamp=request.headers.get(TIMESTAMP_HEADER),
+        sent=request.headers.get(SIGNATURE_HEADER),
         body=raw,
     )
     if problem:
