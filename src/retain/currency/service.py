@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import ibis
@@ -11,6 +10,7 @@ import ibis.expr.types as ir
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from retain.clock import utcnow
 from retain.currency.models import ExchangeRate
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -28,7 +28,7 @@ def set_rate(*, session: Session, currency: str, rate: Decimal) -> ExchangeRate:
         raise ValueError(f"an exchange rate must be positive, not {rate}")
     stored = session.get(ExchangeRate, currency) or ExchangeRate(currency=currency)
     stored.rate = rate
-    stored.updated_at = datetime.now(UTC).replace(tzinfo=None)
+    stored.updated_at = utcnow()
     session.add(stored)
     return stored
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from retain.clock import utcnow_to_the_second
 from retain.demo.steps import DemoContext, DemoStep
 
 if TYPE_CHECKING:
@@ -42,11 +43,6 @@ class PlantedEffect:
 
 
 PLANTED = PlantedEffect()
-
-
-def now() -> datetime:
-    """Naive UTC, whole seconds: what the store keeps."""
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
 def data_end(context: DemoContext) -> datetime:
@@ -77,7 +73,7 @@ def predict_lifetime(context: DemoContext) -> str:
         horizon=DEFAULT_HORIZON[query.unit],
         annual_discount_rate=0.1,
         margin=1.0,
-        predicted_at=now(),
+        predicted_at=utcnow_to_the_second(),
     )
     with session_scope(context.settings.store_url) as session:
         stored = save_predictions(session=session, predictions=predictions)
@@ -130,7 +126,7 @@ def refresh_segments_now(context: DemoContext) -> str:
     backend = connect(context.settings.resolved_warehouse_url)
     try:
         with session_scope(context.settings.store_url) as session:
-            results = refresh_segments(session=session, backend=backend, at=now())
+            results = refresh_segments(session=session, backend=backend, at=utcnow_to_the_second())
     finally:
         backend.disconnect()
     members = sum(result.members for result in results)

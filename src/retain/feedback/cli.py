@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from retain.clock import utcnow
 from retain.output import FormatOption, OutputFormat, command_session, on_warehouse, refuse, render
 
 if TYPE_CHECKING:
@@ -213,14 +214,12 @@ def retention_command(
     at: AtOption = None, output_format: FormatOption = OutputFormat.table
 ) -> None:
     """Did unhappy customers who were followed up stay more than those who were not?"""
-    from retain.feedback import report, service
+    from retain.feedback import report
     from retain.store import session_scope
 
     def work(settings: Settings, backend: BaseBackend) -> dict[str, Any]:
         with session_scope(settings.store_url) as session:
-            return report.follow_up_retention(
-                session=session, backend=backend, at=at or service.utcnow()
-            )
+            return report.follow_up_retention(session=session, backend=backend, at=at or utcnow())
 
     found = on_warehouse(work, *_refused())
     render([found], output_format=output_format, title="Follow-up retention")
@@ -238,14 +237,14 @@ def surveys_create_command(
     channel: Annotated[str, typer.Option(help="Messaging channel.")] = "email",
 ) -> None:
     """Define a survey."""
-    from retain.feedback import service, surveys
+    from retain.feedback import surveys
 
     with command_session(*_refused()) as session:
         survey = surveys.create_survey(
             session=session,
             name=name,
             kind=kind,
-            now=service.utcnow(),
+            now=utcnow(),
             question_en=question_en,
             question_zh=question_zh,
             every_days=every_days,
@@ -266,14 +265,14 @@ def surveys_send_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Invite whom the recurring rule allows, remind who has not answered, copy new answers."""
-    from retain.feedback import schedule, service
+    from retain.feedback import schedule
 
     def work(settings: Settings, backend: BaseBackend) -> dict[str, Any]:
         return schedule.send_surveys(
             settings=settings,
             backend=backend,
             names=[name],
-            now=at or service.utcnow(),
+            now=at or utcnow(),
             customer_ids=customer,
         ).as_dict()
 
@@ -312,14 +311,14 @@ def regret_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Products (or categories) ranked by regret, with the evidence."""
-    from retain.feedback import regret, service
+    from retain.feedback import regret
 
     if by not in ("product", "category"):
         refuse("error: --by is product or category")
     column = "product_id" if by == "product" else "category"
     frame = on_warehouse(
         lambda _, backend: regret.rank_regret(
-            backend, at=at or service.utcnow(), by=column, min_orders=min_orders, limit=limit
+            backend, at=at or utcnow(), by=column, min_orders=min_orders, limit=limit
         ),
         *_refused(),
     )

@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from retain import signed_links
+from retain.clock import utcnow
 from retain.customers.models import CustomerProfile
 from retain.feedback.models import Survey, SurveyAnswer, SurveyInvitation
-from retain.feedback.service import utcnow
 from retain.messaging.service import Outgoing, enqueue_many
 from retain.warehouse.load import MergePlan, merge_frame
 

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlalchemy.orm import Session
 
-from retain.auth.service import now
+from retain.clock import utcnow
 from retain.ingest.kinds import KINDS, Kind
 from retain.ingest.models import IdempotentRequest
 from retain.ingest.problems import IngestError, Problem
@@ -175,11 +175,11 @@ def claim_key(*, session: Session, caller: str, key: str, body: bytes) -> Replay
             raise KeyConflict("this Idempotency-Key was used with a different body; use a new key")
         if found.status_code is not None and found.response is not None:
             return Replay(found.status_code, found.response)
-        if now() - found.created_at < ABANDONED_AFTER:
+        if utcnow() - found.created_at < ABANDONED_AFTER:
             raise KeyConflict("a request with this Idempotency-Key is still being processed")
-        found.created_at = now()
+        found.created_at = utcnow()
         return None
-    session.add(IdempotentRequest(key=key, caller=caller, body_digest=digest, created_at=now()))
+    session.add(IdempotentRequest(key=key, caller=caller, body_digest=digest, created_at=utcnow()))
     return None
 
 

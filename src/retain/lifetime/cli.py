@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from retain.clock import utcnow
 from retain.output import FormatOption, OutputFormat, refuse, render
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def predict(
             horizon=steps,
             annual_discount_rate=discount_rate,
             margin=margin,
-            predicted_at=datetime.now(UTC).replace(tzinfo=None),
+            predicted_at=utcnow(),
         )
 
     predictions = _run(work)

@@ -6,13 +6,12 @@ the same rows again next time and the merge skips them (same delivery_id, same c
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import duckdb
 import pandas as pd
 from ibis.backends import BaseBackend
 from sqlalchemy import select, update
 
+from retain.clock import utcnow
 from retain.messaging.models import FINAL_STATUSES, Delivery
 from retain.settings import Settings
 from retain.store import session_scope
@@ -77,7 +76,7 @@ def _stamp(store_url: str, ids: list[int]) -> None:
             session.execute(
                 update(Delivery)
                 .where(Delivery.id.in_(ids[start : start + 5000]))
-                .values(exported_at=datetime.now(UTC).replace(tzinfo=None))
+                .values(exported_at=utcnow())
             )
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from retain.clock import utcnow
 from retain.messaging.worker import register_periodic
 from retain.settings import Settings
 from retain.support import csat
 from retain.support.deadlines import DeadlineSummary, run_deadline_check
 from retain.support.events import export_events
 from retain.support.mail import send_pending_replies
-from retain.support.service import store, utcnow
+from retain.support.service import store
 from retain.warehouse import connect
 
 

@@ -11,7 +11,7 @@ import io
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -42,6 +42,7 @@ from retain.churn.models import ChurnScore
 from retain.churn.schemas import ChurnScoreRead, TaskRead, UsageAlertRead
 from retain.churn.service import list_scores
 from retain.churn.tasks import list_alerts, list_tasks
+from retain.clock import utcnow
 from retain.currency.service import MissingRateError
 from retain.customers.service import customer_360, list_customers
 from retain.dependencies import SettingsDep, WarehouseDep
@@ -349,7 +350,7 @@ def overview_csv(settings: SettingsDep, _: Reader, query: MetricsQueryDep) -> Re
 
 def _last_complete(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The newest period that has ended (the running one would show half a month as a trend)."""
-    today = datetime.now(UTC).replace(tzinfo=None)
+    today = utcnow()
     ended = [row for row in rows if row["period_end"] <= today]
     return ended[-1] if ended else (rows[-1] if rows else None)
 
@@ -705,7 +706,7 @@ def _playbook_rows(
     settings: Settings, backend: Any
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, dict[str, int]]]]:
     ensure_store(settings.store_url)
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utcnow()
     rows, sends = [], {}
     with session_scope(settings.store_url) as session:
         for record in engage_service.list_records(session=session):
@@ -762,7 +763,7 @@ def feedback_page(
 
     ensure_store(settings.store_url)
     scores = report.survey_scores(backend, period="month")
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utcnow()
     ranked = regret.rank_regret(backend, at=now, min_orders=20, limit=10)
     with session_scope(settings.store_url) as session:
         topics = report.topic_trends(session=session, period="month")
@@ -814,7 +815,7 @@ def returns_page(
         details = returns_report.processing_details(
             returns_service.processing_rows(session=session)
         )
-        open_states = returns_service.state_counts(session=session, at=returns_service.now())
+        open_states = returns_service.state_counts(session=session, at=utcnow())
     categories = returns_report.rate_by_line_field(backend, "category").to_pandas()
     categories = categories[categories["returned_orders"] > 0].head(20)
     reasons = returns_report.rate_by_reason(backend).to_pandas()
@@ -868,7 +869,7 @@ def support(request: Request, settings: SettingsDep, principal: Reader) -> HTMLR
             session,
             calendar=calendar_for(settings),
             warning=timedelta(hours=settings.support_warning_hours),
-            at=support_service.utcnow(),
+            at=utcnow(),
         )
         ratings = csat.csat_report(session)
         deflecting = knowledge.deflecting_articles(session, limit=10)
@@ -896,7 +897,7 @@ def support(request: Request, settings: SettingsDep, principal: Reader) -> HTMLR
 @router.get("/assistant", response_class=HTMLResponse)
 def assistant_page(request: Request, settings: SettingsDep, principal: Reader) -> HTMLResponse:
     """Auto-resolution, escalation, answered accuracy, CSAT and unanswered questions (30 days)."""
-    since = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=30)
+    since = utcnow() - timedelta(days=30)
     ensure_store(settings.store_url)
     with session_scope(settings.store_url) as session:
         summary = assistant_summary(session, since=since)
