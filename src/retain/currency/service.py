@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session
 
 from retain.clock import utcnow
 from retain.currency.models import ExchangeRate
+from retain.currency.money import Money
+from retain.settings import Settings
+from retain.store import ensure_store, session_scope
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 
@@ -36,6 +39,15 @@ def set_rate(*, session: Session, currency: str, rate: Decimal) -> ExchangeRate:
 def list_rates(*, session: Session) -> dict[str, Decimal]:
     """Every stored rate, by currency."""
     return {row.currency: row.rate for row in session.scalars(select(ExchangeRate))}
+
+
+def stored_money(*, settings: Settings) -> Money:
+    """The store's exchange rates into the configured reporting currency."""
+    ensure_store(settings.store_url)
+    with session_scope(settings.store_url) as session:
+        return Money(
+            rates=list_rates(session=session), reporting_currency=settings.reporting_currency
+        )
 
 
 def to_reporting(

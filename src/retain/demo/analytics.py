@@ -53,6 +53,7 @@ def data_end(context: DemoContext) -> datetime:
 
 def predict_lifetime(context: DemoContext) -> str:
     """Fit BG/NBD and Gamma-Gamma, predict a year ahead and store it (``retain clv predict``)."""
+    from retain.currency.service import stored_money
     from retain.lifetime.service import (
         DEFAULT_HORIZON,
         ClvQuery,
@@ -60,13 +61,14 @@ def predict_lifetime(context: DemoContext) -> str:
         predict_customers,
         save_predictions,
     )
-    from retain.metrics.service import on_warehouse
     from retain.store import session_scope
+    from retain.warehouse import on_warehouse
 
     query = ClvQuery()
     fitted = on_warehouse(
-        context.settings,
+        context.settings.resolved_warehouse_url,
         lambda backend, money: fit_models(backend=backend, query=query, money=money),
+        stored_money(settings=context.settings),
     )
     predictions = predict_customers(
         fitted=fitted,

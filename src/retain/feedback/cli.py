@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from retain.clock import utcnow
-from retain.output import FormatOption, OutputFormat, command_session, on_warehouse, refuse, render
+from retain.output import (
+    FormatOption,
+    OutputFormat,
+    command_session,
+    command_warehouse,
+    refuse,
+    render,
+)
 
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
@@ -161,7 +168,7 @@ def analyze_command(
             "survey_answers_exported": answers,
         }
 
-    analysed = on_warehouse(work, *_refused())
+    analysed = command_warehouse(work, *_refused())
     render([analysed], output_format=output_format, title="Feedback analysed")
 
 
@@ -174,7 +181,7 @@ def report_command(
     """NPS and CSAT per period (and segment) with 95 % intervals."""
     from retain.feedback import report
 
-    rows = on_warehouse(
+    rows = command_warehouse(
         lambda _, backend: report.survey_scores(backend, period=period, segment=segment),
         *_refused(),
     )
@@ -221,7 +228,7 @@ def retention_command(
         with session_scope(settings.store_url) as session:
             return report.follow_up_retention(session=session, backend=backend, at=at or utcnow())
 
-    found = on_warehouse(work, *_refused())
+    found = command_warehouse(work, *_refused())
     render([found], output_format=output_format, title="Follow-up retention")
 
 
@@ -276,7 +283,7 @@ def surveys_send_command(
             customer_ids=customer,
         ).as_dict()
 
-    render([on_warehouse(work, *_refused())], output_format=output_format, title="Survey sent")
+    render([command_warehouse(work, *_refused())], output_format=output_format, title="Survey sent")
 
 
 @surveys_app.command("results")
@@ -294,7 +301,7 @@ def surveys_results_command(
             rates = surveys.response_rates(session=session)
         return [*rates, *report.survey_scores(backend, period=period)]
 
-    rows = on_warehouse(work, *_refused())
+    rows = command_warehouse(work, *_refused())
     if output_format is OutputFormat.json:
         render(rows, output_format=output_format)
         return
@@ -316,7 +323,7 @@ def regret_command(
     if by not in ("product", "category"):
         refuse("error: --by is product or category")
     column = "product_id" if by == "product" else "category"
-    frame = on_warehouse(
+    frame = command_warehouse(
         lambda _, backend: regret.rank_regret(
             backend, at=at or utcnow(), by=column, min_orders=min_orders, limit=limit
         ),

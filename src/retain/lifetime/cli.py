@@ -240,14 +240,15 @@ def _query(model: str, calibration_end: datetime | None, unit: str) -> ClvQuery:
 
 
 def _run(work: Callable[[Any, Any], T]) -> T:
-    from retain.currency.service import MissingRateError
+    from retain.currency.service import MissingRateError, stored_money
     from retain.lifetime.fitting import FitNotConverged, LifetimeInputError
     from retain.lifetime.service import ClvInputError
-    from retain.metrics.service import on_warehouse
     from retain.settings import get_settings
+    from retain.warehouse import on_warehouse
 
+    settings = get_settings()
     try:
-        return on_warehouse(get_settings(), work)
+        return on_warehouse(settings.resolved_warehouse_url, work, stored_money(settings=settings))
     except FitNotConverged as error:
         refuse(str(error))
     except (ClvInputError, LifetimeInputError, MissingRateError) as error:

@@ -43,7 +43,7 @@ from retain.churn.schemas import ChurnScoreRead, TaskRead, UsageAlertRead
 from retain.churn.service import list_scores
 from retain.churn.tasks import list_alerts, list_tasks
 from retain.clock import utcnow
-from retain.currency.service import MissingRateError
+from retain.currency.service import MissingRateError, stored_money
 from retain.customers.service import customer_360, list_customers
 from retain.dependencies import SettingsDep, WarehouseDep
 from retain.engage import service as engage_service
@@ -59,7 +59,6 @@ from retain.metrics.service import (
     MetricsQuery,
     compute_cohorts,
     compute_metrics,
-    on_warehouse,
 )
 from retain.pagination import MAX_OFFSET
 from retain.returns import report as returns_report
@@ -69,6 +68,7 @@ from retain.store import ensure_store, session_scope
 from retain.support import csat, knowledge
 from retain.support import service as support_service
 from retain.support.deadlines import calendar_for, sla_board
+from retain.warehouse import on_warehouse
 from retain.web import access, errors
 from retain.web.access import page_user
 from retain.web.i18n import TEXT, Formatter
@@ -271,7 +271,8 @@ def _warehouse_rows(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Rows of ``work``, or none and the text key of why not."""
     try:
-        return on_warehouse(settings, work), None
+        money = stored_money(settings=settings)
+        return on_warehouse(settings.resolved_warehouse_url, work, money), None
     except (MetricsInputError, ClvInputError, MissingRateError):
         return [], "no_data"
     except Exception:  # a locked or unreachable warehouse shows a message, not an error page
