@@ -23,7 +23,7 @@ from retain.ingest.staging import STAGE, StagedFile, StageOptions, stage_file
 from retain.settings import Settings, get_settings
 from retain.store import ensure_store, session_scope
 from retain.warehouse import connect
-from retain.warehouse.load import MergePlan, merge_stage
+from retain.warehouse.load import MergePlan, merge_stage, staging_connection
 
 log = logging.getLogger(__name__)
 PROFILE_BATCH = 50_000
@@ -139,7 +139,7 @@ def _import(
 
 def _staging_connection(backend: BaseBackend, settings: Settings) -> duckdb.DuckDBPyConnection:
     """The DuckDB connection that reads and validates files, with bounded memory."""
-    con: duckdb.DuckDBPyConnection = backend.con if backend.name == "duckdb" else duckdb.connect()
+    con = staging_connection(backend)
     spill = settings.data_dir / "tmp"
     spill.mkdir(parents=True, exist_ok=True)
     con.execute(f"SET memory_limit = '{settings.import_memory_limit}'")

@@ -225,6 +225,16 @@ def _copy_stage(
                     on_progress(sent / size)
 
 
+def staging_connection(backend: BaseBackend) -> duckdb.DuckDBPyConnection:
+    """The DuckDB connection rows are staged in before ``merge_stage``.
+
+    A DuckDB warehouse stages in its own connection; any other gets a fresh in-memory DuckDB,
+    whose stage reaches it by COPY.
+    """
+    con: duckdb.DuckDBPyConnection = backend.con if backend.name == "duckdb" else duckdb.connect()
+    return con
+
+
 def merge_frame(
     backend: BaseBackend, frame: pd.DataFrame, *, plan: MergePlan, projection: str = "*"
 ) -> int:
@@ -234,8 +244,7 @@ def merge_frame(
     them (timestamps, decimals, nullable integers). A row that differs from the stored row of
     its key is a bug upstream, not bad input, so it raises.
     """
-    # A DuckDB warehouse merges from its own connection; PostgreSQL receives the stage by COPY.
-    staging = backend.con if backend.name == "duckdb" else duckdb.connect()
+    staging = staging_connection(backend)
     view = f"_{plan.table}_frame"
     staging.register(view, frame.reset_index(drop=True).reset_index(names="_row"))
     try:
