@@ -214,7 +214,7 @@ def features(folder: str) -> dict[str, Any]:
     """Labelled features as of T − H and T, and scoring features as of the end, to Parquet."""
     from retain.churn.features import churn_features
     from retain.churn.service import labelled_frame
-    from retain.metrics.service import Money
+    from retain.currency.money import Money
     from retain.warehouse import connect
 
     backend = connect(f"duckdb:///{folder}/warehouse.duckdb")

@@ -46,24 +46,23 @@ def command_session(*refused: type[Exception]) -> Iterator[Session]:
         refuse(f"error: {error}")
 
 
-def on_warehouse(work: Callable[[Settings, BaseBackend], T], *refused: type[Exception]) -> T:
-    """Run ``work`` on a migrated store and a warehouse connection, closed afterwards.
+def command_warehouse(work: Callable[[Settings, BaseBackend], T], *refused: type[Exception]) -> T:
+    """Run ``work`` for a command on a migrated store and a short-lived warehouse connection.
 
     The ``refused`` errors end the command with exit code 2.
     """
     from retain.settings import get_settings
     from retain.store import ensure_store
-    from retain.warehouse import connect
+    from retain.warehouse import on_warehouse
 
     settings = get_settings()
     ensure_store(settings.store_url)
-    backend = connect(settings.resolved_warehouse_url)
     try:
-        return work(settings, backend)
+        return on_warehouse(
+            settings.resolved_warehouse_url, lambda backend: work(settings, backend)
+        )
     except refused as error:
         refuse(f"error: {error}")
-    finally:
-        backend.disconnect()
 
 
 def refuse(reason: str) -> NoReturn:

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -75,12 +77,22 @@ def upgrade_store(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def _insert(session: Session, model: type[Base]) -> PostgresqlInsert | SqliteInsert:
+    """An INSERT with ON CONFLICT clauses, in the dialect of the session's database."""
+    dialect = session.get_bind().dialect.name
+    return postgresql_insert(model) if dialect == "postgresql" else sqlite_insert(model)
+
+
+def insert_if_absent(session: Session, model: type[Base], values: dict[str, object]) -> None:
+    """Insert ``values`` unless they clash with a stored row's primary or unique key."""
+    session.execute(_insert(session, model).values(values).on_conflict_do_nothing())
+
+
 def upsert(session: Session, model: type[Base], rows: list[dict[str, object]]) -> None:
     """Insert ``rows``, replacing the stored row wherever the primary key already exists."""
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    statement = postgresql_insert(model) if dialect == "postgresql" else sqlite_insert(model)
+    statement = _insert(session, model)
     keys = [column.name for column in sa_inspect(model).primary_key]
     replaced = {name: statement.excluded[name] for name in rows[0] if name not in keys}
     session.execute(statement.on_conflict_do_update(index_elements=keys, set_=replaced), rows)

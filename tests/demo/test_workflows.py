@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from retain.assistant.models import AssistantConversation, AssistantEvaluation
+from retain.clock import utcnow
 from retain.demo.steps import DemoContext
 from retain.demo.workflow_returns import PATHS
 from retain.demo.workflows import WORKFLOW_STEPS
@@ -28,7 +29,7 @@ from retain.settings import Settings, get_settings
 from retain.store import Base, session_scope
 from retain.support.deadlines import calendar_for, sla_board
 from retain.support.models import Article, Ticket
-from retain.support.service import counts_by_state, utcnow
+from retain.support.service import counts_by_state
 from retain.warehouse import connect
 
 SEED = 11

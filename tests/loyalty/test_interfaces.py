@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from retain.cli import app
-from retain.loyalty.ledger import utcnow
+from retain.clock import utcnow
 from retain.loyalty.page import sign_link
 from retain.settings import Settings, get_settings
 from retain.warehouse import connect

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from retain.clock import utcnow
 from retain.customers.models import CustomerProfile
 from retain.messaging import service
 from retain.messaging.models import Delivery
@@ -12,7 +13,7 @@ from retain.settings import Settings
 from retain.store import ensure_store, session_scope
 
 # Tomorrow at midday UTC: after the moment anything is enqueued, so queued messages are due.
-NOON = (service.utcnow() + timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+NOON = (utcnow() + timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
 
 
 def add_customer(

@@ -8,9 +8,9 @@ import time
 from fastapi.testclient import TestClient
 
 from retain.api import create_app
-from retain.ingest.intake import signature
 from retain.messaging.service import deliver_due
 from retain.settings import Settings
+from retain.signatures import sign
 from tests.messaging.conftest import BOUNCE_SECRET, WEBHOOK_SECRET, Inbox, Sink
 from tests.messaging.helpers import NOON, add_customer, delivery, queue
 
@@ -24,7 +24,9 @@ def test_webhook_is_signed_as_intake_and_carries_the_idempotency_key(
 
     (request,) = webhook_sink.requests
     headers = request["headers"]
-    expected = signature(WEBHOOK_SECRET, headers["X-Retain-Timestamp"], request["body"])
+    expected = sign(
+        secret=WEBHOOK_SECRET, timestamp=headers["X-Retain-Timestamp"], body=request["body"]
+    )
     assert headers["X-Retain-Signature"] == expected
     assert headers["Idempotency-Key"] == "hook-1"
     payload = json.loads(request["body"])
@@ -81,7 +83,7 @@ def test_signed_bounce_suppresses_the_address(
         content=body,
         headers={
             "X-Retain-Timestamp": stamp,
-            "X-Retain-Signature": signature(BOUNCE_SECRET, stamp, body),
+            "X-Retain-Signature": sign(secret=BOUNCE_SECRET, timestamp=stamp, body=body),
         },
     )
     assert signed.status_code == 200 and signed.json()["deliveries_marked"] == 1

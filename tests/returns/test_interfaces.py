@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from retain.auth.roles import Role
-from retain.returns import webhooks
 from retain.returns.models import ReturnRequest
 from retain.settings import Settings
+from retain.signatures import sign
 from retain.store import session_scope
 from tests.api.conftest import auth
 from tests.returns.helpers import order, profile, store_url, warehouse_orders
@@ -139,7 +139,7 @@ def test_admins_set_policy_and_webhook_and_the_shop_confirms(
     assert forged.status_code == 401
     signed = {
         "X-Retain-Timestamp": stamp,
-        "X-Retain-Signature": webhooks.signature(SECRET, stamp, payload),
+        "X-Retain-Signature": sign(secret=SECRET, timestamp=stamp, body=payload),
     }
     assert client.post(route, content=payload, headers=signed).json() == {
         "confirmed": True,

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from retain.currency.money import Money
 from retain.loyalty.orders import undone_orders
-from retain.metrics.service import MetricsQuery, Money, compute_metrics
+from retain.metrics.service import MetricsQuery, compute_metrics
 from retain.returns import credit, events, service
 from retain.returns.models import ReturnInstruction
 from retain.returns.service import ItemRequest, ReturnError

@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, expect
 
 from retain.auth.roles import Role
 from retain.auth.service import create_user
+from retain.clock import utcnow
 from retain.settings import get_settings
 from retain.store import ensure_store, session_scope
 from retain.support import knowledge, service
@@ -30,7 +31,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         get_settings.cache_clear()
         settings = get_settings()
         ensure_store(settings.store_url)
-        now = service.utcnow()
+        now = utcnow()
         with session_scope(settings.store_url) as session:
             for slug, title, body, language in (
                 ("reset-password", "Reset your password", "Use the forgot password link.", "en"),

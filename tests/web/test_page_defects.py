@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 from jinja2 import Environment, nodes
 from playwright.sync_api import Browser, Page, expect
 
+from retain.clock import utcnow
 from retain.locales import vocab
 from retain.messaging.models import Delivery
-from retain.messaging.service import record_holdout, utcnow
+from retain.messaging.service import record_holdout
 from retain.settings import get_settings
 from retain.store import session_scope
 from tests.web.conftest import ARTIFACTS

@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from retain.auth.roles import Role
 from retain.auth.service import create_user, get_user
 from retain.auth.sessions import signing_key
+from retain.clock import utcnow
 from retain.customers.models import CustomerProfile
 from retain.feedback import surveys
 from retain.feedback.models import SurveyInvitation
@@ -28,7 +29,6 @@ from retain.loyalty import page as loyalty_page
 from retain.loyalty import service as loyalty_service
 from retain.loyalty.ledger import NotAMember
 from retain.messaging.consent import PREFERENCES, UNSUBSCRIBE, sign_customer_link
-from retain.returns.service import now
 from retain.settings import Settings, get_settings
 from retain.store import ensure_store, session_scope
 from retain.warehouse import connect
@@ -241,7 +241,7 @@ def _return_an_item(page: Page, server: str, customer: dict[str, Any]) -> None:
 
 def _signed_pages(settings: Settings, customer_id: str) -> list[str]:
     """Links a customer gets by message: survey, loyalty member page, preferences, unsubscribe."""
-    secret, at = signing_key(settings), now()
+    secret, at = signing_key(settings), utcnow()
     with session_scope(settings.store_url) as session:
         loyalty_service.save_rules(session=session, text=LOYALTY_RULES, at=at)
         try:

@@ -39,12 +39,12 @@ from retain.assistant.service import (
     customer_from_token,
     issue_customer_token,
     rate_conversation,
-    utcnow,
 )
 from retain.auth.dependencies import allow
 from retain.auth.ratelimit import enforce
 from retain.auth.roles import READ_AGGREGATES, SERVE_CUSTOMERS
 from retain.auth.sessions import signing_key
+from retain.clock import utcnow
 from retain.dependencies import RequestSettingsDep, SettingsDep
 from retain.locales import choose_language
 from retain.settings import Settings

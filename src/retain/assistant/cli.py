@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from retain.clock import utcnow
 from retain.output import FormatOption, OutputFormat, command_session, refuse, render
 
 if TYPE_CHECKING:
@@ -100,7 +101,6 @@ def evaluate(
     from retain.assistant.examples import ExamplesError, read_examples
     from retain.assistant.model import IntentModelError, load_model
     from retain.assistant.models import AssistantEvaluation
-    from retain.assistant.service import utcnow
     from retain.settings import get_settings
 
     settings = get_settings()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from ibis.backends import BaseBackend
 from sqlalchemy import select
@@ -27,6 +27,7 @@ from retain.assistant.generation import (
 )
 from retain.assistant.intents import IntentReply
 from retain.assistant.models import AssistantConversation, AssistantMessage
+from retain.clock import aware_utcnow, utcnow
 from retain.settings import Settings
 from retain.signed_links import BadLink, read, sign
 from retain.support.deadlines import calendar_for
@@ -80,10 +81,6 @@ class Reply:
     citations: list[Citation] = field(default_factory=list)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def detect_language(text: str) -> str:
     """zh-CN when the message has Chinese characters, else en."""
     return "zh-CN" if CJK.search(text) else "en"
@@ -93,7 +90,7 @@ def issue_customer_token(
     *, secret: str, customer_id: str, days: int, at: datetime | None = None
 ) -> str:
     """The signed token a business gives its signed-in customer to chat as themselves."""
-    expires_at = (at or datetime.now(UTC)) + timedelta(days=days)
+    expires_at = (at or aware_utcnow()) + timedelta(days=days)
     return sign(
         secret=secret,
         purpose=LINK_PURPOSE,
@@ -104,7 +101,7 @@ def issue_customer_token(
 
 def customer_from_token(*, secret: str, token: str, at: datetime | None = None) -> str:
     """The customer id a token was issued for; BadLink when it is forged or expired."""
-    claims = read(secret=secret, purpose=LINK_PURPOSE, token=token, at=at or datetime.now(UTC))
+    claims = read(secret=secret, purpose=LINK_PURPOSE, token=token, at=at or aware_utcnow())
     customer_id = claims.get("customer_id")
     if not isinstance(customer_id, str) or not customer_id:
         raise BadLink("the token names no customer")

@@ -13,7 +13,8 @@ import ibis.expr.types as ir
 import pandas as pd
 from ibis.backends import BaseBackend
 
-from retain.metrics.service import Money, prepare_tables
+from retain.currency.money import Money
+from retain.metrics.service import prepare_tables
 
 SECONDS_PER_DAY = 86_400.0
 # Days a customer's own usage baseline covers: the 90 days before the most recent 30.

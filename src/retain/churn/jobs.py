@@ -31,9 +31,10 @@ from retain.churn.service import (
 )
 from retain.churn.tasks import drafts_from_alerts, drafts_from_renewals, open_tasks, save_alerts
 from retain.churn.usage import AlertThresholds, detect_declines, usage_windows
-from retain.metrics.service import on_warehouse
+from retain.currency.service import stored_money
 from retain.settings import Settings
 from retain.store import session_scope
+from retain.warehouse import on_warehouse
 
 DEFAULT_MIN_RISK = 0.3
 DEFAULT_MAX_HEALTH = 50.0
@@ -54,7 +55,9 @@ def train_on_warehouse(
         kind = report["kept"]
         return train_warehouse_model(backend=backend, query=query, money=money, kind=kind), report
 
-    model, report = on_warehouse(settings, work)
+    model, report = on_warehouse(
+        settings.resolved_warehouse_url, work, stored_money(settings=settings)
+    )
     save_model(model=model, path=model_path, report=report)
     return model, report
 
@@ -63,10 +66,11 @@ def score_on_warehouse(*, settings: Settings, query: ChurnQuery, model_path: Pat
     """Score every active subscriber, store scores and reasons, return them riskiest first."""
     model = load_model(path=model_path)
     scores = on_warehouse(
-        settings,
+        settings.resolved_warehouse_url,
         lambda backend, money: score_warehouse(
             backend=backend, model=model, query=query, money=money
         ),
+        stored_money(settings=settings),
     )
     with session_scope(settings.store_url) as session:
         save_scores(
@@ -85,7 +89,7 @@ def detect_usage_alerts(
         windows = usage_windows(backend, as_of=moment, thresholds=thresholds, money=money)
         return detect_declines(windows.execute(), thresholds=thresholds, as_of=moment)
 
-    alerts = on_warehouse(settings, work)
+    alerts = on_warehouse(settings.resolved_warehouse_url, work, stored_money(settings=settings))
     with session_scope(settings.store_url) as session:
         save_alerts(session=session, alerts=alerts)
     return alerts
@@ -100,7 +104,9 @@ def score_health(
         moment = resolve_as_of(backend, ChurnQuery(as_of=as_of))
         return moment, churn_features(backend, as_of=moment, money=money).execute()
 
-    moment, features = on_warehouse(settings, work)
+    moment, features = on_warehouse(
+        settings.resolved_warehouse_url, work, stored_money(settings=settings)
+    )
     with session_scope(settings.store_url) as session:
         signals = stored_signals(session=session, customer_ids=features.customer_id.tolist())
         probability = signals.set_index("customer_id").risk.reindex(features.customer_id)
@@ -131,7 +137,9 @@ def renewal_report(
         )
         return moment, renewals.execute()
 
-    moment, renewals = on_warehouse(settings, work)
+    moment, renewals = on_warehouse(
+        settings.resolved_warehouse_url, work, stored_money(settings=settings)
+    )
     with session_scope(settings.store_url) as session:
         signals = stored_signals(session=session, customer_ids=renewals.customer_id.tolist())
     pipeline = build_pipeline(renewals, signals, as_of=moment)
@@ -167,10 +175,10 @@ def _owners(settings: Settings, customer_ids: list[str]) -> dict[str, str]:
     if not customer_ids:
         return {}
 
-    def work(backend: Any, _money: Any) -> pd.DataFrame:
+    def work(backend: Any) -> pd.DataFrame:
         customers = backend.table("customer")
         chosen = customers.filter(customers.customer_id.isin(customer_ids))
         return chosen.select("customer_id", "attributes").execute()
 
-    found = on_warehouse(settings, work)
+    found = on_warehouse(settings.resolved_warehouse_url, work)
     return dict(zip(found.customer_id, owners_from_attributes(found.attributes), strict=True))

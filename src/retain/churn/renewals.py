@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from retain.churn.models import ChurnScore, HealthScore
+from retain.currency.money import Money
 from retain.currency.service import to_reporting
-from retain.metrics.service import Money
 
 BUCKET_DAYS = 30
 UNASSIGNED = "unassigned"

@@ -28,7 +28,7 @@ from retain.churn.model import (
 from retain.churn.models import ChurnScore
 from retain.churn.reasons import top_reasons
 from retain.churn.table import PreparedTable, prepare_table, read_table
-from retain.metrics.service import Money
+from retain.currency.money import Money
 from retain.store import upsert
 
 # Training stacks this many past snapshots, each H days apart: more churners to learn from.

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from retain.churn.models import CustomerTask, UsageAlert
+from retain.clock import utcnow
 from retain.store import upsert
 
 OUTCOMES = ("retained", "churned", "not_needed", "unreachable")
@@ -84,7 +85,7 @@ def open_tasks(*, session: Session, drafts: list[TaskDraft], now: datetime | Non
     taken = set(
         session.scalars(select(CustomerTask.open_key).where(CustomerTask.open_key.in_(keys)))
     )
-    created_at = (now or datetime.now(UTC)).replace(tzinfo=None)
+    created_at = (now or utcnow()).replace(tzinfo=None)
     opened = 0
     for draft in drafts:
         if draft.open_key in taken:
@@ -117,7 +118,7 @@ def close_task(
         raise TaskError(f"no task {task_id}")
     if task.closed_at is not None:
         raise TaskError(f"task {task_id} was already closed ({task.outcome})")
-    task.closed_at = datetime.now(UTC).replace(tzinfo=None)
+    task.closed_at = utcnow()
     task.outcome, task.note, task.open_key = outcome, note, None
     session.flush()
     return task

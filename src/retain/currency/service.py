@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import ibis
@@ -11,7 +10,11 @@ import ibis.expr.types as ir
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from retain.clock import utcnow
 from retain.currency.models import ExchangeRate
+from retain.currency.money import Money
+from retain.settings import Settings
+from retain.store import ensure_store, session_scope
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 
@@ -28,7 +31,7 @@ def set_rate(*, session: Session, currency: str, rate: Decimal) -> ExchangeRate:
         raise ValueError(f"an exchange rate must be positive, not {rate}")
     stored = session.get(ExchangeRate, currency) or ExchangeRate(currency=currency)
     stored.rate = rate
-    stored.updated_at = datetime.now(UTC).replace(tzinfo=None)
+    stored.updated_at = utcnow()
     session.add(stored)
     return stored
 
@@ -36,6 +39,15 @@ def set_rate(*, session: Session, currency: str, rate: Decimal) -> ExchangeRate:
 def list_rates(*, session: Session) -> dict[str, Decimal]:
     """Every stored rate, by currency."""
     return {row.currency: row.rate for row in session.scalars(select(ExchangeRate))}
+
+
+def stored_money(*, settings: Settings) -> Money:
+    """The store's exchange rates into the configured reporting currency."""
+    ensure_store(settings.store_url)
+    with session_scope(settings.store_url) as session:
+        return Money(
+            rates=list_rates(session=session), reporting_currency=settings.reporting_currency
+        )
 
 
 def to_reporting(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 import json
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from retain.churn.health import health_history
 from retain.churn.schemas import ChurnScoreRead, HealthRead
 from retain.churn.service import get_score
+from retain.clock import utcnow
 from retain.customer360.schemas import (
     Customer360,
     FeedbackRead,
@@ -51,7 +52,7 @@ def customer_360(
     *, session: Session, backend: BaseBackend, customer_id: str, as_of: datetime | None = None
 ) -> Customer360 | None:
     """The customer-360 view, or None when neither the store nor the warehouse knows them."""
-    moment = as_of or datetime.now(UTC).replace(tzinfo=None)
+    moment = as_of or utcnow()
     profile = get_profile(session=session, customer_id=customer_id)
     facts = read_timeline(backend=backend, customer_id=customer_id, as_of=moment)
     if profile is None and not facts["customer"]:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from retain.clock import utcnow_to_the_second
 from retain.demo.steps import DemoContext, DemoStep
 
 if TYPE_CHECKING:
@@ -44,11 +45,6 @@ class PlantedEffect:
 PLANTED = PlantedEffect()
 
 
-def now() -> datetime:
-    """Naive UTC, whole seconds: what the store keeps."""
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-
-
 def data_end(context: DemoContext) -> datetime:
     """The instant the generated business stops (its ``as_of``)."""
     params = json.loads((context.demo_dir / "params.json").read_text(encoding="utf-8"))
@@ -57,6 +53,7 @@ def data_end(context: DemoContext) -> datetime:
 
 def predict_lifetime(context: DemoContext) -> str:
     """Fit BG/NBD and Gamma-Gamma, predict a year ahead and store it (``retain clv predict``)."""
+    from retain.currency.service import stored_money
     from retain.lifetime.service import (
         DEFAULT_HORIZON,
         ClvQuery,
@@ -64,20 +61,21 @@ def predict_lifetime(context: DemoContext) -> str:
         predict_customers,
         save_predictions,
     )
-    from retain.metrics.service import on_warehouse
     from retain.store import session_scope
+    from retain.warehouse import on_warehouse
 
     query = ClvQuery()
     fitted = on_warehouse(
-        context.settings,
+        context.settings.resolved_warehouse_url,
         lambda backend, money: fit_models(backend=backend, query=query, money=money),
+        stored_money(settings=context.settings),
     )
     predictions = predict_customers(
         fitted=fitted,
         horizon=DEFAULT_HORIZON[query.unit],
         annual_discount_rate=0.1,
         margin=1.0,
-        predicted_at=now(),
+        predicted_at=utcnow_to_the_second(),
     )
     with session_scope(context.settings.store_url) as session:
         stored = save_predictions(session=session, predictions=predictions)
@@ -130,7 +128,7 @@ def refresh_segments_now(context: DemoContext) -> str:
     backend = connect(context.settings.resolved_warehouse_url)
     try:
         with session_scope(context.settings.store_url) as session:
-            results = refresh_segments(session=session, backend=backend, at=now())
+            results = refresh_segments(session=session, backend=backend, at=utcnow_to_the_second())
     finally:
         backend.disconnect()
     members = sum(result.members for result in results)

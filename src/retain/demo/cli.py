@@ -173,12 +173,16 @@ def _print_first_admin() -> None:
 
 
 def _headline_metrics() -> list[dict[str, object]]:
-    from retain.metrics.service import MetricsQuery, compute_metrics, on_warehouse
+    from retain.currency.service import stored_money
+    from retain.metrics.service import MetricsQuery, compute_metrics
     from retain.settings import get_settings
+    from retain.warehouse import on_warehouse
 
+    settings = get_settings()
     rows = on_warehouse(
-        get_settings(),
+        settings.resolved_warehouse_url,
         lambda backend, money: compute_metrics(backend=backend, query=MetricsQuery(), money=money),
+        stored_money(settings=settings),
     )
     keys = ("period_start", "customers_end", "crr", "churn_rate", "ndr", "revenue", "nps")
     return [{key: row.get(key) for key in keys} for row in rows[-6:]]

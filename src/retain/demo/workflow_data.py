@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
+
+from retain.clock import utcnow
 
 ZH = "zh-CN"
 
@@ -28,7 +30,7 @@ def chance(seed: int, *parts: object) -> random.Random:
 
 def now_minute() -> datetime:
     """Now as naive UTC to the minute, the clock the store keeps."""
-    return datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
+    return utcnow().replace(second=0, microsecond=0)
 
 
 def language_of(value: object) -> str:

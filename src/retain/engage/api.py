@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -13,6 +12,7 @@ from retain import signed_links
 from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_AGGREGATES
 from retain.auth.sessions import signing_key
+from retain.clock import utcnow_to_the_second
 from retain.dependencies import SessionDep, SettingsDep, WarehouseDep
 from retain.engage import reorder, service
 from retain.engage.definition import PlaybookError, parse_playbook
@@ -30,10 +30,6 @@ router = APIRouter(prefix="/api/v1/playbooks", tags=["playbooks"])
 public_router = APIRouter(prefix="/e", tags=["engagement pages"])
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-
-
 @router.get("", dependencies=[Depends(allow(READ_AGGREGATES))])
 def get_playbooks(session: SessionDep) -> list[PlaybookRead]:
     """Every saved playbook with its YAML."""
@@ -43,7 +39,7 @@ def get_playbooks(session: SessionDep) -> list[PlaybookRead]:
 @router.post("/shipped", dependencies=[Depends(allow(ANALYSE))], status_code=201)
 def post_shipped(session: SessionDep) -> list[str]:
     """Save the ready-made playbooks not saved yet (disabled); returns their names."""
-    return service.install_shipped(session=session, at=_now())
+    return service.install_shipped(session=session, at=utcnow_to_the_second())
 
 
 @router.post("/validate", dependencies=[Depends(allow(ANALYSE))])
@@ -59,7 +55,9 @@ def post_validate(body: PlaybookWrite) -> dict[str, str | int]:
 @router.get("/stats", dependencies=[Depends(allow(READ_AGGREGATES))])
 def get_global_stats(session: SessionDep, backend: WarehouseDep) -> StatsRead:
     """Everyone treated by any playbook against the global control group."""
-    stats = service.playbook_stats(session=session, backend=backend, name=None, at=_now())
+    stats = service.playbook_stats(
+        session=session, backend=backend, name=None, at=utcnow_to_the_second()
+    )
     return StatsRead.model_validate(asdict(stats))
 
 
@@ -70,7 +68,7 @@ def post_run(settings: SettingsDep, backend: WarehouseDep, body: RunRequest) -> 
         summaries = service.run_playbooks(
             settings=settings,
             backend=backend,
-            at=(body.at.replace(tzinfo=None) if body.at else _now()),
+            at=(body.at.replace(tzinfo=None) if body.at else utcnow_to_the_second()),
             names=body.names,
         )
     except service.UnknownPlaybook as error:
@@ -92,7 +90,7 @@ def put_playbook(session: SessionDep, name: str, body: PlaybookWrite) -> Playboo
     try:
         if parse_playbook(body.yaml).name != name:
             raise PlaybookError(f"the YAML names another playbook than {name!r}")
-        record = service.save_playbook(session=session, text=body.yaml, at=_now())
+        record = service.save_playbook(session=session, text=body.yaml, at=utcnow_to_the_second())
     except PlaybookError as error:
         raise HTTPException(status_code=422, detail=str(error)) from None
     return PlaybookRead.model_validate(record)
@@ -111,7 +109,9 @@ def patch_playbook(session: SessionDep, name: str, body: PlaybookSwitch) -> Play
 def get_stats(session: SessionDep, backend: WarehouseDep, name: str) -> StatsRead:
     """Treated against this playbook's holdout: lift with 95% intervals, sends by step."""
     _record(session, name)
-    stats = service.playbook_stats(session=session, backend=backend, name=name, at=_now())
+    stats = service.playbook_stats(
+        session=session, backend=backend, name=name, at=utcnow_to_the_second()
+    )
     return StatsRead.model_validate(asdict(stats))
 
 
@@ -133,7 +133,7 @@ def get_reorder(
     """One click: the customer's last order goes back into their cart at the shop."""
     try:
         customer_id = reorder.read_reorder_token(
-            secret=signing_key(settings), token=token, at=_now()
+            secret=signing_key(settings), token=token, at=utcnow_to_the_second()
         )
     except signed_links.BadLink as error:
         raise HTTPException(status_code=403, detail=str(error)) from None

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from retain.clock import utcnow_to_the_second
 from retain.output import FormatOption, OutputFormat, command_session, refuse, render
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from retain.engage.lift import Interval
+    from retain.stats import Interval
 
 T = TypeVar("T")
 playbooks_app = typer.Typer(
@@ -27,10 +28,6 @@ AtOption = Annotated[
         "--at", formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="Run as of (default: now, UTC)."
     ),
 ]
-
-
-def _now(at: datetime | None) -> datetime:
-    return at or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
 def _session() -> AbstractContextManager[Session]:
@@ -82,7 +79,7 @@ def install_command() -> None:
     from retain.engage import service
 
     with _session() as session:
-        installed = service.install_shipped(session=session, at=_now(None))
+        installed = service.install_shipped(session=session, at=utcnow_to_the_second())
     typer.echo(f"installed {len(installed)} playbook(s): {', '.join(installed) or 'none new'}")
 
 
@@ -103,7 +100,9 @@ def save_command(path: Annotated[Path, typer.Argument(help="A playbook YAML file
 
     text = _guard(lambda: path.read_text(encoding="utf-8"))
     with _session() as session:
-        record = _guard(lambda: service.save_playbook(session=session, text=text, at=_now(None)))
+        record = _guard(
+            lambda: service.save_playbook(session=session, text=text, at=utcnow_to_the_second())
+        )
         typer.echo(f"saved playbook {record.name!r} ({'on' if record.enabled else 'off'})")
 
 
@@ -157,7 +156,7 @@ def run_command(
             lambda: service.run_playbooks(
                 settings=settings,
                 backend=backend,
-                at=_now(at),
+                at=at or utcnow_to_the_second(),
                 names=names,
                 on_progress=report,
             )
@@ -193,7 +192,9 @@ def stats_command(
     backend = connect(settings.resolved_warehouse_url)
     with _session() as session:
         stats = _guard(
-            lambda: service.playbook_stats(session=session, backend=backend, name=name, at=_now(at))
+            lambda: service.playbook_stats(
+                session=session, backend=backend, name=name, at=at or utcnow_to_the_second()
+            )
         )
     rows = [
         {

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
+from retain.clock import utcnow_to_the_second
 from retain.engage.service import run_playbooks
 from retain.segments.service import refresh_segments
 from retain.settings import Settings
@@ -13,7 +12,7 @@ from retain.warehouse import connect
 
 def run_scheduled(settings: Settings) -> None:
     """Refresh every segment and run every enabled playbook as of now."""
-    at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    at = utcnow_to_the_second()
     ensure_store(settings.store_url)
     backend = connect(settings.resolved_warehouse_url)
     try:

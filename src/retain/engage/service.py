@@ -18,6 +18,7 @@ from retain.engage.definition import Playbook, PlaybookError, parse_playbook
 from retain.engage.models import Enrollment, PlaybookRecord
 from retain.engage.runner import Progress, RunSummary, advance, enter_triggered
 from retain.settings import Settings
+from retain.stats import Interval
 from retain.store import get_engine
 
 
@@ -154,7 +155,7 @@ class PlaybookStats:
     statuses: dict[str, int]
     sends: dict[str, dict[str, int]]
     lifts: list[lift.Lift]
-    incremental_revenue_90: lift.Interval | None
+    incremental_revenue_90: Interval | None
 
 
 def playbook_stats(

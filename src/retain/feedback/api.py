@@ -17,6 +17,7 @@ from retain import signed_links
 from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_AGGREGATES, READ_CUSTOMERS, WRITE_EVENTS
 from retain.auth.sessions import signing_key
+from retain.clock import utcnow
 from retain.dependencies import SettingsDep, WarehouseDep
 from retain.feedback import regret, report, reviews, service, surveys
 from retain.feedback.aspects import load_aspects
@@ -146,7 +147,7 @@ def get_topics(settings: SettingsDep, period: Period = "month") -> Rows:
 def get_retention(settings: SettingsDep, backend: WarehouseDep) -> dict[str, Any]:
     """Unhappy customers followed up vs not: who ordered again within 90 days."""
     with _store(settings) as session:
-        return report.follow_up_retention(session=session, backend=backend, at=service.utcnow())
+        return report.follow_up_retention(session=session, backend=backend, at=utcnow())
 
 
 @router.get("/surveys", dependencies=[Depends(allow(READ_CUSTOMERS))])
@@ -160,14 +161,14 @@ def get_surveys(settings: SettingsDep) -> list[SurveyRead]:
 def post_survey(settings: SettingsDep, body: SurveyCreate) -> SurveyRead:
     """Define a survey."""
     with _store(settings) as session:
-        created = surveys.create_survey(session=session, now=service.utcnow(), **body.model_dump())
+        created = surveys.create_survey(session=session, now=utcnow(), **body.model_dump())
         return SurveyRead.model_validate(created)
 
 
 @router.post("/surveys/{name}/send", dependencies=[Depends(allow(ANALYSE))])
 def post_send(settings: SettingsDep, name: str, body: SendCreate) -> SendRead:
     """Invite the customers the recurring rule allows; remind unanswered invitations."""
-    secret, now = signing_key(settings), service.utcnow()
+    secret, now = signing_key(settings), utcnow()
     with _store(settings) as session:
         survey = surveys.get_survey(session=session, name=name)
         summary = surveys.send_survey(
@@ -200,9 +201,7 @@ def get_regret(
 ) -> Rows:
     """Products (or categories) ranked by regret, with the evidence."""
     column = "product_id" if by == "product" else "category"
-    frame = regret.rank_regret(
-        backend, at=service.utcnow(), by=column, min_orders=min_orders, limit=limit
-    )
+    frame = regret.rank_regret(backend, at=utcnow(), by=column, min_orders=min_orders, limit=limit)
     rows: Rows = json.loads(frame.to_json(orient="records"))
     return rows
 
@@ -210,7 +209,7 @@ def get_regret(
 def _invitation(settings: Settings, session: Session, token: str) -> Any:
     try:
         return surveys.open_link(
-            session=session, secret=signing_key(settings), token=token, at=service.utcnow()
+            session=session, secret=signing_key(settings), token=token, at=utcnow()
         )
     except signed_links.BadLink as error:
         raise HTTPException(status_code=403, detail=str(error)) from None
@@ -248,7 +247,7 @@ def post_survey_page(
             token=token,
             score=score,
             comment=comment,
-            at=service.utcnow(),
+            at=utcnow(),
         )
         page = render_survey_page(survey=survey, language=invitation.language, done=True)
     return HTMLResponse(page)

@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from retain.output import FormatOption, OutputFormat, command_session, on_warehouse, refuse, render
+from retain.clock import utcnow
+from retain.output import (
+    FormatOption,
+    OutputFormat,
+    command_session,
+    command_warehouse,
+    refuse,
+    render,
+)
 
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
@@ -160,7 +168,7 @@ def analyze_command(
             "survey_answers_exported": answers,
         }
 
-    analysed = on_warehouse(work, *_refused())
+    analysed = command_warehouse(work, *_refused())
     render([analysed], output_format=output_format, title="Feedback analysed")
 
 
@@ -173,7 +181,7 @@ def report_command(
     """NPS and CSAT per period (and segment) with 95 % intervals."""
     from retain.feedback import report
 
-    rows = on_warehouse(
+    rows = command_warehouse(
         lambda _, backend: report.survey_scores(backend, period=period, segment=segment),
         *_refused(),
     )
@@ -213,16 +221,14 @@ def retention_command(
     at: AtOption = None, output_format: FormatOption = OutputFormat.table
 ) -> None:
     """Did unhappy customers who were followed up stay more than those who were not?"""
-    from retain.feedback import report, service
+    from retain.feedback import report
     from retain.store import session_scope
 
     def work(settings: Settings, backend: BaseBackend) -> dict[str, Any]:
         with session_scope(settings.store_url) as session:
-            return report.follow_up_retention(
-                session=session, backend=backend, at=at or service.utcnow()
-            )
+            return report.follow_up_retention(session=session, backend=backend, at=at or utcnow())
 
-    found = on_warehouse(work, *_refused())
+    found = command_warehouse(work, *_refused())
     render([found], output_format=output_format, title="Follow-up retention")
 
 
@@ -238,14 +244,14 @@ def surveys_create_command(
     channel: Annotated[str, typer.Option(help="Messaging channel.")] = "email",
 ) -> None:
     """Define a survey."""
-    from retain.feedback import service, surveys
+    from retain.feedback import surveys
 
     with command_session(*_refused()) as session:
         survey = surveys.create_survey(
             session=session,
             name=name,
             kind=kind,
-            now=service.utcnow(),
+            now=utcnow(),
             question_en=question_en,
             question_zh=question_zh,
             every_days=every_days,
@@ -266,18 +272,18 @@ def surveys_send_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Invite whom the recurring rule allows, remind who has not answered, copy new answers."""
-    from retain.feedback import schedule, service
+    from retain.feedback import schedule
 
     def work(settings: Settings, backend: BaseBackend) -> dict[str, Any]:
         return schedule.send_surveys(
             settings=settings,
             backend=backend,
             names=[name],
-            now=at or service.utcnow(),
+            now=at or utcnow(),
             customer_ids=customer,
         ).as_dict()
 
-    render([on_warehouse(work, *_refused())], output_format=output_format, title="Survey sent")
+    render([command_warehouse(work, *_refused())], output_format=output_format, title="Survey sent")
 
 
 @surveys_app.command("results")
@@ -295,7 +301,7 @@ def surveys_results_command(
             rates = surveys.response_rates(session=session)
         return [*rates, *report.survey_scores(backend, period=period)]
 
-    rows = on_warehouse(work, *_refused())
+    rows = command_warehouse(work, *_refused())
     if output_format is OutputFormat.json:
         render(rows, output_format=output_format)
         return
@@ -312,14 +318,14 @@ def regret_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Products (or categories) ranked by regret, with the evidence."""
-    from retain.feedback import regret, service
+    from retain.feedback import regret
 
     if by not in ("product", "category"):
         refuse("error: --by is product or category")
     column = "product_id" if by == "product" else "category"
-    frame = on_warehouse(
+    frame = command_warehouse(
         lambda _, backend: regret.rank_regret(
-            backend, at=at or service.utcnow(), by=column, min_orders=min_orders, limit=limit
+            backend, at=at or utcnow(), by=column, min_orders=min_orders, limit=limit
         ),
         *_refused(),
     )

@@ -19,8 +19,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from retain.churn.models import CustomerTask
-from retain.engage.lift import difference_interval, wilson
 from retain.feedback.models import FeedbackItem, SurveyAnswer
+from retain.stats import difference_interval, wilson
 
 Z95 = 1.959964
 PERIODS = ("day", "week", "month", "quarter", "year")

@@ -11,9 +11,9 @@ from ibis.backends import BaseBackend
 from sqlalchemy import select
 
 from retain.auth.sessions import signing_key
+from retain.clock import utcnow
 from retain.feedback import surveys
 from retain.feedback.models import Survey
-from retain.feedback.service import utcnow
 from retain.settings import Settings
 from retain.store import ensure_store, session_scope
 from retain.warehouse import connect

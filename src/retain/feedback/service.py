@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from retain.churn.tasks import TaskDraft, open_tasks
+from retain.clock import utcnow
 from retain.feedback.aspects import Aspects, analyze_texts
 from retain.feedback.models import FeedbackItem
 from retain.feedback.sentiment import (
@@ -34,10 +35,6 @@ FOLLOW_UP_OWNER = "customer-success"
 ANALYZE_BATCH = 2_000
 # The warehouse copy of analysed items (the store keeps "feedback_item").
 WAREHOUSE_TABLE = "review_event"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def read_labelled_table(path: Path, *, text: str, label: str) -> tuple[list[str], list[int]]:

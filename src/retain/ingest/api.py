@@ -23,11 +23,11 @@ from retain.ingest.intake import (
     claim_key,
     release_key,
     settle_key,
-    signature_problem,
 )
 from retain.ingest.schemas import IntakeResult
 from retain.problem_details import FieldError, problem_body
 from retain.settings import Settings
+from retain.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_problem
 from retain.store import ensure_store, session_scope
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
@@ -48,8 +48,8 @@ async def verified_body(request: Request, settings: SettingsDep) -> bytes:
     if settings.webhook_secret is not None:
         problem = signature_problem(
             secret=settings.webhook_secret.get_secret_value(),
-            timestamp=request.headers.get("X-Retain-Timestamp"),
-            sent=request.headers.get("X-Retain-Signature"),
+            timestamp=request.headers.get(TIMESTAMP_HEADER),
+            sent=request.headers.get(SIGNATURE_HEADER),
             body=body,
         )
         if problem:

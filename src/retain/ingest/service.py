@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 from ibis.backends import BaseBackend
 from sqlalchemy.orm import Session
 
+from retain.clock import utcnow
 from retain.customers.service import upsert_profiles
 from retain.ingest.kinds import Kind, get_kind
 from retain.ingest.mapping import ColumnMapping, check_timezone, load_mapping
@@ -68,7 +69,7 @@ def ingest_file(
         max_problems=max_problems or settings.max_import_problems,
     )
     ensure_store(settings.store_url)
-    started_at = _now()
+    started_at = utcnow()
     warehouse = backend or connect(settings.resolved_warehouse_url)
     try:
         staging = _staging_connection(warehouse, settings)
@@ -124,7 +125,7 @@ def _import(
                 rows_inserted=result.rows_inserted,
                 rows_unchanged=result.rows_unchanged,
                 started_at=started_at,
-                finished_at=_now(),
+                finished_at=utcnow(),
             )
         )
     log.info(
@@ -178,10 +179,6 @@ def _store_writer(
 
 def _sql_text(text: str) -> str:
     return text.replace("'", "''")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 __all__ = ["ImportResult", "IngestError", "StagedFile", "ingest_file"]

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_CUSTOMERS
-from retain.currency.service import MissingRateError
+from retain.currency.service import MissingRateError, stored_money
 from retain.dependencies import SettingsDep
 from retain.lifetime.fitting import FitNotConverged, LifetimeInputError
 from retain.lifetime.schemas import PredictionRead
 from retain.lifetime.service import ClvInputError, ClvQuery, fit_models, get_prediction
-from retain.metrics.service import on_warehouse
 from retain.store import ensure_store, session_scope
+from retain.warehouse import on_warehouse
 
 router = APIRouter(prefix="/api/v1", tags=["lifetime"])
 
@@ -33,7 +33,9 @@ def get_clv_fit(
     query = ClvQuery(model=model, calibration_end=calibration_end, unit=unit)
     try:
         fitted = on_warehouse(
-            settings, lambda backend, money: fit_models(backend=backend, query=query, money=money)
+            settings.resolved_warehouse_url,
+            lambda backend, money: fit_models(backend=backend, query=query, money=money),
+            stored_money(settings=settings),
         )
     except (ClvInputError, FitNotConverged, LifetimeInputError, MissingRateError) as error:
         raise HTTPException(status_code=422, detail=str(error)) from None

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from retain.clock import utcnow
 from retain.output import FormatOption, OutputFormat, refuse, render
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def predict(
             horizon=steps,
             annual_discount_rate=discount_rate,
             margin=margin,
-            predicted_at=datetime.now(UTC).replace(tzinfo=None),
+            predicted_at=utcnow(),
         )
 
     predictions = _run(work)
@@ -239,14 +240,15 @@ def _query(model: str, calibration_end: datetime | None, unit: str) -> ClvQuery:
 
 
 def _run(work: Callable[[Any, Any], T]) -> T:
-    from retain.currency.service import MissingRateError
+    from retain.currency.service import MissingRateError, stored_money
     from retain.lifetime.fitting import FitNotConverged, LifetimeInputError
     from retain.lifetime.service import ClvInputError
-    from retain.metrics.service import on_warehouse
     from retain.settings import get_settings
+    from retain.warehouse import on_warehouse
 
+    settings = get_settings()
     try:
-        return on_warehouse(get_settings(), work)
+        return on_warehouse(settings.resolved_warehouse_url, work, stored_money(settings=settings))
     except FitNotConverged as error:
         refuse(str(error))
     except (ClvInputError, LifetimeInputError, MissingRateError) as error:

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_CUSTOMERS, SERVE_CUSTOMERS
 from retain.auth.sessions import signing_key
+from retain.clock import utcnow
 from retain.dependencies import SettingsDep, store_answering
 from retain.loyalty import ledger, page, referrals, rewards, tiers
-from retain.loyalty.ledger import InsufficientPoints, LoyaltyError, NotAMember, utcnow
+from retain.loyalty.ledger import InsufficientPoints, LoyaltyError, NotAMember
 from retain.loyalty.report import programme_summary
 from retain.loyalty.rules import RulesError
 from retain.loyalty.schemas import (

@@ -9,14 +9,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from retain.loyalty import ledger
 from retain.loyalty.ledger import LoyaltyError, Posting
 from retain.loyalty.models import LoyaltyCampaign, LoyaltyEntry, LoyaltyMember, LoyaltyRuleset
 from retain.loyalty.rules import EVENTS, Campaign, Rules, parse_rules
+from retain.store import insert_if_absent
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
@@ -47,9 +46,7 @@ def enroll(
         "device": device,
         "language": language,
     }
-    dialect = session.get_bind().dialect.name
-    statement = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(statement(LoyaltyMember).values(values).on_conflict_do_nothing())
+    insert_if_absent(session, LoyaltyMember, values)
     member = session.get(LoyaltyMember, customer_id)
     assert member is not None  # inserted just now or already there
     return member
@@ -198,13 +195,7 @@ def _campaign_allows(session: Session, campaign: Campaign, order: Order, bonus: 
 
 def _spend_budget(session: Session, campaign: Campaign, bonus: int) -> bool:
     """Add ``bonus`` to the campaign's total only if it stays within the budget (atomically)."""
-    dialect = session.get_bind().dialect.name
-    statement = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        statement(LoyaltyCampaign)
-        .values(name=campaign.name, points_awarded=0)
-        .on_conflict_do_nothing()
-    )
+    insert_if_absent(session, LoyaltyCampaign, {"name": campaign.name, "points_awarded": 0})
     spend = update(LoyaltyCampaign).where(LoyaltyCampaign.name == campaign.name)
     if campaign.budget is not None:
         spend = spend.where(LoyaltyCampaign.points_awarded + bonus <= campaign.budget)

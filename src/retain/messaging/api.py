@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_AGGREGATES, READ_CUSTOMERS, SERVE_CUSTOMERS
 from retain.auth.sessions import signing_key
+from retain.clock import utcnow
 from retain.dependencies import SettingsDep, WarehouseDep
-from retain.ingest.intake import signature_problem
 from retain.messaging import consent, page, service, templates
 from retain.messaging.context import message_context
 from retain.messaging.schemas import (
@@ -35,6 +35,7 @@ from retain.messaging.schemas import (
 )
 from retain.pagination import Page, PageDep
 from retain.settings import Settings
+from retain.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_problem
 
 router = APIRouter(prefix="/api/v1", tags=["messaging"])
 public_router = APIRouter(tags=["messaging pages"])
@@ -75,7 +76,7 @@ def put_template(settings: SettingsDep, name: str, body: TemplateSource) -> Temp
     try:
         with service.store(settings) as session:
             spec = templates.save_override(
-                session=session, name=name, source=body.source, at=service.utcnow()
+                session=session, name=name, source=body.source, at=utcnow()
             )
     except templates.TemplateProblem as error:
         raise HTTPException(status_code=422, detail=str(error)) from None
@@ -120,7 +121,7 @@ def put_consent(settings: SettingsDep, customer_id: CustomerId, body: ConsentUpd
             channel=body.channel,
             granted=body.granted,
             source=body.source,
-            at=service.utcnow(),
+            at=utcnow(),
         )
         return ConsentRead.model_validate(row)
 
@@ -136,8 +137,8 @@ async def post_bounce(request: Request, settings: SettingsDep) -> BounceRead:
     raw = await request.body()
     problem = signature_problem(
         secret=settings.bounce_secret.get_secret_value(),
-        timestamp=request.headers.get("X-Retain-Timestamp"),
-        sent=request.headers.get("X-Retain-Signature"),
+        timestamp=request.headers.get(TIMESTAMP_HEADER),
+        sent=request.headers.get(SIGNATURE_HEADER),
         body=raw,
     )
     if problem:
@@ -171,7 +172,7 @@ def post_unsubscribe(settings: SettingsDep, token: str) -> HTMLResponse:
             channel=claims["ch"],
             granted=False,
             source="unsubscribe link",
-            at=service.utcnow(),
+            at=utcnow(),
         )
     return HTMLResponse(page.render_unsubscribe(claims=claims, token=token, done=True))
 
@@ -198,7 +199,7 @@ async def post_preferences(request: Request, settings: SettingsDep, token: str) 
                 channel=channel,
                 granted=channel in ticked,
                 source="preferences page",
-                at=service.utcnow(),
+                at=utcnow(),
             )
         choices = page.channel_choices(settings, session=session, customer_id=claims["c"])
     return HTMLResponse(page.render_preferences(claims=claims, choices=choices, saved=True))
@@ -207,7 +208,7 @@ async def post_preferences(request: Request, settings: SettingsDep, token: str) 
 def _claims(settings: Settings, purpose: consent.Purpose, token: str) -> dict[str, str]:
     try:
         return consent.read_customer_link(
-            secret=signing_key(settings), purpose=purpose, token=token, at=service.utcnow()
+            secret=signing_key(settings), purpose=purpose, token=token, at=utcnow()
         )
     except consent.BadLink as error:
         raise HTTPException(status_code=403, detail=str(error)) from None

@@ -12,7 +12,6 @@ import hashlib
 import http.client
 import json
 import smtplib
-import time
 from dataclasses import dataclass
 from email.header import Header
 from email.message import Message
@@ -25,6 +24,7 @@ from urllib.parse import quote, urlsplit
 
 from retain.messaging.templates import RenderedMessage
 from retain.settings import Settings
+from retain.signatures import signed_headers
 
 EMAIL = "email"
 WEBHOOK = "webhook"
@@ -154,23 +154,16 @@ class WebhookChannel:
     def __init__(self, settings: Settings) -> None:
         if not settings.message_webhook_url or settings.message_webhook_secret is None:
             raise PermanentFailure("RETAIN_MESSAGE_WEBHOOK_URL and _SECRET are not both set")
-        # Imported here: retain.ingest pulls in the whole import stack, which email-only
-        # workers need not load.
-        from retain.ingest.intake import signature
-
-        self._sign = signature
         self._url = urlsplit(settings.message_webhook_url)
         self._secret = settings.message_webhook_secret.get_secret_value()
         self._connection: http.client.HTTPConnection | None = None
 
     def send(self, message: OutgoingMessage) -> str:
         body = json.dumps(webhook_payload(message), ensure_ascii=False).encode()
-        timestamp = str(int(time.time()))
         headers = {
             "Content-Type": "application/json",
             "Idempotency-Key": message.key,
-            "X-Retain-Timestamp": timestamp,
-            "X-Retain-Signature": self._sign(self._secret, timestamp, body),
+            **signed_headers(secret=self._secret, body=body),
         }
         path = self._url.path or "/"
         try:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from retain.clock import utcnow
 from retain.output import FormatOption, OutputFormat, render
 
 messages_app = typer.Typer(help="The delivery log: list, reconcile, bounces.", no_args_is_help=True)
@@ -174,6 +175,6 @@ def set_consent(
             channel=channel,
             granted=answer is Answer.granted,
             source="cli",
-            at=service.utcnow(),
+            at=utcnow(),
         )
     typer.echo(f"{customer} {channel}: {answer.value}")

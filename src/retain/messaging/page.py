@@ -9,9 +9,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from retain.auth.sessions import signing_key
+from retain.clock import utcnow
 from retain.locales import language_or_default, vocab
 from retain.messaging.consent import PREFERENCES, UNSUBSCRIBE, consents, sign_customer_link
-from retain.messaging.service import utcnow
 from retain.settings import Settings
 
 PAGES = Path(__file__).parent / "pages"

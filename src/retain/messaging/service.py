@@ -16,13 +16,14 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from retain.auth.sessions import signing_key
+from retain.clock import utcnow
 from retain.customers.models import CustomerProfile
 from retain.messaging import channels as channel_module
 from retain.messaging.channels import (
@@ -45,11 +46,6 @@ from retain.store import ensure_store, session_scope
 CLAIM_CHUNK = 100
 # Keys looked up per statement: SQLite caps the parameters of one statement.
 KEY_LOOKUP_CHUNK = 1_000
-
-
-def utcnow() -> datetime:
-    """Now, as the naive UTC datetime the store keeps."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass

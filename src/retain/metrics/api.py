@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from retain.auth.dependencies import allow
 from retain.auth.roles import READ_AGGREGATES
-from retain.currency.service import MissingRateError
+from retain.currency.service import MissingRateError, stored_money
 from retain.dependencies import SettingsDep
 from retain.metrics.service import (
     CohortQuery,
@@ -17,9 +17,9 @@ from retain.metrics.service import (
     MetricsQuery,
     compute_cohorts,
     compute_metrics,
-    on_warehouse,
 )
 from retain.settings import Settings
+from retain.warehouse import on_warehouse
 
 router = APIRouter(
     prefix="/api/v1", tags=["metrics"], dependencies=[Depends(allow(READ_AGGREGATES))]
@@ -74,7 +74,9 @@ def get_cohorts(
 
 def _answer(settings: Settings, work: Any) -> list[dict[str, Any]]:
     try:
-        rows: list[dict[str, Any]] = on_warehouse(settings, work)
+        rows: list[dict[str, Any]] = on_warehouse(
+            settings.resolved_warehouse_url, work, stored_money(settings=settings)
+        )
     except (MetricsInputError, MissingRateError) as error:
         raise HTTPException(status_code=422, detail=str(error)) from None
     return rows

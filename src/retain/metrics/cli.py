@@ -12,7 +12,7 @@ import typer
 from retain.output import FormatOption, OutputFormat, render
 
 if TYPE_CHECKING:
-    from retain.metrics.service import Money
+    from retain.currency.money import Money
 FromOption = Annotated[
     datetime | None,
     typer.Option(
@@ -157,12 +157,14 @@ def _cohort_grid(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _run(work: Callable[[Any, Money], list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    from retain.currency.service import MissingRateError
-    from retain.metrics.service import MetricsInputError, on_warehouse
+    from retain.currency.service import MissingRateError, stored_money
+    from retain.metrics.service import MetricsInputError
     from retain.settings import get_settings
+    from retain.warehouse import on_warehouse
 
+    settings = get_settings()
     try:
-        return on_warehouse(get_settings(), work)
+        return on_warehouse(settings.resolved_warehouse_url, work, stored_money(settings=settings))
     except (MetricsInputError, MissingRateError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(code=2) from None

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 from ibis.backends import BaseBackend
 
-from retain.currency.service import check_rates, list_rates, to_reporting
+from retain.currency.money import Money
+from retain.currency.service import check_rates, to_reporting
 from retain.metrics.activity import ActivitySource, Basis, active_ranges, events
 from retain.metrics.cohorts import CohortMode, CohortValue, cohort_customers, cohort_revenue
 from retain.metrics.feedback import survey_counts
@@ -27,11 +26,7 @@ from retain.metrics.revenue import (
     revenue_retention,
     with_order_history,
 )
-from retain.settings import Settings
-from retain.store import ensure_store, session_scope
-from retain.warehouse import connect
 
-T = TypeVar("T")
 DIMENSIONS = ("country", "channel", "language", "plan")
 Row = dict[str, Any]
 Lookup = dict[tuple[str, int], Row]
@@ -53,14 +48,6 @@ class MetricsQuery:
     basis: Basis = "any"
     active_window_days: int = 365
     crr_target: float = 0.85
-
-
-@dataclass(frozen=True)
-class Money:
-    """Exchange rates into the reporting currency."""
-
-    rates: dict[str, Decimal]
-    reporting_currency: str = "USD"
 
 
 @dataclass(frozen=True)
@@ -443,17 +430,3 @@ def _earliest_event_day(backend: BaseBackend) -> date:
     if not present:
         raise MetricsInputError("the warehouse holds no orders or subscription changes yet")
     return min(present).date()
-
-
-def on_warehouse(settings: Settings, work: Callable[[BaseBackend, Money], T]) -> T:
-    """Run ``work`` on a short-lived warehouse connection with the store's exchange rates."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
-        money = Money(
-            rates=list_rates(session=session), reporting_currency=settings.reporting_currency
-        )
-    backend = connect(settings.resolved_warehouse_url)
-    try:
-        return work(backend, money)
-    finally:
-        backend.disconnect()

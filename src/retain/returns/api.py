@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from retain.auth.dependencies import allow
 from retain.auth.roles import ADMINISTER, ANALYSE, SERVE_CUSTOMERS
 from retain.auth.service import Principal, record
+from retain.clock import utcnow
 from retain.dependencies import SettingsDep, WarehouseDep, store_answering
 from retain.pagination import Page, PageDep
 from retain.returns import credit, report, service, webhooks
@@ -66,7 +67,7 @@ def _store(settings: Settings) -> AbstractContextManager[Session]:
 
 def read(request: Any) -> ReturnRead:
     found = ReturnRead.model_validate(request)
-    found.overdue = service.overdue(request, service.now())
+    found.overdue = service.overdue(request, utcnow())
     return found
 
 
@@ -98,7 +99,7 @@ def get_returns(
         found, total = service.list_returns(
             session=session,
             state=state,
-            overdue_at=service.now() if overdue else None,
+            overdue_at=utcnow() if overdue else None,
             limit=page.limit,
             offset=page.offset,
         )
@@ -137,7 +138,7 @@ def preview_of(
         items=items,
         reason=reason,
         wanted=wanted,
-        at=service.now(),
+        at=utcnow(),
     )
     return PreviewRead(
         outcome=seen.decision.outcome,
@@ -164,7 +165,7 @@ def post_return(
             reason=body.reason,
             wanted=body.resolution,
             key=body.key,
-            at=service.now(),
+            at=utcnow(),
             actor=principal.label,
             comment=body.comment,
             exchange_for=body.exchange_for,
@@ -184,9 +185,7 @@ def get_policy(settings: SettingsDep, _: Agent) -> PolicyText:
 def put_policy(settings: SettingsDep, principal: Admin, body: PolicyText) -> PolicyText:
     """Replace the return policy (checked first; applies to requests from now on)."""
     with _store(settings) as session:
-        service.save_policy(
-            session=session, text=body.text, actor=principal.label, at=service.now()
-        )
+        service.save_policy(session=session, text=body.text, actor=principal.label, at=utcnow())
         return body
 
 
@@ -202,9 +201,7 @@ def get_webhook(settings: SettingsDep, _: Admin) -> WebhookRead:
 def put_webhook(settings: SettingsDep, principal: Admin, body: WebhookIn) -> WebhookRead:
     """Set the shop's webhook URL and signing secret."""
     with _store(settings) as session:
-        hook = webhooks.configure(
-            session=session, url=body.url, secret=body.secret, at=service.now()
-        )
+        hook = webhooks.configure(session=session, url=body.url, secret=body.secret, at=utcnow())
         record(session=session, actor=principal.label, action="returns.webhook", target=hook.url)
         return WebhookRead(url=hook.url, configured=True)
 
@@ -237,7 +234,7 @@ async def post_confirmation(
                 timestamp=x_retain_timestamp,
                 sent=x_retain_signature,
                 body=body,
-                at=service.now(),
+                at=utcnow(),
             )
     except HTTPException as error:
         if error.status_code == 422:  # a bad signature is an authentication failure
@@ -314,7 +311,7 @@ def _transition(
             return_id=return_id,
             to=body.to,
             actor=principal.label,
-            at=service.now(),
+            at=utcnow(),
             note=body.note,
         )
         return _detail(session, return_id)
@@ -333,7 +330,7 @@ def post_decline(
             reason=body.reason,
             note=body.note,
             actor=principal.label,
-            at=service.now(),
+            at=utcnow(),
         )
         return _detail(session, return_id)
 
@@ -349,7 +346,7 @@ def post_resolve(
             policy=service.load_policy(session=session),
             return_id=return_id,
             actor=principal.label,
-            at=service.now(),
+            at=utcnow(),
             resolution=body.resolution,
         )
         return _detail(session, return_id)

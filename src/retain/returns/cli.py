@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from retain.clock import utcnow
 from retain.output import FormatOption, OutputFormat, command_session, refuse, render
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def _row(request: ReturnRequest) -> dict[str, Any]:
         "customer_id": request.customer_id,
         "state": request.state,
         "requested_at": request.requested_at,
-        "overdue": service.overdue(request, service.now()),
+        "overdue": service.overdue(request, utcnow()),
         "reason": request.reason,
         "wanted": request.wanted,
         "auto_approved": request.auto_approved,
@@ -65,7 +66,7 @@ def list_command(
 
     with command_session(*_refused()) as session:
         found, _ = service.list_returns(
-            session=session, state=state, overdue_at=service.now() if overdue else None, limit=limit
+            session=session, state=state, overdue_at=utcnow() if overdue else None, limit=limit
         )
         render([_row(item) for item in found], output_format=output_format, title="Returns")
 
@@ -114,7 +115,7 @@ def _move(
             return_id=return_id,
             to=to,
             actor=actor,
-            at=service.now(),
+            at=utcnow(),
             note=note,
         )
         render([_row(request)], output_format=output_format)
@@ -169,7 +170,7 @@ def decline_command(
             reason=reason,  # type: ignore[arg-type]
             note=note,
             actor=actor,
-            at=service.now(),
+            at=utcnow(),
         )
         render([_row(request)], output_format=output_format)
 
@@ -194,7 +195,7 @@ def resolve_command(
             policy=service.load_policy(session=session),
             return_id=return_id,
             actor=actor,
-            at=service.now(),
+            at=utcnow(),
             resolution=resolution,  # type: ignore[arg-type]
         )
         render([_row(request)], output_format=output_format)
@@ -218,7 +219,7 @@ def policy_command(
             except OSError as error:
                 refuse(f"error: cannot read {load}: {error.strerror}")
             try:
-                service.save_policy(session=session, text=text, actor=actor, at=service.now())
+                service.save_policy(session=session, text=text, actor=actor, at=utcnow())
             except PolicyError as error:
                 refuse(f"error: {load}: {error}")
         typer.echo(service.policy_text(session=session), nl=False)
@@ -232,14 +233,14 @@ def webhook_command(
     ] = False,
 ) -> None:
     """Show or set the shop webhook (the secret is read from standard input, never an argument)."""
-    from retain.returns import service, webhooks
+    from retain.returns import webhooks
 
     with command_session(*_refused()) as session:
         if url is not None:
             if not secret_stdin:
                 refuse("error: give the signing secret on standard input with --secret-stdin")
             secret = typer.get_text_stream("stdin").read().strip()
-            webhooks.configure(session=session, url=url, secret=secret, at=service.now())
+            webhooks.configure(session=session, url=url, secret=secret, at=utcnow())
         hook = webhooks.endpoint(session=session)
         typer.echo(hook.url if hook else "no webhook configured")
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from retain.clock import utcnow
 from retain.returns import events, service, webhooks
 from retain.returns.models import ReturnInstruction, ReturnRequest
 from retain.settings import Settings
@@ -49,7 +50,7 @@ def close_confirmed(*, store_url: str, at: datetime) -> int:
 
 def run_pass(settings: Settings, *, at: datetime | None = None, export: bool = True) -> ReturnsPass:
     """One pass: deliver due instructions, close confirmed returns, expire, export events."""
-    moment = at or service.now()
+    moment = at or utcnow()
     ensure_store(settings.store_url)
     delivered = webhooks.deliver_due(store_url=settings.store_url, at=moment)
     result = ReturnsPass(attempted=delivered.attempted, confirmed=delivered.confirmed)

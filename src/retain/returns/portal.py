@@ -23,6 +23,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from retain.auth.ratelimit import enforce
 from retain.auth.sessions import signing_key
+from retain.clock import utcnow
 from retain.customers.models import CustomerProfile
 from retain.dependencies import SettingsDep
 from retain.locales import Language, choose_language, language_or_default
@@ -122,7 +123,7 @@ def portal_link(settings: Settings, *, order_id: str, customer_id: str, language
         secret=signing_key(settings),
         purpose=PURPOSE,
         claims={"o": order_id, "c": customer_id, "l": language_or_default(language)},
-        expires_at=service.now() + timedelta(days=LINK_DAYS),
+        expires_at=utcnow() + timedelta(days=LINK_DAYS),
     )
     return f"{settings.public_base_url.rstrip('/')}/r/{token}"
 
@@ -206,7 +207,7 @@ class Link:
 
 def _link(request: Request, settings: Settings, token: str, lang: str | None) -> Link | None:
     try:
-        claims = read(secret=signing_key(settings), purpose=PURPOSE, token=token, at=service.now())
+        claims = read(secret=signing_key(settings), purpose=PURPOSE, token=token, at=utcnow())
     except BadLink:
         return None
     return Link(str(claims["o"]), str(claims["c"]), _language(request, lang, claims.get("l")))
@@ -301,7 +302,7 @@ async def post_portal(
                 reason=chosen["reason"],
                 wanted=chosen["resolution"],
                 key=f"portal:{chosen['key']}",
-                at=service.now(),
+                at=utcnow(),
                 actor=f"customer:{link.customer_id}",
                 comment=chosen["comment"] or None,
                 exchange_for=chosen["exchange_for"] or None,
@@ -327,7 +328,7 @@ def _preview(
         items=items,
         reason=chosen["reason"],
         wanted=chosen["resolution"],
-        at=service.now(),
+        at=utcnow(),
     )
 
 

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from retain.auth.service import record
 from retain.customers.models import CustomerProfile
-from retain.loyalty.ledger import utcnow
 from retain.loyalty.models import LoyaltyMember
 from retain.messaging.service import enqueue
 from retain.returns import credit, webhooks, workflow
@@ -650,11 +649,6 @@ def notification_context(request: ReturnRequest) -> dict[str, Any]:
 def overdue(request: ReturnRequest, at: datetime) -> bool:
     """Whether the request has waited in its state longer than the policy's SLA."""
     return request.due_at is not None and request.due_at < at
-
-
-def now() -> datetime:
-    """Now, as the naive UTC datetime the store keeps."""
-    return utcnow()
 
 
 def processing_rows(*, session: Session) -> list[tuple[str, datetime, datetime | None, bool]]:

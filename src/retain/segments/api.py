@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_CUSTOMERS
+from retain.clock import utcnow_to_the_second
 from retain.dependencies import SessionDep, WarehouseDep
 from retain.pagination import Page, PageDep
 from retain.problem_details import FieldError, problem_response
@@ -95,7 +94,7 @@ def post_refresh(
 ) -> list[SegmentRefreshRead]:
     """Evaluate segments (all, or ``names``) at ``at`` (default now) and record the changes."""
     wanted = body or SegmentRefreshRequest()
-    at = wanted.at or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    at = wanted.at or utcnow_to_the_second()
     try:
         found = refresh_segments(session=session, backend=backend, at=at, names=wanted.names)
     except SegmentNotFound as error:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from retain.clock import utcnow_to_the_second
 from retain.output import FormatOption, OutputFormat, command_session, render
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ def refresh(
     from retain.settings import get_settings
     from retain.warehouse import connect
 
-    moment = at or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    moment = at or utcnow_to_the_second()
     backend = connect(get_settings().resolved_warehouse_url)
     try:
         with _session() as session, _progress() as progress:

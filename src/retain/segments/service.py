@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 import ibis.expr.types as ir
@@ -21,6 +21,7 @@ from ibis.backends import BaseBackend
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from retain.clock import utcnow
 from retain.segments.features import (
     ATTRIBUTES,
     customer_attributes,
@@ -91,7 +92,7 @@ def define_segment(
             f"invalid segment name {name!r}: up to 64 lower-case letters, digits, '_' or '-'"
         )
     check_rule(rule, ATTRIBUTES)
-    now = _now()
+    now = utcnow()
     found = session.get(SegmentDefinition, name)
     if found is None:
         found = SegmentDefinition(name=name, built_in=False, created_at=now)
@@ -275,7 +276,3 @@ def segments_of(*, session: Session, customer_id: str) -> list[str]:
             .order_by(SegmentMembership.segment)
         )
     )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_AGGREGATES, READ_CUSTOMERS, SERVE_CUSTOMERS
 from retain.auth.service import Principal
+from retain.clock import utcnow
 from retain.dependencies import SettingsDep, store_answering
 from retain.pagination import MAX_OFFSET, Page, PageDep
 from retain.settings import Settings
@@ -46,7 +47,7 @@ from retain.support.schemas import (
     TicketRead,
     TicketUpdate,
 )
-from retain.support.service import IllegalTransition, NotFound, SupportError, utcnow
+from retain.support.service import IllegalTransition, NotFound, SupportError
 from retain.support.sla import CalendarError
 
 router = APIRouter(prefix="/api/v1", tags=["support"])

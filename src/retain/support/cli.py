@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from retain.clock import utcnow
 from retain.output import FormatOption, OutputFormat, command_session, refuse, render
 from retain.support.defaults import DEFLECTION_DAYS
 
@@ -145,7 +146,6 @@ def reply_command(
 ) -> None:
     """Reply to the customer, or add an internal note with --note."""
     from retain.support import canned, service
-    from retain.support.service import utcnow
 
     with command_session(*_refused()) as session:
         ticket = service.get_ticket(session, ticket_id=ticket_id)
@@ -170,7 +170,6 @@ def status_command(ticket_id: TicketArgument, status: str, at: AtOption = None) 
     """Move a ticket to another state (new → open → pending → solved → closed)."""
     from retain.settings import get_settings
     from retain.support import csat, service
-    from retain.support.service import utcnow
 
     settings = get_settings()
     when = at or utcnow()
@@ -192,7 +191,6 @@ def assign_command(
 ) -> None:
     """Give a ticket to an agent and/or a team."""
     from retain.support import service
-    from retain.support.service import utcnow
 
     with command_session(*_refused()) as session:
         ticket = service.get_ticket(session, ticket_id=ticket_id)
@@ -231,7 +229,6 @@ def sla_command(at: AtOption = None, output_format: FormatOption = OutputFormat.
     """Tickets whose SLA targets are at risk or breached."""
     from retain.settings import get_settings
     from retain.support.deadlines import calendar_for, sla_board
-    from retain.support.service import utcnow
 
     settings = get_settings()
     with command_session(*_refused()) as session:

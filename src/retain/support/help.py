@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from retain import signed_links
 from retain.auth.ratelimit import enforce
+from retain.clock import utcnow
 from retain.dependencies import SettingsDep
 from retain.locales import Language, choose_language
 from retain.locales.jinja import install_vocabulary
@@ -27,7 +28,7 @@ from retain.settings import Settings
 from retain.support import csat, knowledge, service
 from retain.support.deadlines import calendar_for
 from retain.support.models import Article, Ticket
-from retain.support.service import NotFound, SupportError, utcnow
+from retain.support.service import NotFound, SupportError
 
 public_router = APIRouter(prefix="/help", tags=["help centre"])
 PAGES = Path(__file__).parent / "pages"

@@ -24,9 +24,10 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from retain.clock import utcnow
 from retain.support.defaults import DEFLECTION_DAYS
 from retain.support.models import Article, ArticleUse, Ticket
-from retain.support.service import NotFound, SupportError, utcnow
+from retain.support.service import NotFound, SupportError
 
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer

@@ -30,6 +30,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from retain.clock import utcnow
 from retain.customers.models import CustomerProfile
 from retain.settings import Settings
 from retain.support import service
@@ -145,7 +146,7 @@ class SupportMailHandler:
                 receive_email(
                     store_session,
                     raw=envelope.content,
-                    at=service.utcnow(),
+                    at=utcnow(),
                     calendar=calendar_for(self.settings),
                 )
         except service.SupportError as error:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from retain.clock import utcnow
 from retain.settings import Settings
 from retain.support import csat
 from retain.support.deadlines import DeadlineSummary, run_deadline_check
 from retain.support.events import export_events
 from retain.support.mail import send_pending_replies
-from retain.support.service import store, utcnow
+from retain.support.service import store
 from retain.warehouse import connect
 
 

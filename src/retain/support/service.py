@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from retain.auth.models import User
+from retain.clock import utcnow
 from retain.settings import Settings
 from retain.store import ensure_store, session_scope
 from retain.support.models import (
@@ -52,11 +53,6 @@ class NotFound(LookupError):
 
 class IllegalTransition(SupportError):
     """A state change the ticket's life cycle does not allow."""
-
-
-def utcnow() -> datetime:
-    """Now as a naive UTC datetime, as the store keeps times."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @contextmanager

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import ibis
@@ -12,6 +14,8 @@ from retain.warehouse.schema import CANONICAL_TABLES
 from retain.warehouse.sql import quote_identifier
 
 SUPPORTED_SCHEMES = ("duckdb", "postgresql", "postgres", "spark")
+T = TypeVar("T")
+P = ParamSpec("P")
 
 
 def connect(url: str, *, create_tables: bool = True) -> BaseBackend:
@@ -20,6 +24,20 @@ def connect(url: str, *, create_tables: bool = True) -> BaseBackend:
     if create_tables:
         ensure_canonical_tables(backend)
     return backend
+
+
+def on_warehouse(
+    url: str, work: Callable[Concatenate[BaseBackend, P], T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """``work(backend, *args, **kwargs)`` on a connection of its own, closed afterwards.
+
+    DuckDB admits one writing process, so jobs, commands and requests never hold one for long.
+    """
+    backend = connect(url)
+    try:
+        return work(backend, *args, **kwargs)
+    finally:
+        backend.disconnect()
 
 
 def _open(url: str) -> BaseBackend:

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -31,6 +30,7 @@ from ibis.backends.sql.datatypes import DuckDBType
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import QueryableAttribute, Session
 
+from retain.clock import utcnow
 from retain.store import session_scope, upsert
 from retain.warehouse.connection import connect
 from retain.warehouse.load import MergePlan, merge_frame
@@ -124,7 +124,7 @@ def _record_progress(session: Session, source: Source, row_ids: list[Any]) -> No
         position = int(max(row_ids))
         upsert(session, WarehouseExport, [{"name": source.table, "position": position}])
         return
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utcnow()
     for start in range(0, len(row_ids), STAMP_BATCH):
         session.execute(
             update(source.exported_at.class_)

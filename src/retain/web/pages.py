@@ -11,7 +11,7 @@ import io
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -42,7 +42,8 @@ from retain.churn.models import ChurnScore
 from retain.churn.schemas import ChurnScoreRead, TaskRead, UsageAlertRead
 from retain.churn.service import list_scores
 from retain.churn.tasks import list_alerts, list_tasks
-from retain.currency.service import MissingRateError
+from retain.clock import utcnow
+from retain.currency.service import MissingRateError, stored_money
 from retain.customer360.service import customer_360
 from retain.customers.service import list_customers
 from retain.dependencies import SettingsDep, WarehouseDep
@@ -59,7 +60,6 @@ from retain.metrics.service import (
     MetricsQuery,
     compute_cohorts,
     compute_metrics,
-    on_warehouse,
 )
 from retain.pagination import MAX_OFFSET
 from retain.returns import report as returns_report
@@ -69,6 +69,7 @@ from retain.store import ensure_store, session_scope
 from retain.support import csat, knowledge
 from retain.support import service as support_service
 from retain.support.deadlines import calendar_for, sla_board
+from retain.warehouse import on_warehouse
 from retain.web import access, errors
 from retain.web.access import page_user
 from retain.web.i18n import TEXT, Formatter
@@ -271,7 +272,8 @@ def _warehouse_rows(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Rows of ``work``, or none and the text key of why not."""
     try:
-        return on_warehouse(settings, work), None
+        money = stored_money(settings=settings)
+        return on_warehouse(settings.resolved_warehouse_url, work, money), None
     except (MetricsInputError, ClvInputError, MissingRateError):
         return [], "no_data"
     except Exception:  # a locked or unreachable warehouse shows a message, not an error page
@@ -350,7 +352,7 @@ def overview_csv(settings: SettingsDep, _: Reader, query: MetricsQueryDep) -> Re
 
 def _last_complete(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The newest period that has ended (the running one would show half a month as a trend)."""
-    today = datetime.now(UTC).replace(tzinfo=None)
+    today = utcnow()
     ended = [row for row in rows if row["period_end"] <= today]
     return ended[-1] if ended else (rows[-1] if rows else None)
 
@@ -706,7 +708,7 @@ def _playbook_rows(
     settings: Settings, backend: Any
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, dict[str, int]]]]:
     ensure_store(settings.store_url)
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utcnow()
     rows, sends = [], {}
     with session_scope(settings.store_url) as session:
         for record in engage_service.list_records(session=session):
@@ -763,7 +765,7 @@ def feedback_page(
 
     ensure_store(settings.store_url)
     scores = report.survey_scores(backend, period="month")
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utcnow()
     ranked = regret.rank_regret(backend, at=now, min_orders=20, limit=10)
     with session_scope(settings.store_url) as session:
         topics = report.topic_trends(session=session, period="month")
@@ -815,7 +817,7 @@ def returns_page(
         details = returns_report.processing_details(
             returns_service.processing_rows(session=session)
         )
-        open_states = returns_service.state_counts(session=session, at=returns_service.now())
+        open_states = returns_service.state_counts(session=session, at=utcnow())
     categories = returns_report.rate_by_line_field(backend, "category").to_pandas()
     categories = categories[categories["returned_orders"] > 0].head(20)
     reasons = returns_report.rate_by_reason(backend).to_pandas()
@@ -869,7 +871,7 @@ def support(request: Request, settings: SettingsDep, principal: Reader) -> HTMLR
             session,
             calendar=calendar_for(settings),
             warning=timedelta(hours=settings.support_warning_hours),
-            at=support_service.utcnow(),
+            at=utcnow(),
         )
         ratings = csat.csat_report(session)
         deflecting = knowledge.deflecting_articles(session, limit=10)
@@ -897,7 +899,7 @@ def support(request: Request, settings: SettingsDep, principal: Reader) -> HTMLR
 @router.get("/assistant", response_class=HTMLResponse)
 def assistant_page(request: Request, settings: SettingsDep, principal: Reader) -> HTMLResponse:
     """Auto-resolution, escalation, answered accuracy, CSAT and unanswered questions (30 days)."""
-    since = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=30)
+    since = utcnow() - timedelta(days=30)
     ensure_store(settings.store_url)
     with session_scope(settings.store_url) as session:
         summary = assistant_summary(session, since=since)
