@@ -34,6 +34,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from common import child_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 90.0
 DEFAULT_JSON = ROOT / "bench" / "out" / "demo.json"
@@ -41,18 +43,13 @@ DEFAULT_JSON = ROOT / "bench" / "out" / "demo.json"
 
 def environment(data_dir: Path, pycache: Path) -> dict[str, str]:
     """A child that imports this checkout, keeps bytecode and writes into ``data_dir``."""
-    inherited = dict(os.environ)
-    inherited.pop("PYTHONDONTWRITEBYTECODE", None)
-    source = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
-    return {
-        **inherited,
-        "PYTHONPATH": source,
-        "PYTHONPYCACHEPREFIX": str(pycache),
-        "RETAIN_DATA_DIR": str(data_dir),
-        "RETAIN_DATABASE_URL": f"sqlite:///{data_dir / 'retain.db'}",
-        "RETAIN_WAREHOUSE_URL": f"duckdb:///{data_dir / 'warehouse.duckdb'}",
-        "COLUMNS": "160",
-    }
+    return child_environment(
+        pycache,
+        RETAIN_DATA_DIR=str(data_dir),
+        RETAIN_DATABASE_URL=f"sqlite:///{data_dir / 'retain.db'}",
+        RETAIN_WAREHOUSE_URL=f"duckdb:///{data_dir / 'warehouse.duckdb'}",
+        COLUMNS="160",
+    )
 
 
 def run_demo(folder: Path, customers: int, *, minimal: bool) -> dict[str, Any]:
