@@ -149,3 +149,40 @@ def test_concurrent_first_requests_migrate_the_store_once(tmp_path: Path) -> Non
         thread.join()
     assert failures == []
     assert "app_user" in inspect(get_engine(url)).get_table_names()
+
+
+def test_the_migration_heads_read_as_text_are_alembics(tmp_path: Path) -> None:
+    from alembic.script import ScriptDirectory
+
+    from retain.store import alembic_config, migration_heads
+
+    config = alembic_config(f"sqlite:///{tmp_path / 'unused.db'}")
+    assert migration_heads() == set(ScriptDirectory.from_config(config).get_heads())
+
+
+def test_a_current_store_is_not_migrated_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import retain.store
+
+    url = f"sqlite:///{tmp_path / 'current.db'}"
+    assert not retain.store.store_is_at_head(url)
+    upgrade_store(url)
+    assert retain.store.store_is_at_head(url)
+    upgrades: list[str] = []
+    monkeypatch.setattr(retain.store, "upgrade_store", upgrades.append)
+    ensure_store(url)
+    assert upgrades == []
+
+
+def test_a_store_behind_the_newest_migration_is_migrated(tmp_path: Path) -> None:
+    from retain.store import migration_heads, store_is_at_head
+
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    upgrade_store(url, "20261124_0013")
+    assert not store_is_at_head(url)
+    ensure_store(url)
+    assert store_is_at_head(url)
+    with get_engine(url).connect() as connection:
+        versions = connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+        assert set(versions.scalars()) == migration_heads()

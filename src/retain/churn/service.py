@@ -75,14 +75,23 @@ def resolve_as_of(backend: BaseBackend, query: ChurnQuery) -> datetime:
     return datetime.combine(latest.date() + timedelta(days=1), datetime.min.time())
 
 
+Snapshots = dict[datetime, pd.DataFrame]
+
+
 def _snapshots(
-    backend: BaseBackend, *, dates: list[datetime], horizon_days: int, money: Money
-) -> dict[datetime, pd.DataFrame]:
-    """A labelled frame per date, each computed once."""
-    return {
-        at: labelled_frame(backend, as_of=at, horizon_days=horizon_days, money=money)
-        for at in sorted(set(dates))
-    }
+    backend: BaseBackend,
+    *,
+    dates: list[datetime],
+    horizon_days: int,
+    money: Money,
+    computed: Snapshots | None = None,
+) -> Snapshots:
+    """A labelled frame per date, each computed once (and kept in ``computed`` when given)."""
+    kept: Snapshots = {} if computed is None else computed
+    for at in sorted(set(dates)):
+        if at not in kept:
+            kept[at] = labelled_frame(backend, as_of=at, horizon_days=horizon_days, money=money)
+    return {at: kept[at] for at in sorted(set(dates))}
 
 
 def _training_dates(end: datetime, query: ChurnQuery) -> list[datetime]:
@@ -105,13 +114,21 @@ def _fit(frame: pd.DataFrame, *, seed: int) -> tuple[ChurnModel, Any]:
     return model, baseline
 
 
-def backtest(*, backend: BaseBackend, query: ChurnQuery, money: Money) -> dict[str, Any]:
-    """Rolling: for T = as_of − H, as_of − 2H, ..., train on snapshots before T, test at T."""
+def backtest(
+    *, backend: BaseBackend, query: ChurnQuery, money: Money, computed: Snapshots | None = None
+) -> dict[str, Any]:
+    """Rolling: for T = as_of − H, as_of − 2H, ..., train on snapshots before T, test at T.
+
+    The labelled snapshots it computes are kept in ``computed`` when given: training on the
+    same warehouse afterwards needs the same dates.
+    """
     as_of = resolve_as_of(backend, query)
     horizon = timedelta(days=query.horizon_days)
     tests = [as_of - horizon * step for step in range(1, query.rolls + 1)]
     dates = [*tests, *(at for test in tests for at in _training_dates(test, query))]
-    frames = _snapshots(backend, dates=dates, horizon_days=query.horizon_days, money=money)
+    frames = _snapshots(
+        backend, dates=dates, horizon_days=query.horizon_days, money=money, computed=computed
+    )
     truth, scores, baseline_scores = [], [], []
     for test_at in tests:
         test = frames[test_at]
@@ -169,12 +186,19 @@ def fit_model(
 
 
 def train_warehouse_model(
-    *, backend: BaseBackend, query: ChurnQuery, money: Money, kind: str = TREES
+    *,
+    backend: BaseBackend,
+    query: ChurnQuery,
+    money: Money,
+    kind: str = TREES,
+    computed: Snapshots | None = None,
 ) -> AnyChurnModel:
     """A model from every complete snapshot up to ``as_of``, for scoring today's customers."""
     as_of = resolve_as_of(backend, query)
     dates = _training_dates(as_of, query)
-    frames = _snapshots(backend, dates=dates, horizon_days=query.horizon_days, money=money)
+    frames = _snapshots(
+        backend, dates=dates, horizon_days=query.horizon_days, money=money, computed=computed
+    )
     frame = pd.concat(frames.values(), ignore_index=True)
     model = fit_model(
         kind=kind,

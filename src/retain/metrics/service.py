@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import ibis
 import ibis.expr.types as ir
-import pandas as pd
 from ibis.backends import BaseBackend
 
 from retain.currency.money import Money
@@ -27,10 +27,15 @@ from retain.metrics.revenue import (
     with_order_history,
 )
 
+if TYPE_CHECKING:
+    # Only for annotations: pandas takes longer to import than a metrics query takes to run,
+    # and the server and the CLI import this module at start (issue 16).
+    import pandas as pd
 DIMENSIONS = ("country", "channel", "language", "plan")
 Row = dict[str, Any]
 Lookup = dict[tuple[str, int], Row]
 ALL = "all"
+CURRENCY_TABLES = ("order", "subscription_change", "return_event")
 
 
 class MetricsInputError(ValueError):
@@ -129,11 +134,12 @@ def _dimension_labels(backend: BaseBackend, by: str) -> ir.Table:
 
 
 def _check_currencies(backend: BaseBackend, money: Money) -> None:
-    found: set[str] = set()
-    for name in ("order", "subscription_change", "return_event"):
-        table = backend.table(name)
-        codes = table.filter(table.currency.notnull()).select("currency").distinct().to_pandas()
-        found.update(str(code) for code in codes["currency"])
+    # One query for the three tables: each query costs more to compile than to run.
+    used = ibis.union(
+        *(backend.table(name).select("currency") for name in CURRENCY_TABLES), distinct=True
+    )
+    codes = used.filter(used.currency.notnull()).to_pandas()
+    found = {str(code) for code in codes["currency"]}
     check_rates(found, rates=money.rates, reporting=money.reporting_currency)
 
 
@@ -147,14 +153,21 @@ def _grid(backend: BaseBackend, query: MetricsQuery) -> PeriodGrid:
 
 
 def _latest_event_day(backend: BaseBackend) -> date:
-    latest = [
-        backend.table("order").ordered_at.max().to_pandas(),  # type: ignore[attr-defined]
-        backend.table("subscription_change").changed_at.max().to_pandas(),  # type: ignore[attr-defined]
-    ]
-    present = [pd.Timestamp(value) for value in latest if value is not None and not pd.isna(value)]
+    return max(_event_days(backend, lambda instants: instants.max()))
+
+
+def _event_days(
+    backend: BaseBackend, pick: Callable[[ir.TimestampColumn], ir.TimestampScalar]
+) -> list[date]:
+    """The days ``pick`` chooses among the order times and among the subscription changes."""
+    order, change = backend.table("order"), backend.table("subscription_change")
+    picked = ibis.union(
+        order.aggregate(at=pick(order.ordered_at)), change.aggregate(at=pick(change.changed_at))
+    )
+    present = [instant.date() for instant in picked.to_pandas()["at"].dropna()]
     if not present:
         raise MetricsInputError("the warehouse holds no orders or subscription changes yet")
-    return max(present).date()
+    return present
 
 
 def metric_expressions(
@@ -420,13 +433,4 @@ def _cohort_rows(
 
 
 def _earliest_event_day(backend: BaseBackend) -> date:
-    earliest = [
-        backend.table("order").ordered_at.min().to_pandas(),  # type: ignore[attr-defined]
-        backend.table("subscription_change").changed_at.min().to_pandas(),  # type: ignore[attr-defined]
-    ]
-    present = [
-        pd.Timestamp(value) for value in earliest if value is not None and not pd.isna(value)
-    ]
-    if not present:
-        raise MetricsInputError("the warehouse holds no orders or subscription changes yet")
-    return min(present).date()
+    return min(_event_days(backend, lambda instants: instants.min()))
