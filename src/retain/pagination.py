@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
@@ -39,3 +40,17 @@ def page_request(limit: Limit = 50, offset: Offset = 0) -> PageRequest:
 
 
 PageDep = Annotated[PageRequest, Depends(page_request)]
+
+
+def whole_page_request(limit: Limit = MAX_PAGE, offset: Offset = 0) -> PageRequest:
+    """The requested page of a short list (reports, settings), all of it unless asked."""
+    return PageRequest(limit=limit, offset=offset)
+
+
+WholePageDep = Annotated[PageRequest, Depends(whole_page_request)]
+
+
+def page_of(items: Sequence[Item], page: PageRequest) -> Page[Item]:
+    """One page of a list already in memory: for lists of tens, such as users or templates."""
+    window = list(items[page.offset : page.offset + page.limit])
+    return Page(items=window, total=len(items), limit=page.limit, offset=page.offset)

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Select, create_engine, event, func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+Row = TypeVar("Row")
 
 
 class Base(DeclarativeBase):
@@ -99,3 +100,20 @@ def ensure_store(url: str) -> None:
         if url not in _current_stores:
             upgrade_store(url)
             _current_stores.add(url)
+
+
+@contextmanager
+def migrated_session(url: str) -> Iterator[Session]:
+    """A session on a store migrated to the newest schema, committed on success or rolled back."""
+    ensure_store(url)
+    with session_scope(url) as session:
+        yield session
+
+
+def fetch_page(
+    session: Session, statement: Select[tuple[Row]], *, limit: int, offset: int
+) -> tuple[list[Row], int]:
+    """One page of the rows ``statement`` selects, and how many it selects in all."""
+    counting = select(func.count()).select_from(statement.order_by(None).subquery())
+    total = session.scalar(counting) or 0
+    return list(session.scalars(statement.limit(limit).offset(offset))), total

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from ibis.backends import BaseBackend
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from retain.churn.defaults import DEFAULT_HORIZON_DAYS
@@ -234,13 +234,12 @@ def _naive(moment: Any) -> datetime:
 
 def list_scores(*, session: Session, limit: int = 100, offset: int = 0) -> list[ChurnScore]:
     """Stored scores, riskiest first."""
-    statement = (
-        select(ChurnScore)
-        .order_by(ChurnScore.probability.desc(), ChurnScore.customer_id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(session.scalars(statement))
+    return list(session.scalars(scores_query().limit(limit).offset(offset)))
+
+
+def scores_query() -> Select[tuple[ChurnScore]]:
+    """Stored churn scores, riskiest first, as a query to page."""
+    return select(ChurnScore).order_by(ChurnScore.probability.desc(), ChurnScore.customer_id)
 
 
 def get_score(*, session: Session, customer_id: str) -> ChurnScore | None:

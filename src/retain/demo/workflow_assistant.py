@@ -26,7 +26,7 @@ from retain.demo.workflow_data import ZH, DemoData, chance, now_minute, scaled
 from retain.demo.workflow_support import agent_answers
 from retain.demo.workflow_texts import AGENT_SOLVED, ANSWERABLE, UNANSWERABLE
 from retain.settings import Settings
-from retain.store import session_scope
+from retain.store import migrated_session, session_scope
 from retain.support import service as support
 from retain.warehouse import connect
 
@@ -40,7 +40,7 @@ CHAT_DAYS = 28
 def prepare_assistant(settings: Settings, data: DemoData, seed: int) -> str:
     """Check the intents, train and evaluate the model once, then hold a month of chats."""
     intents = load_intents(assistant_brain.intents_path(settings))
-    with support.store(settings) as session:
+    with migrated_session(settings.store_url) as session:
         summary = assistant_summary(session, since=datetime(1970, 1, 1))
     trained = ""
     if summary.evaluated_at is None or not assistant_brain.model_path(settings).exists():
@@ -91,7 +91,7 @@ def _hold_conversations(settings: Settings, data: DemoData, seed: int) -> str:
     backend = connect(settings.resolved_warehouse_url)
     handed_off = 0
     try:
-        with support.store(settings) as session:
+        with migrated_session(settings.store_url) as session:
             for customer_id in customers:
                 handed_off += _chat(session, settings, brain, backend, data, seed, customer_id, now)
     finally:

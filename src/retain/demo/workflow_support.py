@@ -20,6 +20,7 @@ from retain.demo.workflow_data import ZH, DemoData, chance, now_minute, scaled
 from retain.demo.workflow_texts import AGENT_QUESTION, AGENT_REPLY, AGENT_SOLVED, CUSTOMER_DETAIL
 from retain.ingest.demo.vocabulary import SUBJECTS
 from retain.settings import Settings
+from retain.store import migrated_session
 from retain.support import csat, knowledge, service
 from retain.support.deadlines import calendar_for, check_deadlines
 from retain.support.importing import import_articles
@@ -37,7 +38,7 @@ READ_WINDOW = timedelta(days=knowledge.DEFLECTION_DAYS)
 def load_help_centre(settings: Settings, data: DemoData, seed: int) -> str:
     """Import the bilingual help-centre articles and customers' reading of them, once."""
     now = now_minute()
-    with service.store(settings) as session:
+    with migrated_session(settings.store_url) as session:
         result = import_articles(session, path=ARTICLES)
         published = knowledge.published_articles(session)
         read_before = knowledge.deflecting_articles(session, at=now + READ_WINDOW, limit=1)
@@ -155,7 +156,7 @@ def open_support_queue(settings: Settings, data: DemoData, seed: int) -> str:
     warning = timedelta(hours=settings.support_warning_hours)
     now = now_minute()
     count = scaled(len(data.customers), per=40, low=len(SCENARIOS) * 3, high=160)
-    with service.store(settings) as session:
+    with migrated_session(settings.store_url) as session:
         existing = service.list_tickets(session, tag=DEMO_TAG, limit=1)[1]
         if existing:
             return f"{existing} demo tickets already open"

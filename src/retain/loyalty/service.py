@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -291,24 +291,23 @@ def expire_all(*, session: Session, at: datetime) -> int:
 
 def history(*, session: Session, customer_id: str, limit: int, offset: int) -> list[LoyaltyEntry]:
     """The member's ledger entries, newest first."""
-    return list(
-        session.scalars(
-            select(LoyaltyEntry)
-            .where(LoyaltyEntry.customer_id == customer_id)
-            .order_by(LoyaltyEntry.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
+    return list(session.scalars(history_query(customer_id=customer_id).limit(limit).offset(offset)))
+
+
+def history_query(*, customer_id: str) -> Select[tuple[LoyaltyEntry]]:
+    """The member's ledger, newest first, as a query to page."""
+    return (
+        select(LoyaltyEntry)
+        .where(LoyaltyEntry.customer_id == customer_id)
+        .order_by(LoyaltyEntry.id.desc())
     )
 
 
 def list_members(*, session: Session, limit: int, offset: int) -> list[LoyaltyMember]:
     """Members in enrolment order."""
-    return list(
-        session.scalars(
-            select(LoyaltyMember)
-            .order_by(LoyaltyMember.enrolled_at, LoyaltyMember.customer_id)
-            .limit(limit)
-            .offset(offset)
-        )
-    )
+    return list(session.scalars(members_query().limit(limit).offset(offset)))
+
+
+def members_query() -> Select[tuple[LoyaltyMember]]:
+    """Members in enrolment order, as a query to page."""
+    return select(LoyaltyMember).order_by(LoyaltyMember.enrolled_at, LoyaltyMember.customer_id)

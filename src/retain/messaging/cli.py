@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from retain.output import FormatOption, OutputFormat, render
+from retain.output import FormatOption, OutputFormat, command_session, render
 
 messages_app = typer.Typer(help="The delivery log: list, reconcile, bounces.", no_args_is_help=True)
 templates_app = typer.Typer(help="Message templates.", no_args_is_help=True)
@@ -60,9 +60,8 @@ def list_messages(
 ) -> None:
     """Deliveries, newest first."""
     from retain.messaging import service
-    from retain.settings import get_settings
 
-    with service.store(get_settings()) as session:
+    with command_session() as session:
         rows, _ = service.list_deliveries(session=session, status=status, limit=limit, offset=0)
         printed = [
             {
@@ -92,9 +91,8 @@ def reconcile(
 ) -> None:
     """Resolve deliveries left unknown by a crashed worker (see docs/messaging.md)."""
     from retain.messaging import service
-    from retain.settings import get_settings
 
-    with service.store(get_settings()) as session:
+    with command_session() as session:
         counts = service.reconcile(session=session, resend=resend, keys=keys or ())
     typer.echo(f"requeued {counts['requeued']}, confirmed sent {counts['confirmed']}")
 
@@ -107,9 +105,8 @@ def bounce(
 ) -> None:
     """Suppress an address and mark its latest delivery bounced."""
     from retain.messaging import service
-    from retain.settings import get_settings
 
-    with service.store(get_settings()) as session:
+    with command_session() as session:
         marked = service.record_bounce(
             session=session, address=address, channel=channel, reason=reason
         )
@@ -119,10 +116,9 @@ def bounce(
 @templates_app.command("list")
 def list_templates(output_format: FormatOption = OutputFormat.table) -> None:
     """Every template, shipped or edited."""
-    from retain.messaging import service, templates
-    from retain.settings import get_settings
+    from retain.messaging import templates
 
-    with service.store(get_settings()) as session:
+    with command_session() as session:
         rows = templates.list_templates(session=session)
     for row in rows:
         row["languages"] = ", ".join(row["languages"])
@@ -136,15 +132,16 @@ def preview(
     language: Annotated[str | None, typer.Option(help="en or zh; default the customer's.")] = None,
 ) -> None:
     """Render a template with a customer's real context."""
-    from retain.messaging import page, service, templates
+    from retain.messaging import page, templates
     from retain.messaging.context import message_context
     from retain.settings import get_settings
+    from retain.store import migrated_session
     from retain.warehouse import connect
 
     settings = get_settings()
     backend = connect(settings.resolved_warehouse_url)
     try:
-        with service.store(settings) as session:
+        with migrated_session(settings.store_url) as session:
             context = message_context(session=session, backend=backend, customer_id=customer)
             chosen = language or page.language_of(context["customer"].get("language"))
             context |= page.sample_links(settings, customer_id=customer, language=chosen)
@@ -167,10 +164,9 @@ def show_consent(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """The customer's recorded consent per channel."""
-    from retain.messaging import consent, service
-    from retain.settings import get_settings
+    from retain.messaging import consent
 
-    with service.store(get_settings()) as session:
+    with command_session() as session:
         rows = [
             {
                 "channel": row.channel,
@@ -191,9 +187,8 @@ def set_consent(
 ) -> None:
     """Record a customer's consent for a channel."""
     from retain.messaging import consent, service
-    from retain.settings import get_settings
 
-    with service.store(get_settings()) as session:
+    with command_session() as session:
         consent.set_consent(
             session=session,
             customer_id=customer,

@@ -12,6 +12,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 from ibis.backends import BaseBackend
+from sqlalchemy.orm import Session
 
 from retain.currency.service import check_rates, list_rates, to_reporting
 from retain.metrics.activity import ActivitySource, Basis, active_ranges, events
@@ -28,7 +29,7 @@ from retain.metrics.revenue import (
     with_order_history,
 )
 from retain.settings import Settings
-from retain.store import ensure_store, session_scope
+from retain.store import migrated_session
 from retain.warehouse import connect
 
 T = TypeVar("T")
@@ -445,13 +446,15 @@ def _earliest_event_day(backend: BaseBackend) -> date:
     return min(present).date()
 
 
+def store_money(*, session: Session, settings: Settings) -> Money:
+    """Amounts in the reporting currency at the store's exchange rates."""
+    return Money(rates=list_rates(session=session), reporting_currency=settings.reporting_currency)
+
+
 def on_warehouse(settings: Settings, work: Callable[[BaseBackend, Money], T]) -> T:
     """Run ``work`` on a short-lived warehouse connection with the store's exchange rates."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
-        money = Money(
-            rates=list_rates(session=session), reporting_currency=settings.reporting_currency
-        )
+    with migrated_session(settings.store_url) as session:
+        money = store_money(session=session, settings=settings)
     backend = connect(settings.resolved_warehouse_url)
     try:
         return work(backend, money)

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from retain.auth.models import User
 from retain.churn.tasks import TaskDraft, open_tasks
 from retain.settings import Settings
+from retain.store import migrated_session
 from retain.support.models import Ticket
-from retain.support.service import mark_breach, record_event, set_due, store
+from retain.support.service import mark_breach, record_event, set_due
 from retain.support.sla import BusinessCalendar, load_calendar
 
 TARGETS = ("first_response", "resolution")
@@ -118,7 +119,7 @@ def _warning_task(session: Session, ticket: Ticket, target: str, due: datetime) 
 
 def run_deadline_check(settings: Settings, at: datetime) -> DeadlineSummary:
     """One check against the settings' store and calendar (the worker's hook)."""
-    with store(settings) as session:
+    with migrated_session(settings.store_url) as session:
         return check_deadlines(
             session,
             calendar=calendar_for(settings),

@@ -7,8 +7,7 @@ after which a customer's message opens a new ticket instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,8 +15,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from retain.auth.models import User
-from retain.settings import Settings
-from retain.store import ensure_store, session_scope
 from retain.support.models import (
     SupportTeam,
     SupportTeamMember,
@@ -57,14 +54,6 @@ class IllegalTransition(SupportError):
 def utcnow() -> datetime:
     """Now as a naive UTC datetime, as the store keeps times."""
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-@contextmanager
-def store(settings: Settings) -> Iterator[Session]:
-    """A migrated store session that commits on success."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
-        yield session
 
 
 def open_ticket(
