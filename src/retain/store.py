@@ -111,7 +111,7 @@ def migrated_session(url: str) -> Iterator[Session]:
 
 
 def fetch_page(
-    session: Session, statement: Select[tuple[Row]], *, limit: int, offset: int
+    session: Session, statement: Select[Row], *, limit: int, offset: int
 ) -> tuple[list[Row], int]:
     """One page of the rows ``statement`` selects, and how many it selects in all."""
     counting = select(func.count()).select_from(statement.order_by(None).subquery())

@@ -136,7 +136,7 @@ def latest_health(*, session: Session, limit: int = 100, offset: int = 0) -> lis
     return list(session.scalars(latest_health_query().limit(limit).offset(offset)))
 
 
-def latest_health_query() -> Select[tuple[HealthScore]]:
+def latest_health_query() -> Select[HealthScore]:
     """The latest day's health scores, least healthy first, as a query to page."""
     newest = select(HealthScore.scored_on).order_by(HealthScore.scored_on.desc()).limit(1)
     return (

@@ -136,7 +136,7 @@ def list_tasks(
     return list(session.scalars(statement.limit(limit).offset(offset)))
 
 
-def tasks_query(*, owner: str | None, include_closed: bool) -> Select[tuple[CustomerTask]]:
+def tasks_query(*, owner: str | None, include_closed: bool) -> Select[CustomerTask]:
     """Tasks by owner and due date, as a query to page."""
     statement = select(CustomerTask)
     if owner is not None:
@@ -169,7 +169,7 @@ def list_alerts(*, session: Session, limit: int = 100, offset: int = 0) -> list[
     return list(session.scalars(alerts_query().limit(limit).offset(offset)))
 
 
-def alerts_query() -> Select[tuple[UsageAlert]]:
+def alerts_query() -> Select[UsageAlert]:
     """Stored usage-decline alerts, newest and largest first, as a query to page."""
     return select(UsageAlert).order_by(
         UsageAlert.detected_on.desc(), UsageAlert.drop.desc(), UsageAlert.customer_id

@@ -252,7 +252,7 @@ def list_referrals(
     return list(session.scalars(referrals_query(status=status).limit(limit).offset(offset)))
 
 
-def referrals_query(*, status: str | None) -> Select[tuple[LoyaltyReferral]]:
+def referrals_query(*, status: str | None) -> Select[LoyaltyReferral]:
     """Referrals, newest first, as a query to page."""
     query = select(LoyaltyReferral).order_by(LoyaltyReferral.id.desc())
     if status is not None:

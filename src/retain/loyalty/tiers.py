@@ -156,7 +156,7 @@ def tier_history(
     return list(session.scalars(statement.limit(limit).offset(offset)))
 
 
-def tier_history_query(*, customer_id: str | None) -> Select[tuple[LoyaltyTierChange]]:
+def tier_history_query(*, customer_id: str | None) -> Select[LoyaltyTierChange]:
     """Tier promotions and demotions, newest first, as a query to page."""
     query = select(LoyaltyTierChange).order_by(LoyaltyTierChange.id.desc())
     if customer_id is not None:
