@@ -168,7 +168,7 @@ def post_message(
         _warehouse(settings, customer_id is not None) as backend,
     ):
         reply = answer_message(
-            session,
+            session=session,
             settings=settings,
             brain=brain,
             text=body.text,
@@ -207,7 +207,7 @@ def post_rating(
     customer_id = _customer(settings, body.token)
     with answering({ConversationNotFound: 404}):
         rate_conversation(
-            session,
+            session=session,
             conversation_id=conversation_id,
             customer_id=customer_id,
             rating=body.rating,

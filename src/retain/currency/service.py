@@ -39,7 +39,7 @@ def list_rates(*, session: Session) -> dict[str, Decimal]:
 
 
 def to_reporting(
-    amount: ir.NumericValue, currency: ir.StringValue, *, rates: dict[str, Decimal]
+    *, amount: ir.NumericValue, currency: ir.StringValue, rates: dict[str, Decimal]
 ) -> ir.FloatingValue:
     """``amount`` converted to the reporting currency (amounts without a currency are in it)."""
     factor = (
@@ -53,7 +53,7 @@ def to_reporting(
     return amount.cast("float64") * factor
 
 
-def check_rates(currencies: set[str], *, rates: dict[str, Decimal], reporting: str) -> None:
+def check_rates(*, currencies: set[str], rates: dict[str, Decimal], reporting: str) -> None:
     """Raise when money in ``currencies`` cannot be converted to ``reporting``."""
     missing = sorted(currencies - set(rates) - {reporting})
     if missing:

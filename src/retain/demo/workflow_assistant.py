@@ -115,7 +115,7 @@ def _chat(
     english, chinese = draw.choice(pool)
     at = now - timedelta(days=draw.uniform(0, CHAT_DAYS), minutes=10)
     reply = answer_message(
-        session,
+        session=session,
         settings=settings,
         brain=brain,
         text=chinese if language == ZH else english,
@@ -128,7 +128,7 @@ def _chat(
         helped = reply.resolution in ("intent", "article", "generated")
         rating = draw.choice((4, 5, 5)) if helped else draw.choice((1, 2, 3))
         rate_conversation(
-            session,
+            session=session,
             conversation_id=reply.conversation_id,
             customer_id=customer_id,
             rating=rating,
@@ -138,7 +138,7 @@ def _chat(
         return 0
     if now - at > timedelta(days=2):
         # Older hand-offs were answered and solved by a person since.
-        ticket = support.get_ticket(session, ticket_id=reply.ticket_id)
+        ticket = support.get_ticket(session=session, ticket_id=reply.ticket_id)
         solved_at = at + timedelta(hours=draw.uniform(1, 20))
         body = AGENT_SOLVED[language]
         agent_answers(session, ticket, body=body, status="solved", at=solved_at)

@@ -78,7 +78,7 @@ def train_command(
     settings = get_settings()
     with command_session(*_refused()) as session:
         texts, labels = (
-            service.read_labelled_table(table, text=text, label=label) if table else ([], [])
+            service.read_labelled_table(path=table, text=text, label=label) if table else ([], [])
         )
         model = service.train(
             session=session,
@@ -113,7 +113,7 @@ def evaluate_command(
         model = load_trained(settings.data_dir)
         if model is None:
             refuse("error: no sentiment model yet: run `retain feedback train` first")
-        texts, labels = service.read_labelled_table(table, text=text, label=label)
+        texts, labels = service.read_labelled_table(path=table, text=text, label=label)
         kept = [
             (t, y)
             for t, y in zip(texts, labels, strict=True)

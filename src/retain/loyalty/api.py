@@ -56,7 +56,12 @@ public_router = APIRouter(prefix="/loyalty", tags=["loyalty pages"])
 
 
 # The loyalty errors as HTTP answers, subclasses before their bases.
-LOYALTY_ERRORS = {NotAMember: 404, InsufficientPoints: 409, LoyaltyError: 409, RulesError: 409}
+LOYALTY_ERRORS: dict[type[Exception], int] = {
+    NotAMember: 404,
+    InsufficientPoints: 409,
+    LoyaltyError: 409,
+    RulesError: 409,
+}
 
 
 @router.get("/members", dependencies=[Depends(allow(READ_CUSTOMERS))])

@@ -64,7 +64,7 @@ def reserve_reward(
         customer_id=customer_id,
         reward=reward.name,
         points=reward.cost,
-        code=new_code(12),
+        code=new_code(length=12),
         status="reserved",
         reserved_at=at,
         hold_until=at + timedelta(minutes=rules.reservation_minutes),

@@ -21,7 +21,7 @@ from retain.loyalty.rules import EVENTS, Campaign, Rules, parse_rules
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 
-def new_code(length: int = 8) -> str:
+def new_code(*, length: int = 8) -> str:
     """A random code of unambiguous capitals and digits."""
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
@@ -294,7 +294,7 @@ def history(*, session: Session, customer_id: str, limit: int, offset: int) -> l
     return list(session.scalars(history_query(customer_id=customer_id).limit(limit).offset(offset)))
 
 
-def history_query(*, customer_id: str) -> Select[tuple[LoyaltyEntry]]:
+def history_query(*, customer_id: str) -> Select[LoyaltyEntry]:
     """The member's ledger, newest first, as a query to page."""
     return (
         select(LoyaltyEntry)
@@ -308,6 +308,6 @@ def list_members(*, session: Session, limit: int, offset: int) -> list[LoyaltyMe
     return list(session.scalars(members_query().limit(limit).offset(offset)))
 
 
-def members_query() -> Select[tuple[LoyaltyMember]]:
+def members_query() -> Select[LoyaltyMember]:
     """Members in enrolment order, as a query to page."""
     return select(LoyaltyMember).order_by(LoyaltyMember.enrolled_at, LoyaltyMember.customer_id)

@@ -27,7 +27,7 @@ router = APIRouter(
 From = Annotated[date | None, Query(alias="from", description="First day to measure.")]
 To = Annotated[date | None, Query(alias="to", description="Last day to measure.")]
 BasisParam = Annotated[Literal["orders", "subscriptions", "any"], Query()]
-UNMEASURABLE = {MetricsInputError: 422, MissingRateError: 422}
+UNMEASURABLE: dict[type[Exception], int] = {MetricsInputError: 422, MissingRateError: 422}
 
 
 @router.get("/metrics")

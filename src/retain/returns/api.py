@@ -48,7 +48,7 @@ Admin = Annotated[Principal, Depends(allow(ADMINISTER))]
 
 
 # The returns errors as HTTP answers, subclasses before their bases.
-RETURNS_ERRORS = {
+RETURNS_ERRORS: dict[type[Exception], int] = {
     NotFound: 404,
     IllegalTransition: 409,
     ReturnError: 422,
@@ -60,7 +60,7 @@ RETURNS_ERRORS = {
 
 def read(request: Any) -> ReturnRead:
     found = ReturnRead.model_validate(request)
-    found.overdue = service.overdue(request, service.now())
+    found.overdue = service.overdue(request=request, at=service.now())
     return found
 
 
@@ -127,7 +127,7 @@ def preview_of(
     seen = service.preview(
         session=session,
         policy=service.load_policy(session=session),
-        order=service.load_order(backend, order_id),
+        order=service.load_order(backend=backend, order_id=order_id),
         items=items,
         reason=reason,
         wanted=wanted,
@@ -153,7 +153,7 @@ def post_return(
         request = service.request_return(
             session=session,
             policy=service.load_policy(session=session),
-            order=service.load_order(backend, body.order_id),
+            order=service.load_order(backend=backend, order_id=body.order_id),
             items=_items(body),
             reason=body.reason,
             wanted=body.resolution,

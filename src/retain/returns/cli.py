@@ -43,7 +43,7 @@ def _row(request: ReturnRequest) -> dict[str, Any]:
         "customer_id": request.customer_id,
         "state": request.state,
         "requested_at": request.requested_at,
-        "overdue": service.overdue(request, service.now()),
+        "overdue": service.overdue(request=request, at=service.now()),
         "reason": request.reason,
         "wanted": request.wanted,
         "auto_approved": request.auto_approved,

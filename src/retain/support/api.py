@@ -56,7 +56,12 @@ SearchQuery = Annotated[str, Query(min_length=1, max_length=500, description="Se
 
 
 # The support errors as HTTP answers, subclasses before their bases.
-SUPPORT_ERRORS = {NotFound: 404, IllegalTransition: 409, SupportError: 422, CalendarError: 422}
+SUPPORT_ERRORS: dict[type[Exception], int] = {
+    NotFound: 404,
+    IllegalTransition: 409,
+    SupportError: 422,
+    CalendarError: 422,
+}
 
 
 def _read(ticket: Ticket) -> TicketRead:
@@ -68,7 +73,8 @@ def _read(ticket: Ticket) -> TicketRead:
 
 def _detail(session: Session, ticket: Ticket) -> TicketDetail:
     messages = [
-        MessageRead.model_validate(m) for m in service.messages(session, ticket_id=ticket.id)
+        MessageRead.model_validate(m)
+        for m in service.messages(session=session, ticket_id=ticket.id)
     ]
     return TicketDetail(**_read(ticket).model_dump(), messages=messages)
 
@@ -87,7 +93,7 @@ def get_tickets(
     """Tickets matching every filter given, newest first."""
     with answering(SUPPORT_ERRORS):
         rows, total = service.list_tickets(
-            session,
+            session=session,
             status=status,
             priority=priority,
             assignee_id=assignee_id,
@@ -108,7 +114,9 @@ def post_ticket(
 ) -> TicketDetail:
     """Open a ticket; its SLA targets come from the calendar."""
     with answering(SUPPORT_ERRORS):
-        ticket = service.open_ticket(session, **body.model_dump(), calendar=calendar_for(settings))
+        ticket = service.open_ticket(
+            session=session, **body.model_dump(), calendar=calendar_for(settings)
+        )
         return _detail(session, ticket)
 
 
@@ -116,7 +124,7 @@ def post_ticket(
 def get_ticket(session: SessionDep, ticket_id: TicketId) -> TicketDetail:
     """One ticket with its messages and internal notes."""
     with answering(SUPPORT_ERRORS):
-        return _detail(session, service.get_ticket(session, ticket_id=ticket_id))
+        return _detail(session, service.get_ticket(session=session, ticket_id=ticket_id))
 
 
 @router.patch("/tickets/{ticket_id}")
@@ -126,11 +134,11 @@ def patch_ticket(
     """Change the priority or replace the tags."""
     at = utcnow()
     with answering(SUPPORT_ERRORS):
-        ticket = service.get_ticket(session, ticket_id=ticket_id)
+        ticket = service.get_ticket(session=session, ticket_id=ticket_id)
         if body.priority is not None:
-            service.set_priority(session, ticket=ticket, priority=body.priority, at=at)
+            service.set_priority(session=session, ticket=ticket, priority=body.priority, at=at)
         if body.tags is not None:
-            service.set_tags(session, ticket=ticket, tags=body.tags, at=at)
+            service.set_tags(session=session, ticket=ticket, tags=body.tags, at=at)
         return _read(ticket)
 
 
@@ -145,9 +153,9 @@ def post_status(
     """Move the ticket along new → open → pending → solved → closed (409 when not allowed)."""
     at = utcnow()
     with answering(SUPPORT_ERRORS):
-        ticket = service.get_ticket(session, ticket_id=ticket_id)
+        ticket = service.get_ticket(session=session, ticket_id=ticket_id)
         service.change_status(
-            session, ticket=ticket, status=body.status, actor=principal.name, at=at
+            session=session, ticket=ticket, status=body.status, actor=principal.name, at=at
         )
         if body.status == "solved":
             session.flush()
@@ -161,7 +169,7 @@ def post_message(
 ) -> MessageRead:
     """Reply, add an internal note (author_kind "note") or record the customer's message."""
     with answering(SUPPORT_ERRORS):
-        ticket = service.get_ticket(session, ticket_id=ticket_id)
+        ticket = service.get_ticket(session=session, ticket_id=ticket_id)
         if body.canned is not None:
             text = canned.render_canned_reply(session, name=body.canned, ticket=ticket)
         elif body.body is not None:
@@ -169,7 +177,7 @@ def post_message(
         else:
             raise SupportError("send a body or the name of a canned reply")
         message = service.add_message(
-            session,
+            session=session,
             ticket=ticket,
             author_kind=body.author_kind,
             body=text,
@@ -186,9 +194,13 @@ def post_assignment(
 ) -> TicketRead:
     """Give the ticket to an agent and/or a team (the agent must be in the team)."""
     with answering(SUPPORT_ERRORS):
-        ticket = service.get_ticket(session, ticket_id=ticket_id)
+        ticket = service.get_ticket(session=session, ticket_id=ticket_id)
         service.assign(
-            session, ticket=ticket, assignee_id=body.assignee_id, team=body.team, at=utcnow()
+            session=session,
+            ticket=ticket,
+            assignee_id=body.assignee_id,
+            team=body.team,
+            at=utcnow(),
         )
         return _read(ticket)
 
@@ -202,7 +214,7 @@ def get_teams(session: SessionDep, page: WholePageDep) -> Page[TeamRead]:
             select(SupportTeamMember.team, SupportTeamMember.user_id)
         ):
             members.setdefault(team, []).append(user_id)
-        names = service.team_names(session)
+        names = service.team_names(session=session)
         teams = [TeamRead(name=name, member_ids=sorted(members.get(name, []))) for name in names]
         return page_of(teams, page)
 
@@ -211,7 +223,7 @@ def get_teams(session: SessionDep, page: WholePageDep) -> Page[TeamRead]:
 def post_team(session: SessionDep, body: TeamCreate) -> TeamRead:
     """Create a team or add members to it."""
     with answering(SUPPORT_ERRORS):
-        service.create_team(session, name=body.name, member_ids=body.member_ids)
+        service.create_team(session=session, name=body.name, member_ids=body.member_ids)
         found = session.scalars(
             select(SupportTeamMember.user_id).where(SupportTeamMember.team == body.name)
         )

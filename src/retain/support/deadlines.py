@@ -69,7 +69,7 @@ def check_deadlines(
         Ticket.resolution_due_at.is_(None),
     )
     for ticket in session.scalars(undated):
-        set_due(ticket, calendar)
+        set_due(ticket=ticket, calendar=calendar)
     session.flush()
     query = select(Ticket).where(
         Ticket.status.in_(WAITING),
@@ -81,14 +81,14 @@ def check_deadlines(
             if due is None or getattr(ticket, f"{target}_breached_at") is not None:
                 continue
             if at >= due:
-                mark_breach(session, ticket=ticket, target=target, at=at)
+                mark_breach(session=session, ticket=ticket, target=target, at=at)
                 summary.breached += 1
             elif getattr(ticket, f"{target}_warned_at") is None and (
                 calendar.elapsed(at, due) <= warning
             ):
                 setattr(ticket, f"{target}_warned_at", at)
                 record_event(
-                    session,
+                    session=session,
                     ticket=ticket,
                     kind="sla_warning",
                     at=at,

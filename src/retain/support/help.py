@@ -196,7 +196,7 @@ def help_contact_send(
     try:
         with migrated_session(settings.store_url) as session:
             ticket = service.open_ticket(
-                session,
+                session=session,
                 customer_id=None,
                 requester_email=email.strip(),
                 subject=subject,
@@ -258,7 +258,7 @@ def help_rate_send(
 def _rated_ticket(session: Session, settings: Settings, token: str) -> Ticket:
     try:
         ticket_id = csat.read_rating_token(settings, token=token, at=utcnow())
-        return service.get_ticket(session, ticket_id=ticket_id)
+        return service.get_ticket(session=session, ticket_id=ticket_id)
     except signed_links.BadLink as error:
         raise HTTPException(status_code=403, detail=str(error)) from None
     except NotFound as error:

@@ -76,7 +76,7 @@ def receive_email(
     ticket = _thread(session, message, sender=sender, subject=subject)
     if ticket is not None and ticket.status != "closed":
         service.add_message(
-            session,
+            session=session,
             ticket=ticket,
             author_kind="customer",
             body=body,
@@ -89,7 +89,7 @@ def receive_email(
         select(CustomerProfile.customer_id).where(CustomerProfile.email == sender).limit(1)
     )
     ticket = service.open_ticket(
-        session,
+        session=session,
         customer_id=customer_id,
         requester_email=sender,
         subject=TICKET_TAG.sub("", subject).strip() or "(no subject)",

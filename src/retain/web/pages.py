@@ -863,7 +863,7 @@ def _splitting_cuts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def support(request: Request, settings: SettingsDep, principal: Reader) -> HTMLResponse:
     """Open tickets by state and priority, SLA at risk and breached, CSAT, deflecting articles."""
     with migrated_session(settings.store_url) as session:
-        counts = support_service.counts_by_state(session)
+        counts = support_service.counts_by_state(session=session)
         board = sla_board(
             session,
             calendar=calendar_for(settings),
