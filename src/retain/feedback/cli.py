@@ -139,10 +139,9 @@ def analyze_command(
     """Analyse new items, copy them to the warehouse and open follow-up tasks."""
     from retain.feedback import service, surveys
     from retain.feedback.aspects import load_aspects
-    from retain.store import session_scope
 
     def work(settings: Settings, backend: BaseBackend) -> dict[str, Any]:
-        with session_scope(settings.store_url) as session:
+        with command_session() as session:
             summary = service.analyze(
                 session=session,
                 data_dir=settings.data_dir,
@@ -150,7 +149,7 @@ def analyze_command(
                 redo=redo,
             )
             tasks = service.follow_up(session=session)
-        with session_scope(settings.store_url) as session:
+        with command_session() as session:
             exported = service.export_items(session=session, backend=backend)
             answers = surveys.export_answers(session=session, backend=backend)
         return {
@@ -214,10 +213,9 @@ def retention_command(
 ) -> None:
     """Did unhappy customers who were followed up stay more than those who were not?"""
     from retain.feedback import report, service
-    from retain.store import session_scope
 
     def work(settings: Settings, backend: BaseBackend) -> dict[str, Any]:
-        with session_scope(settings.store_url) as session:
+        with command_session() as session:
             return report.follow_up_retention(
                 session=session, backend=backend, at=at or service.utcnow()
             )
@@ -287,10 +285,9 @@ def surveys_results_command(
 ) -> None:
     """Response rates per survey, then NPS and CSAT per period with intervals."""
     from retain.feedback import report, surveys
-    from retain.store import session_scope
 
     def work(settings: Settings, backend: BaseBackend) -> list[dict[str, Any]]:
-        with session_scope(settings.store_url) as session:
+        with command_session() as session:
             surveys.export_answers(session=session, backend=backend)
             rates = surveys.response_rates(session=session)
         return [*rates, *report.survey_scores(backend, period=period)]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from retain.output import FormatOption, OutputFormat, command_session, render
+from retain.output import FormatOption, OutputFormat, command_session, command_warehouse, render
 
 messages_app = typer.Typer(help="The delivery log: list, reconcile, bounces.", no_args_is_help=True)
 templates_app = typer.Typer(help="Message templates.", no_args_is_help=True)
@@ -135,24 +135,15 @@ def preview(
     from retain.messaging import page, templates
     from retain.messaging.context import message_context
     from retain.settings import get_settings
-    from retain.store import migrated_session
-    from retain.warehouse import connect
 
     settings = get_settings()
-    backend = connect(settings.resolved_warehouse_url)
-    try:
-        with migrated_session(settings.store_url) as session:
-            context = message_context(session=session, backend=backend, customer_id=customer)
-            chosen = language or page.language_of(context["customer"].get("language"))
-            context |= page.sample_links(settings, customer_id=customer, language=chosen)
-            rendered = templates.render(
-                session=session, template=name, language=chosen, context=context
-            )
-    except templates.TemplateProblem as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        backend.disconnect()
+    with command_warehouse() as backend, command_session(templates.TemplateProblem) as session:
+        context = message_context(session=session, backend=backend, customer_id=customer)
+        chosen = language or page.language_of(context["customer"].get("language"))
+        context |= page.sample_links(settings, customer_id=customer, language=chosen)
+        rendered = templates.render(
+            session=session, template=name, language=chosen, context=context
+        )
     typer.echo(f"Subject: {rendered.subject}\nLanguage: {rendered.language}\n\n{rendered.text}")
     if rendered.html:
         typer.echo(f"--- HTML ---\n{rendered.html}")
