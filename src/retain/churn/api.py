@@ -23,8 +23,7 @@ from retain.churn.schemas import (
 from retain.churn.service import get_score, scores_query
 from retain.churn.tasks import TaskError, alerts_query, close_task, tasks_query
 from retain.dependencies import SessionDep, SettingsDep
-from retain.pagination import Limit, Offset, Page, WholePageDep, page_of
-from retain.store import fetch_page
+from retain.pagination import Limit, Offset, Page, WholePageDep, page_of, page_of_query
 
 router = APIRouter(prefix="/api/v1", tags=["churn"])
 
@@ -34,9 +33,9 @@ def get_churn_scores(
     session: SessionDep, limit: Limit = 100, offset: Offset = 0
 ) -> Page[ChurnScoreRead]:
     """Stored churn scores, riskiest first."""
-    rows, total = fetch_page(session, scores_query(), limit=limit, offset=offset)
-    items = [ChurnScoreRead.model_validate(row) for row in rows]
-    return Page(items=items, total=total, limit=limit, offset=offset)
+    return page_of_query(
+        session, scores_query(), ChurnScoreRead.model_validate, limit=limit, offset=offset
+    )
 
 
 @router.get("/customers/{customer_id}/churn", dependencies=[Depends(allow(READ_CUSTOMERS))])
@@ -55,9 +54,9 @@ def get_usage_alerts(
     session: SessionDep, limit: Limit = 100, offset: Offset = 0
 ) -> Page[UsageAlertRead]:
     """Stored usage-decline alerts, newest and largest first."""
-    rows, total = fetch_page(session, alerts_query(), limit=limit, offset=offset)
-    items = [UsageAlertRead.model_validate(row) for row in rows]
-    return Page(items=items, total=total, limit=limit, offset=offset)
+    return page_of_query(
+        session, alerts_query(), UsageAlertRead.model_validate, limit=limit, offset=offset
+    )
 
 
 @router.get("/health-scores", dependencies=[Depends(allow(READ_CUSTOMERS))])
@@ -65,9 +64,9 @@ def get_health_scores(
     session: SessionDep, limit: Limit = 100, offset: Offset = 0
 ) -> Page[HealthRead]:
     """The latest day's health scores, least healthy first."""
-    rows, total = fetch_page(session, latest_health_query(), limit=limit, offset=offset)
-    items = [HealthRead.model_validate(row) for row in rows]
-    return Page(items=items, total=total, limit=limit, offset=offset)
+    return page_of_query(
+        session, latest_health_query(), HealthRead.model_validate, limit=limit, offset=offset
+    )
 
 
 @router.get("/customers/{customer_id}/health", dependencies=[Depends(allow(READ_CUSTOMERS))])
@@ -109,10 +108,13 @@ def get_tasks(
     offset: Offset = 0,
 ) -> Page[TaskRead]:
     """Tasks by owner and due date; open ones unless ``closed=true``."""
-    statement = tasks_query(owner=owner, include_closed=closed)
-    rows, total = fetch_page(session, statement, limit=limit, offset=offset)
-    items = [TaskRead.model_validate(task) for task in rows]
-    return Page(items=items, total=total, limit=limit, offset=offset)
+    return page_of_query(
+        session,
+        tasks_query(owner=owner, include_closed=closed),
+        TaskRead.model_validate,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.post("/tasks/{task_id}/close", dependencies=[Depends(allow(SERVE_CUSTOMERS))])

@@ -36,9 +36,9 @@ from retain.feedback.schemas import (
     SurveyRead,
 )
 from retain.feedback.sentiment import SentimentError, evaluate, load_trained, parse_label
-from retain.pagination import Limit, Offset, Page, WholePageDep, page_of
+from retain.pagination import Limit, Offset, Page, WholePageDep, page_of, page_of_query
 from retain.settings import Settings
-from retain.store import fetch_page, migrated_session
+from retain.store import migrated_session
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
 public_router = APIRouter(prefix="/s", tags=["survey pages"])
@@ -84,9 +84,7 @@ def get_items(
     if language:
         statement = statement.where(FeedbackItem.language == language)
     statement = statement.order_by(FeedbackItem.posted_at.desc(), FeedbackItem.item_id.desc())
-    found, total = fetch_page(session, statement, limit=limit, offset=offset)
-    items = [ItemRead.model_validate(item) for item in found]
-    return Page(items=items, total=total, limit=limit, offset=offset)
+    return page_of_query(session, statement, ItemRead.model_validate, limit=limit, offset=offset)
 
 
 @router.post("/feedback/analyze", dependencies=[Depends(allow(ANALYSE))])

@@ -48,8 +48,7 @@ from retain.loyalty.service import (
     members_query,
     save_rules,
 )
-from retain.pagination import Limit, Offset, Page
-from retain.store import fetch_page
+from retain.pagination import Limit, Offset, Page, page_of_query
 
 router = APIRouter(prefix="/api/v1/loyalty", tags=["loyalty"])
 public_router = APIRouter(prefix="/loyalty", tags=["loyalty pages"])
@@ -67,9 +66,9 @@ LOYALTY_ERRORS: dict[type[Exception], int] = {
 @router.get("/members", dependencies=[Depends(allow(READ_CUSTOMERS))])
 def get_members(session: SessionDep, limit: Limit = 100, offset: Offset = 0) -> Page[MemberRead]:
     """Members in enrolment order."""
-    rows, total = fetch_page(session, members_query(), limit=limit, offset=offset)
-    items = [MemberRead.model_validate(member) for member in rows]
-    return Page(items=items, total=total, limit=limit, offset=offset)
+    return page_of_query(
+        session, members_query(), MemberRead.model_validate, limit=limit, offset=offset
+    )
 
 
 @router.post("/members", status_code=201, dependencies=[Depends(allow(SERVE_CUSTOMERS))])
@@ -94,10 +93,13 @@ def get_entries(
     session: SessionDep, customer_id: str, limit: Limit = 100, offset: Offset = 0
 ) -> Page[EntryRead]:
     """The member's ledger, newest first."""
-    statement = history_query(customer_id=customer_id)
-    rows, total = fetch_page(session, statement, limit=limit, offset=offset)
-    items = [EntryRead.model_validate(entry) for entry in rows]
-    return Page(items=items, total=total, limit=limit, offset=offset)
+    return page_of_query(
+        session,
+        history_query(customer_id=customer_id),
+        EntryRead.model_validate,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.post(
@@ -250,10 +252,13 @@ def get_referrals(
     session: SessionDep, status: str | None = None, limit: Limit = 100, offset: Offset = 0
 ) -> Page[ReferralRead]:
     """Referrals, newest first; ``status=review`` lists those waiting for a person."""
-    statement = referrals.referrals_query(status=status)
-    rows, total = fetch_page(session, statement, limit=limit, offset=offset)
-    items = [ReferralRead.model_validate(referral) for referral in rows]
-    return Page(items=items, total=total, limit=limit, offset=offset)
+    return page_of_query(
+        session,
+        referrals.referrals_query(status=status),
+        ReferralRead.model_validate,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.post("/referrals/{referral_id}/approve", dependencies=[Depends(allow(ANALYSE))])
@@ -273,10 +278,13 @@ def get_tier_history(
     session: SessionDep, customer_id: str | None = None, limit: Limit = 100, offset: Offset = 0
 ) -> Page[TierChangeRead]:
     """Tier promotions and demotions, newest first."""
-    statement = tiers.tier_history_query(customer_id=customer_id)
-    rows, total = fetch_page(session, statement, limit=limit, offset=offset)
-    items = [TierChangeRead.model_validate(change) for change in rows]
-    return Page(items=items, total=total, limit=limit, offset=offset)
+    return page_of_query(
+        session,
+        tiers.tier_history_query(customer_id=customer_id),
+        TierChangeRead.model_validate,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/summary", dependencies=[Depends(allow(READ_CUSTOMERS))])
