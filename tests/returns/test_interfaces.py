@@ -146,7 +146,9 @@ def test_admins_set_policy_and_webhook_and_the_shop_confirms(
         "new": True,
     }
     assert client.post(route, content=payload, headers=signed).json()["new"] is False
-    found = client.get("/api/v1/returns/instructions?status=confirmed", headers=admin).json()
+    found = client.get("/api/v1/returns/instructions?status=confirmed", headers=admin).json()[
+        "items"
+    ]
     assert [item["key"] for item in found] == [key]
 
 
