@@ -105,7 +105,7 @@ def main() -> None:
             started = time.perf_counter()
             with session_scope(settings.store_url) as session:
                 answer_message(
-                    session,
+                    session=session,
                     settings=settings,
                     brain=brain,
                     text=test.texts[index],

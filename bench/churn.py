@@ -223,9 +223,9 @@ def features(folder: str) -> dict[str, Any]:
     seconds = {}
     for name, at in (("train", test_at - timedelta(days=HORIZON_DAYS)), ("test", test_at)):
         started = time.perf_counter()
-        labelled_frame(backend, as_of=at, horizon_days=HORIZON_DAYS, money=money).to_parquet(
-            f"{folder}/{name}.parquet"
-        )
+        labelled_frame(
+            backend=backend, as_of=at, horizon_days=HORIZON_DAYS, money=money
+        ).to_parquet(f"{folder}/{name}.parquet")
         seconds[name] = time.perf_counter() - started
     started = time.perf_counter()
     churn_features(backend, as_of=END, money=money).execute().to_parquet(f"{folder}/score.parquet")

@@ -407,7 +407,7 @@ def retain_expression_table(
     from retain.metrics.retention import boundary_counts
     from retain.metrics.service import MetricsQuery, metric_expressions, prepare_tables
 
-    tables = prepare_tables(backend, by=None, money=Money(rates={}))
+    tables = prepare_tables(backend=backend, by=None, money=Money(rates={}))
     source = ActivitySource(order=tables.orders, subscription_change=tables.changes)
     ranges = active_ranges(events(source, "orders"), grid, window_days=ACTIVE_WINDOW_DAYS)
     currencies = [
@@ -418,7 +418,7 @@ def retain_expression_table(
     executed = {
         "currency check (each call)": ibis.union(*currencies, distinct=False),
         # The names compute_metrics uses; "counts" is the customer counts S/E/N/R.
-        **metric_expressions(tables, grid, query),
+        **metric_expressions(tables=tables, grid=grid, query=query),
         "cohort customers": cohort_customers(source, "orders", cohort_grid),
         "cohort revenue": cohort_revenue(source, tables.returns, "orders", cohort_grid),
     }

@@ -24,7 +24,7 @@ from retain.lifetime import cli as lifetime_cli
 from retain.loyalty import cli as loyalty_cli
 from retain.messaging import cli as messaging_cli
 from retain.metrics import cli as metrics_cli
-from retain.output import FormatOption, OutputFormat, render
+from retain.output import FormatOption, OutputFormat, command_warehouse, render
 from retain.returns import cli as returns_cli
 from retain.segments import cli as segments_cli
 from retain.support import cli as support_cli
@@ -79,14 +79,10 @@ def upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = 
 @warehouse_app.command("status")
 def warehouse_status(output_format: FormatOption = OutputFormat.table) -> None:
     """Row counts of the canonical warehouse tables."""
-    from retain.settings import get_settings
-    from retain.warehouse import connect, row_counts
+    from retain.warehouse import row_counts
 
-    backend = connect(get_settings().resolved_warehouse_url)
-    try:
+    with command_warehouse() as backend:
         counts = row_counts(backend)
-    finally:
-        backend.disconnect()
     rows = [{"table": table, "rows": count} for table, count in counts.items()]
     render(rows, output_format=output_format, title="Warehouse")
 
@@ -94,17 +90,10 @@ def warehouse_status(output_format: FormatOption = OutputFormat.table) -> None:
 @warehouse_app.command("index")
 def warehouse_index() -> None:
     """Index customer_id in every fact table: fast customer-360 reads, slower imports."""
-    from retain.settings import get_settings
-    from retain.warehouse.connection import connect, create_customer_indexes
+    from retain.warehouse.connection import create_customer_indexes
 
-    backend = connect(get_settings().resolved_warehouse_url)
-    try:
+    with command_warehouse(ValueError) as backend:
         made = create_customer_indexes(backend)
-    except ValueError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        backend.disconnect()
     typer.echo(f"{len(made)} indexes in place: {', '.join(made)}")
 
 

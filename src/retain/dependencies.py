@@ -11,7 +11,7 @@ from ibis.backends import BaseBackend
 from sqlalchemy.orm import Session
 
 from retain.settings import Settings, get_settings
-from retain.store import ensure_store, session_scope
+from retain.store import migrated_session
 from retain.warehouse.pool import pool_for
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -30,27 +30,24 @@ RequestSettingsDep = Annotated[Settings, Depends(settings_for_request)]
 
 def get_session(settings: SettingsDep) -> Iterator[Session]:
     """A store session for one request: committed when it succeeds, rolled back otherwise."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    with migrated_session(settings.store_url) as session:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# Scoped to the route function: the transaction commits before the answer is sent, so a failed
+# commit is answered as an error and the caller's next request sees what this one wrote.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 @contextmanager
-def store_answering(
-    settings: Settings, statuses: Mapping[type[Exception], int]
-) -> Iterator[Session]:
-    """A store transaction whose domain errors become HTTP answers, rolled back.
+def answering(statuses: Mapping[type[Exception], int]) -> Iterator[None]:
+    """Domain errors raised inside become HTTP answers (and roll the request's session back).
 
     ``statuses`` maps error classes to HTTP status codes; the first class the error is an
     instance of decides, so list subclasses before their bases.
     """
-    ensure_store(settings.store_url)
     try:
-        with session_scope(settings.store_url) as session:
-            yield session
+        yield
     except tuple(statuses) as error:
         status = next(code for kind, code in statuses.items() if isinstance(error, kind))
         raise HTTPException(status_code=status, detail=str(error)) from None

@@ -1,4 +1,5 @@
-"""Print results as a Rich table, JSON or CSV: the ``--format`` option of every command.
+"""The plumbing of every command: its store session, its warehouse connection, exit code 2 on
+bad input, and the ``--format`` option that prints results as a Rich table, JSON or CSV.
 
 Every command module imports this one at start-up, so it imports only typer and the standard
 library; Rich, SQLAlchemy and the store load when a command runs.
@@ -35,34 +36,47 @@ T = TypeVar("T")
 def command_session(*refused: type[Exception]) -> Iterator[Session]:
     """A store transaction for a command; the ``refused`` errors end it with exit code 2."""
     from retain.settings import get_settings
-    from retain.store import ensure_store, session_scope
+    from retain.store import migrated_session
 
-    settings = get_settings()
-    ensure_store(settings.store_url)
     try:
-        with session_scope(settings.store_url) as session:
+        with migrated_session(get_settings().store_url) as session:
             yield session
     except refused as error:
         refuse(f"error: {error}")
 
 
-def command_warehouse(work: Callable[[Settings, BaseBackend], T], *refused: type[Exception]) -> T:
-    """Run ``work`` for a command on a migrated store and a short-lived warehouse connection.
+@contextmanager
+def command_warehouse(*refused: type[Exception]) -> Iterator[BaseBackend]:
+    """A warehouse connection for a command, closed afterwards.
+
+    The ``refused`` errors end the command with exit code 2.
+    """
+    from retain.settings import get_settings
+    from retain.warehouse import connect
+
+    backend = connect(get_settings().resolved_warehouse_url)
+    try:
+        yield backend
+    except refused as error:
+        refuse(f"error: {error}")
+    finally:
+        backend.disconnect()
+
+
+def command_on_warehouse(
+    work: Callable[[Settings, BaseBackend], T], *refused: type[Exception]
+) -> T:
+    """Run ``work`` on a migrated store and a warehouse connection, closed afterwards.
 
     The ``refused`` errors end the command with exit code 2.
     """
     from retain.settings import get_settings
     from retain.store import ensure_store
-    from retain.warehouse import on_warehouse
 
     settings = get_settings()
     ensure_store(settings.store_url)
-    try:
-        return on_warehouse(
-            settings.resolved_warehouse_url, lambda backend: work(settings, backend)
-        )
-    except refused as error:
-        refuse(f"error: {error}")
+    with command_warehouse(*refused) as backend:
+        return work(settings, backend)
 
 
 def refuse(reason: str) -> NoReturn:

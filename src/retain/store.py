@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Select, create_engine, event, func, select, text
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+Row = TypeVar("Row")
 
 
 class Base(DeclarativeBase):
@@ -150,3 +151,20 @@ def migration_heads() -> frozenset[str]:
         revisions.update(_QUOTED.findall(revision[1]))
         revised.update(_QUOTED.findall(down_revision[1]))
     return frozenset(revisions - revised)
+
+
+@contextmanager
+def migrated_session(url: str) -> Iterator[Session]:
+    """A session on a store migrated to the newest schema, committed on success or rolled back."""
+    ensure_store(url)
+    with session_scope(url) as session:
+        yield session
+
+
+def fetch_page(
+    session: Session, statement: Select[Row], *, limit: int, offset: int
+) -> tuple[list[Row], int]:
+    """One page of the rows ``statement`` selects, and how many it selects in all."""
+    counting = select(func.count()).select_from(statement.order_by(None).subquery())
+    total = session.scalar(counting) or 0
+    return list(session.scalars(statement.limit(limit).offset(offset))), total

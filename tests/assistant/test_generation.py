@@ -89,7 +89,7 @@ def _with_articles(settings: Settings) -> None:
 def _ask(settings: Settings, text: str) -> Any:
     with session_scope(settings.store_url) as session:
         return answer_message(
-            session,
+            session=session,
             settings=settings,
             brain=load_brain(settings),
             text=text,

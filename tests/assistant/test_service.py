@@ -36,7 +36,12 @@ def _ask(settings: Settings, text: str, **options: Any) -> Reply:
     ensure_store(settings.store_url)
     with session_scope(settings.store_url) as session:
         return answer_message(
-            session, settings=settings, brain=load_brain(settings), text=text, at=AT, **options
+            session=session,
+            settings=settings,
+            brain=load_brain(settings),
+            text=text,
+            at=AT,
+            **options,
         )
 
 
@@ -182,7 +187,9 @@ def test_a_conversation_belongs_to_its_customer(assistant_settings: Settings) ->
     with pytest.raises(ConversationNotFound):
         _ask(assistant_settings, "hello", customer_id="C2", conversation_id=mine.conversation_id)
     with pytest.raises(ConversationNotFound), session_scope(assistant_settings.store_url) as s:
-        rate_conversation(s, conversation_id=mine.conversation_id, customer_id=None, rating=5)
+        rate_conversation(
+            session=s, conversation_id=mine.conversation_id, customer_id=None, rating=5
+        )
 
 
 def test_customer_tokens_are_signed_and_expire() -> None:
@@ -203,13 +210,13 @@ def test_the_summary_reports_resolution_escalation_csat_and_unanswered(
     _ask(assistant_settings, ALSO_OUT_OF_SCOPE, email="e@f.g")
     with session_scope(assistant_settings.store_url) as session:
         rate_conversation(
-            session, conversation_id=answered.conversation_id, customer_id=None, rating=5
+            session=session, conversation_id=answered.conversation_id, customer_id=None, rating=5
         )
         handed = session.scalars(
             select(AssistantConversation).where(AssistantConversation.ticket_id.is_not(None))
         ).first()
         assert handed is not None
-        rate_conversation(session, conversation_id=handed.id, customer_id=None, rating=2)
+        rate_conversation(session=session, conversation_id=handed.id, customer_id=None, rating=2)
         summary = assistant_summary(session, since=AT - timedelta(days=1))
         conversations = session.scalar(select(func.count()).select_from(AssistantConversation))
     assert summary.conversations == conversations == 4

@@ -106,7 +106,7 @@ def test_bare_install_is_told_how_to_add_the_encoder(
 def test_support_queue_has_every_state_and_sla_condition(demo: Demo) -> None:
     assert {"new", "open", "pending", "solved", "closed"} <= _values(demo.settings, Ticket.status)
     with session_scope(demo.settings.store_url) as session:
-        waiting = sum(sum(row.values()) for row in counts_by_state(session).values())
+        waiting = sum(sum(row.values()) for row in counts_by_state(session=session).values())
         board = sla_board(
             session,
             calendar=calendar_for(demo.settings),

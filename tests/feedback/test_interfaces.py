@@ -145,7 +145,7 @@ def test_api_imports_analyses_and_the_signed_page_takes_one_answer(
     negative = client.get("/api/v1/feedback/items", params={"sentiment": "negative"}).json()
     assert negative["total"] >= 20
     assert all(item["sentiment"] == "negative" for item in negative["items"])
-    topics = client.get("/api/v1/feedback/topics").json()
+    topics = client.get("/api/v1/feedback/topics").json()["items"]
     assert {row["aspect"] for row in topics} >= {"delivery", "quality"}
 
     created = client.post("/api/v1/surveys", json={"name": "csat", "kind": "CSAT"})
@@ -163,10 +163,10 @@ def test_api_imports_analyses_and_the_signed_page_takes_one_answer(
     assert client.post(f"/s/{token}", data={"score": "2", "comment": "slow"}).status_code == 200
     assert client.post(f"/s/{token}", data={"score": "5"}).status_code == 409
     assert 'id="answered"' in client.get(f"/s/{token}").text
-    rates = client.get("/api/v1/surveys/results").json()
+    rates = client.get("/api/v1/surveys/results").json()["items"]
     assert rates == [
         {"survey": "csat", "invited": 1, "answered": 1, "reminded": 0, "response_rate": 1.0}
     ]
     client.post("/api/v1/feedback/analyze")
-    scores = client.get("/api/v1/feedback/scores").json()
+    scores = client.get("/api/v1/feedback/scores").json()["items"]
     assert [(row["csat_answers"], row["csat"]) for row in scores] == [(1, 0.0)]

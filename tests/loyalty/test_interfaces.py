@@ -182,16 +182,19 @@ def test_api_members_points_rewards_coupons(client: TestClient) -> None:
     assert confirmed["status"] == "confirmed" and used.json()["valid"] is True
     assert reused["reason"] == "already used"
     assert short.status_code == 409 and "0 points available" in short.json()["detail"]
-    entries = client.get(f"{base}/members/C1/entries", params={"limit": 2, "offset": 1}).json()
+    entries = client.get(f"{base}/members/C1/entries", params={"limit": 2, "offset": 1}).json()[
+        "items"
+    ]
     assert [entry["kind"] for entry in entries] == ["adjust", "earn"]
     assert [
-        m["customer_id"] for m in client.get(f"{base}/members", params={"offset": 1}).json()
+        m["customer_id"]
+        for m in client.get(f"{base}/members", params={"offset": 1}).json()["items"]
     ] == ["C2"]
     assert client.get(f"{base}/members/NOBODY/balance").status_code == 404
     assert client.get(f"{base}/summary").json()["points_redeemed"] == 100
-    listed = client.get(f"{base}/redemptions", params={"customer_id": "C1"}).json()
+    listed = client.get(f"{base}/redemptions", params={"customer_id": "C1"}).json()["items"]
     assert [(item["code"], item["status"]) for item in listed] == [(reserved["code"], "used")]
-    assert client.get(f"{base}/redemptions", params={"customer_id": "C2"}).json() == []
+    assert client.get(f"{base}/redemptions", params={"customer_id": "C2"}).json()["items"] == []
 
 
 def test_api_rules_and_referrals(client: TestClient) -> None:
@@ -204,11 +207,11 @@ def test_api_rules_and_referrals(client: TestClient) -> None:
         json={"code": member["referral_code"], "friend_id": "F1", "ip": "1.2.3.4"},
     ).json()
     assert (flagged["status"], flagged["findings"]) == ("review", "same_ip")
-    waiting = client.get(f"{base}/referrals", params={"status": "review"}).json()
+    waiting = client.get(f"{base}/referrals", params={"status": "review"}).json()["items"]
     assert [item["id"] for item in waiting] == [flagged["id"]]
     approved = client.post(f"{base}/referrals/{flagged['id']}/approve").json()
     assert approved["status"] == "pending"
-    assert client.get(f"{base}/tiers/history").json() == []
+    assert client.get(f"{base}/tiers/history").json()["items"] == []
 
 
 def _page(client: TestClient, language: str) -> str:

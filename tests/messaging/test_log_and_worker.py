@@ -101,7 +101,7 @@ def test_api_lists_deliveries_and_sets_consent(messaging: Settings) -> None:
     assert page["total"] == 1 and page["items"][0]["key"] == "api-1"
     put = agent.put("/api/v1/customers/C1/consent", json={"channel": "sms", "granted": True})
     assert put.status_code == 200
-    assert agent.get("/api/v1/customers/C1/consent").json()[0]["channel"] == "sms"
+    assert agent.get("/api/v1/customers/C1/consent").json()["items"][0]["channel"] == "sms"
 
 
 def test_queued_passes_run_through_redis(

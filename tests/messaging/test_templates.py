@@ -110,7 +110,7 @@ def test_preview_and_override_through_the_api(environment: Settings) -> None:
     assert analyst.put("/api/v1/templates/generic-news", json={"source": edited}).status_code == 200
     again = analyst.post("/api/v1/templates/generic-news/preview", json={"customer_id": "C1"})
     assert again.json()["text"].startswith("Edited") and again.json()["language"] == "en"
-    listed = {row["name"]: row for row in analyst.get("/api/v1/templates").json()}
+    listed = {row["name"]: row for row in analyst.get("/api/v1/templates").json()["items"]}
     assert listed["generic-news"]["overridden"] is True
     broken = analyst.put("/api/v1/templates/x", json={"source": "languages: {en: {subject: '{{'}}"})
     assert broken.status_code == 422

@@ -127,7 +127,7 @@ def test_admins_set_policy_and_webhook_and_the_shop_confirms(
     for step in ("in_transit", "received", "inspected"):
         client.post(f"/api/v1/returns/{return_id}/transition", json={"to": step}, headers=admin)
     client.post(f"/api/v1/returns/{return_id}/resolve", json={}, headers=admin)
-    key = client.get("/api/v1/returns/instructions", headers=admin).json()[0]["key"]
+    key = client.get("/api/v1/returns/instructions", headers=admin).json()["items"][0]["key"]
     payload = json.dumps({"status": "refunded", "reference": "re_123"}).encode()
     stamp = str(int(time.time()))
     route = f"/api/v1/returns/instructions/{key}/confirm"
@@ -146,7 +146,9 @@ def test_admins_set_policy_and_webhook_and_the_shop_confirms(
         "new": True,
     }
     assert client.post(route, content=payload, headers=signed).json()["new"] is False
-    found = client.get("/api/v1/returns/instructions?status=confirmed", headers=admin).json()
+    found = client.get("/api/v1/returns/instructions?status=confirmed", headers=admin).json()[
+        "items"
+    ]
     assert [item["key"] for item in found] == [key]
 
 

@@ -84,7 +84,7 @@ def test_a_ticket_from_open_to_rated(
         "/help/rate/" + "x" + path.split("/")[-1].split("?")[0], data={"score": "5"}
     )
     assert forged.status_code == 403
-    report = client.get("/api/v1/support/csat", headers=auth(tokens[Role.viewer])).json()
+    report = client.get("/api/v1/support/csat", headers=auth(tokens[Role.viewer])).json()["items"]
     assert {(row["group"], row["ratings"]) for row in report} == {("agent", 1), ("team", 1)}
 
 

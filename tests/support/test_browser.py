@@ -54,7 +54,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 )
             # Opened long enough ago that every target is breached: it must show on /support.
             service.open_ticket(
-                session,
+                session=session,
                 customer_id="C1",
                 requester_email=None,
                 subject="Cannot sign in",

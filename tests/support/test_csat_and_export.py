@@ -70,11 +70,11 @@ def test_ratings_are_reported_by_agent_and_team(settings: Settings) -> None:
         agents = [User(username=n, password_hash="x", role="agent", created_at=T0) for n in "ab"]
         session.add_all(agents)
         session.flush()
-        service.create_team(session, name="care", member_ids=[a.id for a in agents])
+        service.create_team(session=session, name="care", member_ids=[a.id for a in agents])
         for agent, score in ((agents[0], 5), (agents[0], 2), (agents[1], 4)):
             ticket = ticket_in(session, "open")
-            service.assign(session, ticket=ticket, assignee_id=agent.id, team="care", at=T0)
-            service.change_status(session, ticket=ticket, status="solved", at=T0)
+            service.assign(session=session, ticket=ticket, assignee_id=agent.id, team="care", at=T0)
+            service.change_status(session=session, ticket=ticket, status="solved", at=T0)
             csat.rate(session, ticket=ticket, score=score, at=T0)
         with pytest.raises(SupportError, match="once solved"):
             csat.rate(session, ticket=ticket_in(session, "open"), score=5, at=T0)
@@ -92,7 +92,7 @@ def test_ticket_events_reach_the_warehouse_exactly_once(settings: Settings) -> N
         known = ticket_in(session, "solved", customer_id="C1")
         csat.rate(session, ticket=known, score=4, at=T0)
         service.open_ticket(
-            session,
+            session=session,
             customer_id=None,
             requester_email="x@example.com",
             subject="s",

@@ -45,11 +45,10 @@ from retain.auth.ratelimit import enforce
 from retain.auth.roles import READ_AGGREGATES, SERVE_CUSTOMERS
 from retain.auth.sessions import signing_key
 from retain.clock import utcnow
-from retain.dependencies import RequestSettingsDep, SettingsDep
+from retain.dependencies import RequestSettingsDep, SessionDep, SettingsDep, answering
 from retain.locales import choose_language
 from retain.settings import Settings
 from retain.signed_links import BadLink
-from retain.store import ensure_store, session_scope
 from retain.support.service import SupportError
 from retain.warehouse.pool import pool_for
 
@@ -94,7 +93,7 @@ def _warehouse(settings: Settings, needed: bool) -> Iterator[BaseBackend | None]
 
 @router.post("/messages")
 def post_message(
-    body: MessageCreate, request: Request, settings: RequestSettingsDep
+    body: MessageCreate, request: Request, settings: RequestSettingsDep, session: SessionDep
 ) -> MessageRead:
     """The assistant's reply to a customer's message; a hand-off opens one ticket per chat."""
     enforce(
@@ -108,27 +107,21 @@ def post_message(
         brain = load_brain(settings)
     except EncoderUnavailable as error:
         raise HTTPException(status_code=503, detail=str(error)) from None
-    ensure_store(settings.store_url)
-    try:
-        with (
-            _warehouse(settings, customer_id is not None) as backend,
-            session_scope(settings.store_url) as session,
-        ):
-            reply = answer_message(
-                session,
-                settings=settings,
-                brain=brain,
-                text=body.text,
-                conversation_id=body.conversation_id,
-                customer_id=customer_id,
-                email=body.email,
-                language=body.language,
-                backend=backend,
-            )
-    except ConversationNotFound as error:
-        raise HTTPException(status_code=404, detail=str(error)) from None
-    except SupportError as error:
-        raise HTTPException(status_code=422, detail=str(error)) from None
+    with (
+        answering({ConversationNotFound: 404, SupportError: 422}),
+        _warehouse(settings, customer_id is not None) as backend,
+    ):
+        reply = answer_message(
+            session=session,
+            settings=settings,
+            brain=brain,
+            text=body.text,
+            conversation_id=body.conversation_id,
+            customer_id=customer_id,
+            email=body.email,
+            language=body.language,
+            backend=backend,
+        )
     return MessageRead(
         conversation_id=reply.conversation_id,
         text=reply.text,
@@ -142,7 +135,11 @@ def post_message(
 
 @router.post("/conversations/{conversation_id}/rating")
 def post_rating(
-    conversation_id: str, body: RatingCreate, request: Request, settings: SettingsDep
+    conversation_id: str,
+    body: RatingCreate,
+    request: Request,
+    settings: SettingsDep,
+    session: SessionDep,
 ) -> RatingRead:
     """The customer's CSAT for a conversation (the last rating counts)."""
     enforce(
@@ -152,17 +149,13 @@ def post_rating(
         key=_client(request),
     )
     customer_id = _customer(settings, body.token)
-    ensure_store(settings.store_url)
-    try:
-        with session_scope(settings.store_url) as session:
-            rate_conversation(
-                session,
-                conversation_id=conversation_id,
-                customer_id=customer_id,
-                rating=body.rating,
-            )
-    except ConversationNotFound as error:
-        raise HTTPException(status_code=404, detail=str(error)) from None
+    with answering({ConversationNotFound: 404}):
+        rate_conversation(
+            session=session,
+            conversation_id=conversation_id,
+            customer_id=customer_id,
+            rating=body.rating,
+        )
     return RatingRead(conversation_id=conversation_id, rating=body.rating)
 
 
@@ -180,13 +173,11 @@ def post_token(body: TokenCreate, settings: RequestSettingsDep) -> TokenRead:
 
 @router.get("/summary", dependencies=[Depends(allow(READ_AGGREGATES))])
 def get_summary(
-    settings: SettingsDep, days: Annotated[int, Query(ge=1, le=3660)] = 30
+    session: SessionDep, days: Annotated[int, Query(ge=1, le=3660)] = 30
 ) -> SummaryRead:
     """Auto-resolution, escalation, answered accuracy, CSAT and the top unanswered questions."""
     since = utcnow() - timedelta(days=days)
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
-        found = report.assistant_summary(session, since=since)
+    found = report.assistant_summary(session, since=since)
     return SummaryRead(
         since=since,
         **{name: value for name, value in vars(found).items() if name != "unanswered"},

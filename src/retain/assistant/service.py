@@ -81,7 +81,7 @@ class Reply:
     citations: list[Citation] = field(default_factory=list)
 
 
-def detect_language(text: str) -> str:
+def detect_language(*, text: str) -> str:
     """zh-CN when the message has Chinese characters, else en."""
     return "zh-CN" if CJK.search(text) else "en"
 
@@ -109,8 +109,8 @@ def customer_from_token(*, secret: str, token: str, at: datetime | None = None) 
 
 
 def answer_message(
-    session: Session,
     *,
+    session: Session,
     settings: Settings,
     brain: Brain,
     text: str,
@@ -123,7 +123,7 @@ def answer_message(
 ) -> Reply:
     """Store the customer's message and the assistant's reply to it; hand off when unsure."""
     at = at or utcnow()
-    language = language if language in WORDS else detect_language(text)
+    language = language if language in WORDS else detect_language(text=text)
     conversation = _conversation(
         session, conversation_id=conversation_id, customer_id=customer_id, language=language, at=at
     )
@@ -316,11 +316,11 @@ def _hand_off(
         or ""
     )
     ticket = open_ticket(
-        session,
+        session=session,
         customer_id=conversation.customer_id,
         requester_email=email,
         subject=WORDS[language]["subject"].format(question=first_question[:120]),
-        body=transcript(session, conversation_id=conversation.id),
+        body=transcript(session=session, conversation_id=conversation.id),
         channel="assistant",
         language=language,
         tags=("assistant",),
@@ -333,7 +333,7 @@ def _hand_off(
     return Reply(conversation.id, text, "handoff", intent, confidence, ticket_id=ticket.id)
 
 
-def transcript(session: Session, *, conversation_id: str) -> str:
+def transcript(*, session: Session, conversation_id: str) -> str:
     """The conversation so far as plain text, oldest first."""
     messages = session.scalars(
         select(AssistantMessage)
@@ -347,8 +347,8 @@ def transcript(session: Session, *, conversation_id: str) -> str:
 
 
 def rate_conversation(
-    session: Session,
     *,
+    session: Session,
     conversation_id: str,
     customer_id: str | None,
     rating: int,

@@ -21,7 +21,7 @@ from retain.auth.models import ApiKey, AuditEntry, User
 from retain.auth.roles import Role
 from retain.clock import utcnow
 from retain.locales import LANGUAGES, normalise_language
-from retain.store import session_scope
+from retain.store import migrated_session
 
 KEY_PREFIX = "rtn"
 MIN_PASSWORD_LENGTH = 10
@@ -216,7 +216,7 @@ def verify_key(*, store_url: str, token: str) -> VerifiedKey | None:
     cached = _verified_keys.get(digest)
     if cached is not None and cached[0] > moment:
         return cached[1]
-    with session_scope(store_url) as session:
+    with migrated_session(store_url) as session:
         key = authenticate_key(session=session, token=token)
         found = VerifiedKey(id=key.id, name=key.name, role=Role(key.role)) if key else None
     if found is not None:

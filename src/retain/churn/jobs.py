@@ -91,7 +91,7 @@ def detect_usage_alerts(
     """Find and store today's usage-decline alerts."""
 
     def work(backend: Any, money: Any) -> pd.DataFrame:
-        moment = resolve_as_of(backend, ChurnQuery(as_of=as_of))
+        moment = resolve_as_of(backend=backend, query=ChurnQuery(as_of=as_of))
         windows = usage_windows(backend, as_of=moment, thresholds=thresholds, money=money)
         return detect_declines(windows.execute(), thresholds=thresholds, as_of=moment)
 
@@ -107,7 +107,7 @@ def score_health(
     """Compute and store every active subscriber's health score for the day."""
 
     def work(backend: Any, money: Any) -> tuple[datetime, pd.DataFrame]:
-        moment = resolve_as_of(backend, ChurnQuery(as_of=as_of))
+        moment = resolve_as_of(backend=backend, query=ChurnQuery(as_of=as_of))
         return moment, churn_features(backend, as_of=moment, money=money).execute()
 
     moment, features = on_warehouse(
@@ -137,7 +137,7 @@ def renewal_report(
     """Subscriptions renewing within ``within_days``, with stored risk and health."""
 
     def work(backend: Any, money: Any) -> tuple[datetime, pd.DataFrame]:
-        moment = resolve_as_of(backend, ChurnQuery(as_of=as_of))
+        moment = resolve_as_of(backend=backend, query=ChurnQuery(as_of=as_of))
         renewals = renewing_subscriptions(
             backend, as_of=moment, within_days=within_days, money=money
         )

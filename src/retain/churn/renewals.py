@@ -40,9 +40,9 @@ def renewing_subscriptions(
         .aggregate(
             customer_id=before.customer_id.argmax(before.changed_at),
             plan=before.plan.argmax(before.changed_at),
-            mrr=to_reporting(before.mrr_after, before.currency, rates=money.rates).argmax(
-                before.changed_at
-            ),
+            mrr=to_reporting(
+                amount=before.mrr_after, currency=before.currency, rates=money.rates
+            ).argmax(before.changed_at),
             renews_at=before.renews_at.argmax(before.changed_at),
         )
     )

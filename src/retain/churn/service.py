@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from ibis.backends import BaseBackend
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from retain.churn.defaults import DEFAULT_HORIZON_DAYS
@@ -54,7 +54,7 @@ class ChurnQuery:
 
 
 def labelled_frame(
-    backend: BaseBackend, *, as_of: datetime, horizon_days: int, money: Money
+    *, backend: BaseBackend, as_of: datetime, horizon_days: int, money: Money
 ) -> pd.DataFrame:
     """Features as of ``as_of`` with ``churned`` (1/0) over the next ``horizon_days``."""
     features = churn_features(backend, as_of=as_of, money=money)
@@ -65,7 +65,7 @@ def labelled_frame(
     return frame
 
 
-def resolve_as_of(backend: BaseBackend, query: ChurnQuery) -> datetime:
+def resolve_as_of(*, backend: BaseBackend, query: ChurnQuery) -> datetime:
     """The query's date, or the day after the warehouse's latest subscription or usage fact."""
     if query.as_of is not None:
         return query.as_of
@@ -90,7 +90,9 @@ def _snapshots(
     kept: Snapshots = {} if computed is None else computed
     for at in sorted(set(dates)):
         if at not in kept:
-            kept[at] = labelled_frame(backend, as_of=at, horizon_days=horizon_days, money=money)
+            kept[at] = labelled_frame(
+                backend=backend, as_of=at, horizon_days=horizon_days, money=money
+            )
     return {at: kept[at] for at in sorted(set(dates))}
 
 
@@ -122,7 +124,7 @@ def backtest(
     The labelled snapshots it computes are kept in ``computed`` when given: training on the
     same warehouse afterwards needs the same dates.
     """
-    as_of = resolve_as_of(backend, query)
+    as_of = resolve_as_of(backend=backend, query=query)
     horizon = timedelta(days=query.horizon_days)
     tests = [as_of - horizon * step for step in range(1, query.rolls + 1)]
     dates = [*tests, *(at for test in tests for at in _training_dates(test, query))]
@@ -156,11 +158,11 @@ def backtest(
         "evaluated_as_of": [f"{at:%Y-%m-%d}" for at in tests],
         "snapshots_per_training": query.snapshots,
         **report,
-        "kept": choose_model(report),
+        "kept": choose_model(report=report),
     }
 
 
-def choose_model(report: dict[str, Any]) -> str:
+def choose_model(*, report: dict[str, Any]) -> str:
     """The kind that ranked churners better on held-out data; the trees when they tie."""
     trees, logistic = report["roc_auc"]["value"], report["baseline_roc_auc"]["value"]
     return LOGISTIC if logistic > trees else TREES
@@ -194,7 +196,7 @@ def train_warehouse_model(
     computed: Snapshots | None = None,
 ) -> AnyChurnModel:
     """A model from every complete snapshot up to ``as_of``, for scoring today's customers."""
-    as_of = resolve_as_of(backend, query)
+    as_of = resolve_as_of(backend=backend, query=query)
     dates = _training_dates(as_of, query)
     frames = _snapshots(
         backend, dates=dates, horizon_days=query.horizon_days, money=money, computed=computed
@@ -226,7 +228,7 @@ def score_warehouse(
     *, backend: BaseBackend, model: AnyChurnModel, query: ChurnQuery, money: Money
 ) -> pd.DataFrame:
     """Every active subscriber's churn probability and reasons as of ``as_of``."""
-    as_of = resolve_as_of(backend, query)
+    as_of = resolve_as_of(backend=backend, query=query)
     features = churn_features(backend, as_of=as_of, money=money).order_by("customer_id").execute()
     scored = score_frame(model=model, frame=features, ids=features.customer_id)
     scored["scored_at"] = as_of
@@ -258,13 +260,12 @@ def _naive(moment: Any) -> datetime:
 
 def list_scores(*, session: Session, limit: int = 100, offset: int = 0) -> list[ChurnScore]:
     """Stored scores, riskiest first."""
-    statement = (
-        select(ChurnScore)
-        .order_by(ChurnScore.probability.desc(), ChurnScore.customer_id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(session.scalars(statement))
+    return list(session.scalars(scores_query().limit(limit).offset(offset)))
+
+
+def scores_query() -> Select[ChurnScore]:
+    """Stored churn scores, riskiest first, as a query to page."""
+    return select(ChurnScore).order_by(ChurnScore.probability.desc(), ChurnScore.customer_id)
 
 
 def get_score(*, session: Session, customer_id: str) -> ChurnScore | None:
@@ -279,10 +280,10 @@ def save_model(*, model: AnyChurnModel, path: Path, report: dict[str, Any] | Non
     path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, path)
     if report is not None:
-        report_path(path).write_text(json.dumps(report, indent=2, ensure_ascii=False))
+        report_path(model_path=path).write_text(json.dumps(report, indent=2, ensure_ascii=False))
 
 
-def report_path(model_path: Path) -> Path:
+def report_path(*, model_path: Path) -> Path:
     """Where a model's report lives: beside it, ``.json``."""
     return model_path.with_suffix(".report.json")
 
@@ -324,7 +325,7 @@ def train_table(
         "categorical": labelled.categorical,
         **evaluate_scores(target, scores, baseline, seed=seed),
     }
-    report["kept"] = choose_model(report)
+    report["kept"] = choose_model(report=report)
     model = fit_model(
         kind=report["kept"],
         frame=labelled.frame,

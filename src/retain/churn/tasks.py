@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from retain.churn.models import CustomerTask, UsageAlert
@@ -133,13 +133,18 @@ def list_tasks(
     offset: int = 0,
 ) -> list[CustomerTask]:
     """Tasks by owner and due date, open ones only unless asked."""
+    statement = tasks_query(owner=owner, include_closed=include_closed)
+    return list(session.scalars(statement.limit(limit).offset(offset)))
+
+
+def tasks_query(*, owner: str | None, include_closed: bool) -> Select[CustomerTask]:
+    """Tasks by owner and due date, as a query to page."""
     statement = select(CustomerTask)
     if owner is not None:
         statement = statement.where(CustomerTask.owner == owner)
     if not include_closed:
         statement = statement.where(CustomerTask.closed_at.is_(None))
-    statement = statement.order_by(CustomerTask.owner, CustomerTask.due_on, CustomerTask.task_id)
-    return list(session.scalars(statement.limit(limit).offset(offset)))
+    return statement.order_by(CustomerTask.owner, CustomerTask.due_on, CustomerTask.task_id)
 
 
 def save_alerts(*, session: Session, alerts: pd.DataFrame) -> int:
@@ -162,10 +167,11 @@ def save_alerts(*, session: Session, alerts: pd.DataFrame) -> int:
 
 def list_alerts(*, session: Session, limit: int = 100, offset: int = 0) -> list[UsageAlert]:
     """Stored usage alerts, newest and largest drops first."""
-    statement = (
-        select(UsageAlert)
-        .order_by(UsageAlert.detected_on.desc(), UsageAlert.drop.desc(), UsageAlert.customer_id)
-        .limit(limit)
-        .offset(offset)
+    return list(session.scalars(alerts_query().limit(limit).offset(offset)))
+
+
+def alerts_query() -> Select[UsageAlert]:
+    """Stored usage-decline alerts, newest and largest first, as a query to page."""
+    return select(UsageAlert).order_by(
+        UsageAlert.detected_on.desc(), UsageAlert.drop.desc(), UsageAlert.customer_id
     )
-    return list(session.scalars(statement))

@@ -45,13 +45,16 @@ def stored_money(*, settings: Settings) -> Money:
     """The store's exchange rates into the configured reporting currency."""
     ensure_store(settings.store_url)
     with session_scope(settings.store_url) as session:
-        return Money(
-            rates=list_rates(session=session), reporting_currency=settings.reporting_currency
-        )
+        return store_money(session=session, settings=settings)
+
+
+def store_money(*, session: Session, settings: Settings) -> Money:
+    """Amounts in the reporting currency at the exchange rates of ``session``'s store."""
+    return Money(rates=list_rates(session=session), reporting_currency=settings.reporting_currency)
 
 
 def to_reporting(
-    amount: ir.NumericValue, currency: ir.StringValue, *, rates: dict[str, Decimal]
+    *, amount: ir.NumericValue, currency: ir.StringValue, rates: dict[str, Decimal]
 ) -> ir.FloatingValue:
     """``amount`` converted to the reporting currency (amounts without a currency are in it)."""
     factor = (
@@ -65,7 +68,7 @@ def to_reporting(
     return amount.cast("float64") * factor
 
 
-def check_rates(currencies: set[str], *, rates: dict[str, Decimal], reporting: str) -> None:
+def check_rates(*, currencies: set[str], rates: dict[str, Decimal], reporting: str) -> None:
     """Raise when money in ``currencies`` cannot be converted to ``reporting``."""
     missing = sorted(currencies - set(rates) - {reporting})
     if missing:

@@ -10,9 +10,8 @@ from retain.auth.dependencies import allow
 from retain.auth.roles import READ_CUSTOMERS
 from retain.customers.schemas import CustomerListItem
 from retain.customers.service import list_customers
-from retain.dependencies import SettingsDep
+from retain.dependencies import SessionDep
 from retain.pagination import Page, PageDep
-from retain.store import ensure_store, session_scope
 
 router = APIRouter(
     prefix="/api/v1", tags=["customers"], dependencies=[Depends(allow(READ_CUSTOMERS))]
@@ -22,7 +21,7 @@ Sort = Literal["customer_id", "-customer_id", "signup_at", "-signup_at", "clv", 
 
 @router.get("/customers")
 def get_customers(
-    settings: SettingsDep,
+    session: SessionDep,
     page: PageDep,
     q: Annotated[
         str | None, Query(max_length=200, description="Part of id, name or e-mail.")
@@ -33,14 +32,12 @@ def get_customers(
     ] = "customer_id",
 ) -> Page[CustomerListItem]:
     """Customers, searched, filtered and sorted, one page at a time."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
-        items, total = list_customers(
-            session=session,
-            limit=page.limit,
-            offset=page.offset,
-            search=q,
-            country=country,
-            sort=sort,
-        )
+    items, total = list_customers(
+        session=session,
+        limit=page.limit,
+        offset=page.offset,
+        search=q,
+        country=country,
+        sort=sort,
+    )
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from retain.output import FormatOption, OutputFormat, progress_bar, render, stage_progress
+from retain.output import (
+    FormatOption,
+    OutputFormat,
+    command_session,
+    progress_bar,
+    render,
+    stage_progress,
+)
 
 if TYPE_CHECKING:
     from retain.demo.steps import DemoContext, DemoStep
@@ -158,11 +165,8 @@ def _print_first_admin() -> None:
     from rich.console import Console
 
     from retain.auth.service import first_admin
-    from retain.settings import get_settings
-    from retain.store import session_scope
 
-    settings = get_settings()
-    with session_scope(settings.store_url) as session:
+    with command_session() as session:
         created = first_admin(session=session, actor="cli:demo")
     if created is not None:
         name, password = created
@@ -192,12 +196,11 @@ def _record_demo_exchange_rate(params_path: Path) -> None:
     """The demo prices Chinese customers in CNY: record the rate it used, so money adds up."""
     from retain.currency.service import set_rate
     from retain.settings import get_settings
-    from retain.store import session_scope
 
     settings = get_settings()
     cny_per_usd = Decimal(str(json.loads(params_path.read_text())["model"]["cny_per_usd"]))
     if settings.reporting_currency == "USD":
-        with session_scope(settings.store_url) as session:
+        with command_session() as session:
             set_rate(session=session, currency="CNY", rate=1 / cny_per_usd)
 
 

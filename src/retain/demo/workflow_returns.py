@@ -128,7 +128,7 @@ def _request(
     number: int,
     language: str,
 ) -> None:
-    order = returns.load_order(backend, order_id)
+    order = returns.load_order(backend=backend, order_id=order_id)
     reason = policy.reasons[int(random() * len(policy.reasons))]
     wanted = ("refund", "refund", "credit", "exchange")[number % 4]
     requested_at = min(

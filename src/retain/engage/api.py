@@ -25,15 +25,17 @@ from retain.engage.schemas import (
     StatsRead,
 )
 from retain.locales import choose_language
+from retain.pagination import Page, WholePageDep, page_of
 
 router = APIRouter(prefix="/api/v1/playbooks", tags=["playbooks"])
 public_router = APIRouter(prefix="/e", tags=["engagement pages"])
 
 
 @router.get("", dependencies=[Depends(allow(READ_AGGREGATES))])
-def get_playbooks(session: SessionDep) -> list[PlaybookRead]:
+def get_playbooks(session: SessionDep, page: WholePageDep) -> Page[PlaybookRead]:
     """Every saved playbook with its YAML."""
-    return [PlaybookRead.model_validate(r) for r in service.list_records(session=session)]
+    found = [PlaybookRead.model_validate(r) for r in service.list_records(session=session)]
+    return page_of(found, page)
 
 
 @router.post("/shipped", dependencies=[Depends(allow(ANALYSE))], status_code=201)

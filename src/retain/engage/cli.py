@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from retain.clock import utcnow_to_the_second
-from retain.output import FormatOption, OutputFormat, command_session, refuse, render
+from retain.output import (
+    FormatOption,
+    OutputFormat,
+    command_session,
+    command_warehouse,
+    refuse,
+    render,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -141,12 +148,13 @@ def run_command(
     from retain.engage import service
     from retain.settings import get_settings
     from retain.store import ensure_store
-    from retain.warehouse import connect
 
     settings = get_settings()
     ensure_store(settings.store_url)
-    backend = connect(settings.resolved_warehouse_url)
-    with Progress(console=Console(stderr=True), transient=True) as progress:
+    with (
+        command_warehouse() as backend,
+        Progress(console=Console(stderr=True), transient=True) as progress,
+    ):
         task = progress.add_task("playbooks", total=None)
 
         def report(name: str, done: int, total: int) -> None:
@@ -185,12 +193,8 @@ def stats_command(
 ) -> None:
     """Conversion of treated vs held-out customers, lift with 95% intervals, incremental revenue."""
     from retain.engage import service
-    from retain.settings import get_settings
-    from retain.warehouse import connect
 
-    settings = get_settings()
-    backend = connect(settings.resolved_warehouse_url)
-    with _session() as session:
+    with command_warehouse() as backend, _session() as session:
         stats = _guard(
             lambda: service.playbook_stats(
                 session=session, backend=backend, name=name, at=at or utcnow_to_the_second()

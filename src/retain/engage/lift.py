@@ -119,7 +119,7 @@ def outcomes(
             orders.ordered_at <= entries.entered_at + ibis.interval(days=90),
         ],
     )
-    amount = to_reporting(joined.amount, joined.currency, rates=rates)
+    amount = to_reporting(amount=joined.amount, currency=joined.currency, rates=rates)
     within_30 = joined.ordered_at <= joined.entered_at + ibis.interval(days=30)
     per_entry = joined.group_by("enrollment_id").aggregate(
         orders_30=within_30.ifelse(1, 0).sum(),

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query
 from fastapi.responses import HTMLResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from retain import signed_links
@@ -18,7 +18,7 @@ from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_AGGREGATES, READ_CUSTOMERS, WRITE_EVENTS
 from retain.auth.sessions import signing_key
 from retain.clock import utcnow
-from retain.dependencies import SettingsDep, WarehouseDep
+from retain.dependencies import SessionDep, SettingsDep, WarehouseDep
 from retain.feedback import regret, report, reviews, service, surveys
 from retain.feedback.aspects import load_aspects
 from retain.feedback.models import FeedbackItem
@@ -37,22 +37,21 @@ from retain.feedback.schemas import (
     SurveyRead,
 )
 from retain.feedback.sentiment import SentimentError, evaluate, load_trained, parse_label
-from retain.pagination import Limit, Offset, Page
+from retain.pagination import Limit, Offset, Page, WholePageDep, page_of, page_of_query
 from retain.settings import Settings
-from retain.store import ensure_store, session_scope
+from retain.store import migrated_session
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
 public_router = APIRouter(prefix="/s", tags=["survey pages"])
+Row = dict[str, Any]
 Period = Annotated[Literal["day", "week", "month", "quarter", "year"], Query()]
 
 
 @contextmanager
-def _store(settings: Settings) -> Iterator[Session]:
-    """A store session whose feedback errors become HTTP answers."""
-    ensure_store(settings.store_url)
+def _answering() -> Iterator[None]:
+    """Feedback errors raised inside become HTTP answers (and roll the request's session back)."""
     try:
-        with session_scope(settings.store_url) as session:
-            yield session
+        yield
     except surveys.SurveyError as error:
         status = 404 if str(error).startswith("no survey") else 409
         raise HTTPException(status_code=status, detail=str(error)) from None
@@ -61,16 +60,16 @@ def _store(settings: Settings) -> Iterator[Session]:
 
 
 @router.post("/feedback/items", status_code=201, dependencies=[Depends(allow(WRITE_EVENTS))])
-def post_items(settings: SettingsDep, body: ItemsCreate) -> ImportRead:
+def post_items(session: SessionDep, body: ItemsCreate) -> ImportRead:
     """Add reviews or mentions; ones already stored (same source+url or text) are skipped."""
-    with _store(settings) as session:
+    with _answering():
         summary = reviews.import_items(session=session, kind=body.kind, items=body.items)
         return ImportRead(**summary.__dict__)
 
 
 @router.get("/feedback/items", dependencies=[Depends(allow(READ_CUSTOMERS))])
 def get_items(
-    settings: SettingsDep,
+    session: SessionDep,
     q: Annotated[str | None, Query(description="Text contained (en or zh).")] = None,
     sentiment: Literal["positive", "neutral", "negative"] | None = None,
     language: Literal["en", "zh", "und"] | None = None,
@@ -85,26 +84,20 @@ def get_items(
         statement = statement.where(FeedbackItem.sentiment == sentiment)
     if language:
         statement = statement.where(FeedbackItem.language == language)
-    with _store(settings) as session:
-        total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-        found = session.scalars(
-            statement.order_by(FeedbackItem.posted_at.desc(), FeedbackItem.item_id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        items = [ItemRead.model_validate(item) for item in found]
-    return Page(items=items, total=total, limit=limit, offset=offset)
+    statement = statement.order_by(FeedbackItem.posted_at.desc(), FeedbackItem.item_id.desc())
+    return page_of_query(session, statement, ItemRead.model_validate, limit=limit, offset=offset)
 
 
 @router.post("/feedback/analyze", dependencies=[Depends(allow(ANALYSE))])
 def post_analyze(settings: SettingsDep, backend: WarehouseDep) -> AnalyzeRead:
     """Analyse new items, open follow-up tasks, copy items and answers to the warehouse."""
-    with _store(settings) as session:
+    # Two transactions, not the request's one: the analysis is kept when the export fails.
+    with _answering(), migrated_session(settings.store_url) as session:
         summary = service.analyze(
             session=session, data_dir=settings.data_dir, aspects=load_aspects()
         )
         tasks = service.follow_up(session=session)
-    with _store(settings) as session:
+    with _answering(), migrated_session(settings.store_url) as session:
         exported = service.export_items(session=session, backend=backend)
         answers = surveys.export_answers(session=session, backend=backend)
     return AnalyzeRead(
@@ -129,47 +122,47 @@ def post_evaluate(settings: SettingsDep, body: LabelledTexts) -> EvaluationRead:
 @router.get("/feedback/scores", dependencies=[Depends(allow(READ_AGGREGATES))])
 def get_scores(
     backend: WarehouseDep,
+    page: WholePageDep,
     period: Period = "month",
     segment: Literal["country", "channel", "language"] | None = None,
-) -> Rows:
+) -> Page[Row]:
     """NPS and CSAT per period (and segment) with 95 % intervals."""
-    return report.survey_scores(backend, period=period, segment=segment)
+    return page_of(report.survey_scores(backend, period=period, segment=segment), page)
 
 
 @router.get("/feedback/topics", dependencies=[Depends(allow(READ_AGGREGATES))])
-def get_topics(settings: SettingsDep, period: Period = "month") -> Rows:
+def get_topics(session: SessionDep, page: WholePageDep, period: Period = "month") -> Page[Row]:
     """Aspect mentions and their negative share per period."""
-    with _store(settings) as session:
-        return report.topic_trends(session=session, period=period)
+    return page_of(report.topic_trends(session=session, period=period), page)
 
 
 @router.get("/feedback/retention", dependencies=[Depends(allow(READ_AGGREGATES))])
-def get_retention(settings: SettingsDep, backend: WarehouseDep) -> dict[str, Any]:
+def get_retention(session: SessionDep, backend: WarehouseDep) -> dict[str, Any]:
     """Unhappy customers followed up vs not: who ordered again within 90 days."""
-    with _store(settings) as session:
+    with _answering():
         return report.follow_up_retention(session=session, backend=backend, at=utcnow())
 
 
 @router.get("/surveys", dependencies=[Depends(allow(READ_CUSTOMERS))])
-def get_surveys(settings: SettingsDep) -> list[SurveyRead]:
+def get_surveys(session: SessionDep, page: WholePageDep) -> Page[SurveyRead]:
     """Every survey."""
-    with _store(settings) as session:
-        return [SurveyRead.model_validate(s) for s in surveys.list_surveys(session=session)]
+    found = [SurveyRead.model_validate(s) for s in surveys.list_surveys(session=session)]
+    return page_of(found, page)
 
 
 @router.post("/surveys", status_code=201, dependencies=[Depends(allow(ANALYSE))])
-def post_survey(settings: SettingsDep, body: SurveyCreate) -> SurveyRead:
+def post_survey(session: SessionDep, body: SurveyCreate) -> SurveyRead:
     """Define a survey."""
-    with _store(settings) as session:
+    with _answering():
         created = surveys.create_survey(session=session, now=utcnow(), **body.model_dump())
         return SurveyRead.model_validate(created)
 
 
 @router.post("/surveys/{name}/send", dependencies=[Depends(allow(ANALYSE))])
-def post_send(settings: SettingsDep, name: str, body: SendCreate) -> SendRead:
+def post_send(settings: SettingsDep, session: SessionDep, name: str, body: SendCreate) -> SendRead:
     """Invite the customers the recurring rule allows; remind unanswered invitations."""
     secret, now = signing_key(settings), utcnow()
-    with _store(settings) as session:
+    with _answering():
         survey = surveys.get_survey(session=session, name=name)
         summary = surveys.send_survey(
             session=session,
@@ -186,10 +179,9 @@ def post_send(settings: SettingsDep, name: str, body: SendCreate) -> SendRead:
 
 
 @router.get("/surveys/results", dependencies=[Depends(allow(READ_AGGREGATES))])
-def get_results(settings: SettingsDep) -> Rows:
+def get_results(session: SessionDep, page: WholePageDep) -> Page[Row]:
     """Invitations, answers, reminders and the response rate of each survey."""
-    with _store(settings) as session:
-        return surveys.response_rates(session=session)
+    return page_of(surveys.response_rates(session=session), page)
 
 
 @router.get("/products/regret", dependencies=[Depends(allow(READ_AGGREGATES))])
@@ -216,9 +208,9 @@ def _invitation(settings: Settings, session: Session, token: str) -> Any:
 
 
 @public_router.get("/{token}", response_class=HTMLResponse)
-def get_survey_page(settings: SettingsDep, token: str) -> HTMLResponse:
+def get_survey_page(settings: SettingsDep, session: SessionDep, token: str) -> HTMLResponse:
     """The survey form of a signed personal link."""
-    with _store(settings) as session:
+    with _answering():
         invitation, survey = _invitation(settings, session, token)
         page = render_survey_page(
             survey=survey,
@@ -231,12 +223,13 @@ def get_survey_page(settings: SettingsDep, token: str) -> HTMLResponse:
 @public_router.post("/{token}", response_class=HTMLResponse)
 def post_survey_page(
     settings: SettingsDep,
+    session: SessionDep,
     token: str,
     score: Annotated[int, Form()],
     comment: Annotated[str | None, Form(max_length=5000)] = None,
 ) -> HTMLResponse:
     """Record the answer of a signed personal link, once."""
-    with _store(settings) as session:
+    with _answering():
         invitation, survey = _invitation(settings, session, token)
         if invitation.answered_at is not None:
             page = render_survey_page(survey=survey, language=invitation.language, answered=True)

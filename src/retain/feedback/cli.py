@@ -13,8 +13,8 @@ from retain.clock import utcnow
 from retain.output import (
     FormatOption,
     OutputFormat,
+    command_on_warehouse,
     command_session,
-    command_warehouse,
     refuse,
     render,
 )
@@ -86,7 +86,7 @@ def train_command(
     settings = get_settings()
     with command_session(*_refused()) as session:
         texts, labels = (
-            service.read_labelled_table(table, text=text, label=label) if table else ([], [])
+            service.read_labelled_table(path=table, text=text, label=label) if table else ([], [])
         )
         model = service.train(
             session=session,
@@ -121,7 +121,7 @@ def evaluate_command(
         model = load_trained(settings.data_dir)
         if model is None:
             refuse("error: no sentiment model yet: run `retain feedback train` first")
-        texts, labels = service.read_labelled_table(table, text=text, label=label)
+        texts, labels = service.read_labelled_table(path=table, text=text, label=label)
         kept = [
             (t, y)
             for t, y in zip(texts, labels, strict=True)
@@ -147,10 +147,9 @@ def analyze_command(
     """Analyse new items, copy them to the warehouse and open follow-up tasks."""
     from retain.feedback import service, surveys
     from retain.feedback.aspects import load_aspects
-    from retain.store import session_scope
 
     def work(settings: Settings, backend: BaseBackend) -> dict[str, Any]:
-        with session_scope(settings.store_url) as session:
+        with command_session() as session:
             summary = service.analyze(
                 session=session,
                 data_dir=settings.data_dir,
@@ -158,7 +157,7 @@ def analyze_command(
                 redo=redo,
             )
             tasks = service.follow_up(session=session)
-        with session_scope(settings.store_url) as session:
+        with command_session() as session:
             exported = service.export_items(session=session, backend=backend)
             answers = surveys.export_answers(session=session, backend=backend)
         return {
@@ -168,7 +167,7 @@ def analyze_command(
             "survey_answers_exported": answers,
         }
 
-    analysed = command_warehouse(work, *_refused())
+    analysed = command_on_warehouse(work, *_refused())
     render([analysed], output_format=output_format, title="Feedback analysed")
 
 
@@ -181,7 +180,7 @@ def report_command(
     """NPS and CSAT per period (and segment) with 95 % intervals."""
     from retain.feedback import report
 
-    rows = command_warehouse(
+    rows = command_on_warehouse(
         lambda _, backend: report.survey_scores(backend, period=period, segment=segment),
         *_refused(),
     )
@@ -222,13 +221,12 @@ def retention_command(
 ) -> None:
     """Did unhappy customers who were followed up stay more than those who were not?"""
     from retain.feedback import report
-    from retain.store import session_scope
 
     def work(settings: Settings, backend: BaseBackend) -> dict[str, Any]:
-        with session_scope(settings.store_url) as session:
+        with command_session() as session:
             return report.follow_up_retention(session=session, backend=backend, at=at or utcnow())
 
-    found = command_warehouse(work, *_refused())
+    found = command_on_warehouse(work, *_refused())
     render([found], output_format=output_format, title="Follow-up retention")
 
 
@@ -283,7 +281,9 @@ def surveys_send_command(
             customer_ids=customer,
         ).as_dict()
 
-    render([command_warehouse(work, *_refused())], output_format=output_format, title="Survey sent")
+    render(
+        [command_on_warehouse(work, *_refused())], output_format=output_format, title="Survey sent"
+    )
 
 
 @surveys_app.command("results")
@@ -293,15 +293,14 @@ def surveys_results_command(
 ) -> None:
     """Response rates per survey, then NPS and CSAT per period with intervals."""
     from retain.feedback import report, surveys
-    from retain.store import session_scope
 
     def work(settings: Settings, backend: BaseBackend) -> list[dict[str, Any]]:
-        with session_scope(settings.store_url) as session:
+        with command_session() as session:
             surveys.export_answers(session=session, backend=backend)
             rates = surveys.response_rates(session=session)
         return [*rates, *report.survey_scores(backend, period=period)]
 
-    rows = command_warehouse(work, *_refused())
+    rows = command_on_warehouse(work, *_refused())
     if output_format is OutputFormat.json:
         render(rows, output_format=output_format)
         return
@@ -323,7 +322,7 @@ def regret_command(
     if by not in ("product", "category"):
         refuse("error: --by is product or category")
     column = "product_id" if by == "product" else "category"
-    frame = command_warehouse(
+    frame = command_on_warehouse(
         lambda _, backend: regret.rank_regret(
             backend, at=at or utcnow(), by=column, min_orders=min_orders, limit=limit
         ),

@@ -37,7 +37,7 @@ ANALYZE_BATCH = 2_000
 WAREHOUSE_TABLE = "review_event"
 
 
-def read_labelled_table(path: Path, *, text: str, label: str) -> tuple[list[str], list[int]]:
+def read_labelled_table(*, path: Path, text: str, label: str) -> tuple[list[str], list[int]]:
     """Texts and 0/1 labels from a CSV, TSV or JSON Lines file; errors name the row and field."""
     if not path.is_file():
         raise SentimentError(f"{path}: no such file")
@@ -62,7 +62,7 @@ def read_labelled_table(path: Path, *, text: str, label: str) -> tuple[list[str]
     return frame[text].astype(str).tolist(), labels
 
 
-def rated_reviews(session: Session) -> tuple[list[str], list[int]]:
+def rated_reviews(*, session: Session) -> tuple[list[str], list[int]]:
     """The business's own reviews with 1-2 stars (negative) or 4-5 stars (positive)."""
     rows = session.execute(
         select(FeedbackItem.text, FeedbackItem.rating).where(FeedbackItem.rating.is_not(None))
@@ -85,7 +85,7 @@ def train(
     """Fit on the given labelled texts plus the business's rated reviews; save for analysis."""
     all_texts, all_labels = list(texts or []), list(labels or [])
     if use_ratings:
-        own_texts, own_labels = rated_reviews(session)
+        own_texts, own_labels = rated_reviews(session=session)
         all_texts += own_texts
         all_labels += own_labels
     if min(all_labels.count(0), all_labels.count(1)) < MIN_RATED_PER_CLASS:
@@ -139,7 +139,7 @@ def analyze(
     return AnalyzeSummary(analyzed=len(items), negative=negative, trained_from_ratings=trained_now)
 
 
-def is_unhappy(item: FeedbackItem) -> bool:
+def is_unhappy(*, item: FeedbackItem) -> bool:
     """A 1-2 star review, or an unrated item whose text reads negative."""
     if item.rating is not None:
         return item.rating <= 2
@@ -166,7 +166,7 @@ def follow_up(
     now = utcnow()
     for item in candidates:
         item.followed_up_at = now
-        if not is_unhappy(item):
+        if not is_unhappy(item=item):
             continue
         assert item.customer_id is not None
         drafts.append(

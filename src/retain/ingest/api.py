@@ -28,7 +28,7 @@ from retain.ingest.schemas import IntakeResult
 from retain.problem_details import FieldError, problem_body
 from retain.settings import Settings
 from retain.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_problem
-from retain.store import ensure_store, session_scope
+from retain.store import migrated_session
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 Writer = Annotated[Principal, Depends(allow(WRITE_EVENTS))]
@@ -79,7 +79,8 @@ def post_events(
         scope="intake",
         key=principal.label,
     )
-    ensure_store(settings.store_url)
+    # Each step commits on its own, not in the request's one transaction: the claimed key must be
+    # visible to a concurrent retry before the batch is applied, and settled after.
     if idempotency_key is None:
         status, answer = _apply(request, batch, settings, principal)
         return JSONResponse(answer, status_code=status, media_type=_media(status))
@@ -94,10 +95,10 @@ def post_events(
     try:
         status, answer = _apply(request, batch, settings, principal)
     except BaseException:
-        with session_scope(settings.store_url) as session:
+        with migrated_session(settings.store_url) as session:
             release_key(session=session, caller=principal.label, key=idempotency_key)
         raise
-    with session_scope(settings.store_url) as session:
+    with migrated_session(settings.store_url) as session:
         settle_key(
             session=session,
             caller=principal.label,
@@ -110,7 +111,7 @@ def post_events(
 
 def _claim(principal: Principal, key: str, raw: bytes, settings: Settings) -> Replay | None:
     try:
-        with session_scope(settings.store_url) as session:
+        with migrated_session(settings.store_url) as session:
             return claim_key(session=session, caller=principal.label, key=key, body=raw)
     except KeyConflict as error:
         raise HTTPException(status_code=409, detail=str(error)) from None
@@ -132,7 +133,7 @@ def _apply(
             for p in error.problems
         ]
         return 422, problem_body(request, 422, str(error), errors=errors)
-    with session_scope(settings.store_url) as session:
+    with migrated_session(settings.store_url) as session:
         record(
             session=session,
             actor=principal.label,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from retain.clock import utcnow
-from retain.output import FormatOption, OutputFormat, refuse, render
+from retain.output import FormatOption, OutputFormat, command_session, refuse, render
 
 if TYPE_CHECKING:
     from retain.lifetime.fitting import FitResult
@@ -86,8 +86,6 @@ def predict(
         predict_customers,
         save_predictions,
     )
-    from retain.settings import get_settings
-    from retain.store import session_scope
 
     query = _query(model, calibration_end, unit)
     if export is not None and export.suffix not in (".csv", ".parquet"):
@@ -105,7 +103,7 @@ def predict(
         )
 
     predictions = _run(work)
-    with session_scope(get_settings().store_url) as session:
+    with command_session() as session:
         stored = save_predictions(session=session, predictions=predictions)
     if export is not None:
         writer = predictions.to_parquet if export.suffix == ".parquet" else predictions.to_csv

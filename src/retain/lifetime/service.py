@@ -129,11 +129,11 @@ def order_facts(*, backend: BaseBackend, money: Money) -> ir.Table:
     order = backend.table("order")
     codes = order.filter(order.currency.notnull()).select("currency").distinct().to_pandas()
     check_rates(
-        {str(code) for code in codes["currency"]},
+        currencies={str(code) for code in codes["currency"]},
         rates=money.rates,
         reporting=money.reporting_currency,
     )
-    return prepare_tables(backend, by=None, money=money).orders
+    return prepare_tables(backend=backend, by=None, money=money).orders
 
 
 def predict_customers(

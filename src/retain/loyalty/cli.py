@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from retain.clock import utcnow
-from retain.output import FormatOption, OutputFormat, command_session, command_warehouse, render
+from retain.output import FormatOption, OutputFormat, command_on_warehouse, command_session, render
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -83,7 +83,7 @@ def earn_command(output_format: FormatOption = OutputFormat.table) -> None:
     """Earn points for members' orders in the warehouse; reverse returned ones. Idempotent."""
     from retain.loyalty import orders
 
-    summary = command_warehouse(
+    summary = command_on_warehouse(
         lambda settings, backend: orders.earn_from_orders(
             store_url=settings.store_url, backend=backend
         )
@@ -283,7 +283,7 @@ def export_command() -> None:
     """Copy new ledger entries to the warehouse table loyalty_event."""
     from retain.loyalty import events
 
-    count = command_warehouse(
+    count = command_on_warehouse(
         lambda settings, backend: events.export_events(
             store_url=settings.store_url, backend=backend
         )
@@ -320,7 +320,7 @@ def retention_command(
             session.execute(select(LoyaltyMember.customer_id, LoyaltyMember.enrolled_at)).all()
         )
         rates = list_rates(session=session)
-    compared = command_warehouse(
+    compared = command_on_warehouse(
         lambda _settings, backend: report.compare_retention(
             backend=backend, members=members, window_days=window_days, rates=rates
         )
@@ -370,7 +370,7 @@ def rules_preview(
     except RulesError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
-    rows = command_warehouse(
+    rows = command_on_warehouse(
         lambda _settings, backend: orders.simulate(
             backend=backend, rules=rules, start=start, end=end
         )
@@ -504,7 +504,7 @@ def referral_reward(at: AtOption = None) -> None:
     """Reward both sides of referrals whose friend's order is past the return window."""
     from retain.loyalty import orders, referrals, service
 
-    returned = command_warehouse(lambda _settings, backend: orders.undone_orders(backend))
+    returned = command_on_warehouse(lambda _settings, backend: orders.undone_orders(backend))
     with _session() as session:
         due = referrals.reward_referrals(
             session=session,

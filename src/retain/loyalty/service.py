@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from retain.loyalty import ledger
@@ -20,7 +20,7 @@ from retain.store import insert_if_absent
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 
-def new_code(length: int = 8) -> str:
+def new_code(*, length: int = 8) -> str:
     """A random code of unambiguous capitals and digits."""
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
@@ -282,24 +282,23 @@ def expire_all(*, session: Session, at: datetime) -> int:
 
 def history(*, session: Session, customer_id: str, limit: int, offset: int) -> list[LoyaltyEntry]:
     """The member's ledger entries, newest first."""
-    return list(
-        session.scalars(
-            select(LoyaltyEntry)
-            .where(LoyaltyEntry.customer_id == customer_id)
-            .order_by(LoyaltyEntry.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
+    return list(session.scalars(history_query(customer_id=customer_id).limit(limit).offset(offset)))
+
+
+def history_query(*, customer_id: str) -> Select[LoyaltyEntry]:
+    """The member's ledger, newest first, as a query to page."""
+    return (
+        select(LoyaltyEntry)
+        .where(LoyaltyEntry.customer_id == customer_id)
+        .order_by(LoyaltyEntry.id.desc())
     )
 
 
 def list_members(*, session: Session, limit: int, offset: int) -> list[LoyaltyMember]:
     """Members in enrolment order."""
-    return list(
-        session.scalars(
-            select(LoyaltyMember)
-            .order_by(LoyaltyMember.enrolled_at, LoyaltyMember.customer_id)
-            .limit(limit)
-            .offset(offset)
-        )
-    )
+    return list(session.scalars(members_query().limit(limit).offset(offset)))
+
+
+def members_query() -> Select[LoyaltyMember]:
+    """Members in enrolment order, as a query to page."""
+    return select(LoyaltyMember).order_by(LoyaltyMember.enrolled_at, LoyaltyMember.customer_id)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from retain.clock import utcnow
-from retain.output import FormatOption, OutputFormat, render
+from retain.output import FormatOption, OutputFormat, command_session, command_warehouse, render
 
 messages_app = typer.Typer(help="The delivery log: list, reconcile, bounces.", no_args_is_help=True)
 templates_app = typer.Typer(help="Message templates.", no_args_is_help=True)
@@ -35,9 +35,8 @@ def list_messages(
 ) -> None:
     """Deliveries, newest first."""
     from retain.messaging import service
-    from retain.settings import get_settings
 
-    with service.store(get_settings()) as session:
+    with command_session() as session:
         rows, _ = service.list_deliveries(session=session, status=status, limit=limit, offset=0)
         printed = [
             {
@@ -67,9 +66,8 @@ def reconcile(
 ) -> None:
     """Resolve deliveries left unknown by a crashed worker (see docs/messaging.md)."""
     from retain.messaging import service
-    from retain.settings import get_settings
 
-    with service.store(get_settings()) as session:
+    with command_session() as session:
         counts = service.reconcile(session=session, resend=resend, keys=keys or ())
     typer.echo(f"requeued {counts['requeued']}, confirmed sent {counts['confirmed']}")
 
@@ -82,9 +80,8 @@ def bounce(
 ) -> None:
     """Suppress an address and mark its latest delivery bounced."""
     from retain.messaging import service
-    from retain.settings import get_settings
 
-    with service.store(get_settings()) as session:
+    with command_session() as session:
         marked = service.record_bounce(
             session=session, address=address, channel=channel, reason=reason
         )
@@ -94,10 +91,9 @@ def bounce(
 @templates_app.command("list")
 def list_templates(output_format: FormatOption = OutputFormat.table) -> None:
     """Every template, shipped or edited."""
-    from retain.messaging import service, templates
-    from retain.settings import get_settings
+    from retain.messaging import templates
 
-    with service.store(get_settings()) as session:
+    with command_session() as session:
         rows = templates.list_templates(session=session)
     for row in rows:
         row["languages"] = ", ".join(row["languages"])
@@ -111,26 +107,18 @@ def preview(
     language: Annotated[str | None, typer.Option(help="en or zh; default the customer's.")] = None,
 ) -> None:
     """Render a template with a customer's real context."""
-    from retain.messaging import page, service, templates
+    from retain.messaging import page, templates
     from retain.messaging.context import message_context
     from retain.settings import get_settings
-    from retain.warehouse import connect
 
     settings = get_settings()
-    backend = connect(settings.resolved_warehouse_url)
-    try:
-        with service.store(settings) as session:
-            context = message_context(session=session, backend=backend, customer_id=customer)
-            chosen = language or page.language_of(context["customer"].get("language"))
-            context |= page.sample_links(settings, customer_id=customer, language=chosen)
-            rendered = templates.render(
-                session=session, template=name, language=chosen, context=context
-            )
-    except templates.TemplateProblem as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        backend.disconnect()
+    with command_warehouse() as backend, command_session(templates.TemplateProblem) as session:
+        context = message_context(session=session, backend=backend, customer_id=customer)
+        chosen = language or page.language_of(context["customer"].get("language"))
+        context |= page.sample_links(settings, customer_id=customer, language=chosen)
+        rendered = templates.render(
+            session=session, template=name, language=chosen, context=context
+        )
     typer.echo(f"Subject: {rendered.subject}\nLanguage: {rendered.language}\n\n{rendered.text}")
     if rendered.html:
         typer.echo(f"--- HTML ---\n{rendered.html}")
@@ -142,10 +130,9 @@ def show_consent(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """The customer's recorded consent per channel."""
-    from retain.messaging import consent, service
-    from retain.settings import get_settings
+    from retain.messaging import consent
 
-    with service.store(get_settings()) as session:
+    with command_session() as session:
         rows = [
             {
                 "channel": row.channel,
@@ -165,10 +152,9 @@ def set_consent(
     answer: Annotated[Answer, typer.Argument(help="granted or revoked.")],
 ) -> None:
     """Record a customer's consent for a channel."""
-    from retain.messaging import consent, service
-    from retain.settings import get_settings
+    from retain.messaging import consent
 
-    with service.store(get_settings()) as session:
+    with command_session() as session:
         consent.set_consent(
             session=session,
             customer_id=customer,

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -463,11 +462,3 @@ def _mark_bounced(session: Session, *, address: str, channel: str, reason: str) 
         return 0
     latest.status, latest.last_error = "bounced", reason[:500]
     return 1
-
-
-@contextmanager
-def store(settings: Settings) -> Iterator[Session]:
-    """A migrated store session for the API and the CLI."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
-        yield session

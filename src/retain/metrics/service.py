@@ -74,7 +74,7 @@ def compute_metrics(
             f"unknown dimension {query.by!r}; choose one of: {', '.join(DIMENSIONS)}"
         )
     _check_currencies(backend, money)
-    tables = prepare_tables(backend, by=query.by, money=money)
+    tables = prepare_tables(backend=backend, by=query.by, money=money)
     grid = _grid(backend, query)
     frames = _measure(tables, grid, query)
     if not _has_data(frames):
@@ -85,7 +85,7 @@ def compute_metrics(
     return _assemble(frames, grid, query)
 
 
-def prepare_tables(backend: BaseBackend, *, by: str | None, money: Money) -> PreparedTables:
+def prepare_tables(*, backend: BaseBackend, by: str | None, money: Money) -> PreparedTables:
     """The canonical tables with a ``dimension`` column and converted amounts."""
     labels = _dimension_labels(backend, by) if by is not None else None
 
@@ -96,7 +96,7 @@ def prepare_tables(backend: BaseBackend, *, by: str | None, money: Money) -> Pre
         return joined.mutate(dimension=joined.dimension.fill_null("unknown"))
 
     def convert(amount: ir.Value, currency: ir.Value) -> ir.FloatingValue:
-        return to_reporting(amount, currency, rates=money.rates)  # type: ignore[arg-type]
+        return to_reporting(amount=amount, currency=currency, rates=money.rates)  # type: ignore[arg-type]
 
     order = backend.table("order")
     orders = order.filter(order.status != "cancelled").select(
@@ -140,7 +140,7 @@ def _check_currencies(backend: BaseBackend, money: Money) -> None:
     )
     codes = used.filter(used.currency.notnull()).to_pandas()
     found = {str(code) for code in codes["currency"]}
-    check_rates(found, rates=money.rates, reporting=money.reporting_currency)
+    check_rates(currencies=found, rates=money.rates, reporting=money.reporting_currency)
 
 
 def _grid(backend: BaseBackend, query: MetricsQuery) -> PeriodGrid:
@@ -171,7 +171,7 @@ def _event_days(
 
 
 def metric_expressions(
-    tables: PreparedTables, grid: PeriodGrid, query: MetricsQuery
+    *, tables: PreparedTables, grid: PeriodGrid, query: MetricsQuery
 ) -> dict[str, ir.Table]:
     """Every small result table that compute_metrics reads, as unexecuted Ibis expressions."""
     source = ActivitySource(order=tables.orders, subscription_change=tables.changes)
@@ -201,7 +201,7 @@ def metric_expressions(
 def _measure(
     tables: PreparedTables, grid: PeriodGrid, query: MetricsQuery
 ) -> dict[str, pd.DataFrame]:
-    expressions = metric_expressions(tables, grid, query)
+    expressions = metric_expressions(tables=tables, grid=grid, query=query)
     return {name: expression.to_pandas() for name, expression in expressions.items()}
 
 
@@ -383,7 +383,7 @@ def compute_cohorts(
 ) -> list[dict[str, Any]]:
     """One row per cohort and period since acquisition, as counts (or revenue) and shares."""
     _check_currencies(backend, money)
-    tables = prepare_tables(backend, by=None, money=money)
+    tables = prepare_tables(backend=backend, by=None, money=money)
     end = query.end or _latest_event_day(backend)
     start = query.start or _earliest_event_day(backend)
     try:

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from retain.clock import utcnow
-from retain.output import FormatOption, OutputFormat, command_session, refuse, render
+from retain.output import (
+    FormatOption,
+    OutputFormat,
+    command_on_warehouse,
+    command_session,
+    command_warehouse,
+    refuse,
+    render,
+)
 
 if TYPE_CHECKING:
     from retain.returns.models import ReturnRequest
@@ -44,7 +52,7 @@ def _row(request: ReturnRequest) -> dict[str, Any]:
         "customer_id": request.customer_id,
         "state": request.state,
         "requested_at": request.requested_at,
-        "overdue": service.overdue(request, utcnow()),
+        "overdue": service.overdue(request=request, at=utcnow()),
         "reason": request.reason,
         "wanted": request.wanted,
         "auto_approved": request.auto_approved,
@@ -282,18 +290,13 @@ def credit_command(customer_id: str, output_format: FormatOption = OutputFormat.
 def export_command() -> None:
     """Copy resolved returns to the warehouse ``return_event`` table (each once)."""
     from retain.returns import events
-    from retain.settings import get_settings
-    from retain.store import ensure_store
-    from retain.warehouse import connect
 
-    settings = get_settings()
-    ensure_store(settings.store_url)
-    backend = connect(settings.resolved_warehouse_url)
-    try:
-        exported = events.export_events(store_url=settings.store_url, backend=backend)
-        typer.echo(f"{exported} new return events")
-    finally:
-        backend.disconnect()
+    exported = command_on_warehouse(
+        lambda settings, backend: events.export_events(
+            store_url=settings.store_url, backend=backend
+        )
+    )
+    typer.echo(f"{exported} new return events")
 
 
 @app.command("report")
@@ -303,14 +306,8 @@ def report_command(
 ) -> None:
     """Return rates, reasons, serial returners, or retention after a return vs similar customers."""
     from retain.returns import report, service
-    from retain.settings import get_settings
-    from retain.store import ensure_store, session_scope
-    from retain.warehouse import connect
 
-    settings = get_settings()
-    ensure_store(settings.store_url)
-    backend = connect(settings.resolved_warehouse_url)
-    try:
+    with command_warehouse() as backend:
         if cut == "rates":
             rows = (
                 report.rate_by_line_field(backend, "category").to_pandas().to_dict(orient="records")
@@ -320,13 +317,11 @@ def report_command(
         elif cut == "customers":
             rows = report.rate_by_customer(backend).to_pandas().to_dict(orient="records")
         elif cut == "retention":
-            with session_scope(settings.store_url) as session:
+            with command_session() as session:
                 details = report.processing_details(service.processing_rows(session=session))
             rows = report.retention_after_return(backend, details=details)
         else:
             refuse(f"error: --cut must be rates, reasons, customers or retention, not {cut!r}")
-    finally:
-        backend.disconnect()
     render(
         [{str(key): value for key, value in row.items()} for row in rows],
         output_format=output_format,

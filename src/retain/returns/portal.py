@@ -191,7 +191,7 @@ def _match(settings: Settings, order_id: str, email: str) -> str | None:
 def _order(settings: Settings, order_id: str) -> OrderFacts | None:
     backend = connect(settings.resolved_warehouse_url, create_tables=False)
     try:
-        return service.load_order(backend, order_id)
+        return service.load_order(backend=backend, order_id=order_id)
     except NotFound:
         return None
     finally:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from retain.returns.models import ReturnInstruction, ReturnWebhook
 from retain.signatures import signature_problem, signed_headers
-from retain.store import session_scope
+from retain.store import fetch_page, session_scope
 
 if TYPE_CHECKING:
     import httpx
@@ -226,9 +226,11 @@ def confirm_callback(
 
 
 def list_instructions(
-    *, session: Session, status: str | None = None, limit: int = 100
-) -> list[ReturnInstruction]:
+    *, session: Session, status: str | None, limit: int, offset: int
+) -> tuple[list[ReturnInstruction], int]:
+    """One page of instructions to the shop, newest first, and how many there are."""
     query = select(ReturnInstruction)
     if status is not None:
         query = query.where(ReturnInstruction.status == status)
-    return list(session.scalars(query.order_by(ReturnInstruction.id.desc()).limit(limit)))
+    query = query.order_by(ReturnInstruction.id.desc())
+    return fetch_page(session, query, limit=limit, offset=offset)

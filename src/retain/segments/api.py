@@ -9,7 +9,7 @@ from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_CUSTOMERS
 from retain.clock import utcnow_to_the_second
 from retain.dependencies import SessionDep, WarehouseDep
-from retain.pagination import Page, PageDep
+from retain.pagination import Page, PageDep, WholePageDep, page_of
 from retain.problem_details import FieldError, problem_response
 from retain.segments.rules import RuleError
 from retain.segments.schemas import (
@@ -33,9 +33,10 @@ router = APIRouter(prefix="/api/v1/segments", tags=["segments"])
 
 
 @router.get("", dependencies=[Depends(allow(READ_CUSTOMERS))])
-def get_segments(session: SessionDep) -> list[SegmentRead]:
+def get_segments(session: SessionDep, page: WholePageDep) -> Page[SegmentRead]:
     """Every segment: built-in RFM segments first, then rule segments by name."""
-    return [SegmentRead.model_validate(segment) for segment in list_segments(session=session)]
+    found = [SegmentRead.model_validate(segment) for segment in list_segments(session=session)]
+    return page_of(found, page)
 
 
 @router.put(

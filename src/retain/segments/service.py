@@ -134,7 +134,7 @@ def refresh_segments(
     total = len(definitions) + 1
     report(0, total, "evaluating in the warehouse")
     attributes = customer_attributes(backend, at=at, store=read_store_inputs(session=session))
-    members = evaluate_segments(attributes, definitions)
+    members = evaluate_segments(attributes=attributes, definitions=definitions)
     results = []
     for done, definition in enumerate(definitions, start=1):
         report(done, total, f"recording {definition.name}")
@@ -143,7 +143,7 @@ def refresh_segments(
 
 
 def evaluate_segments(
-    attributes: ir.Table, definitions: Iterable[SegmentDefinition]
+    *, attributes: ir.Table, definitions: Iterable[SegmentDefinition]
 ) -> dict[str, set[str]]:
     """The customer ids in each segment, from one query over the attribute table."""
     chosen = list(definitions)

@@ -71,7 +71,12 @@ def list_command(
 
     with command_session(*_refused()) as session:
         rows, _ = service.list_tickets(
-            session, status=status, priority=priority, customer_id=customer, tag=tag, limit=limit
+            session=session,
+            status=status,
+            priority=priority,
+            customer_id=customer,
+            tag=tag,
+            limit=limit,
         )
         printed = [_ticket_row(ticket) for ticket in rows]
     render(printed, output_format=output_format, title="Tickets")
@@ -85,7 +90,7 @@ def show_command(
     from retain.support import service
 
     with command_session(*_refused()) as session:
-        ticket = service.get_ticket(session, ticket_id=ticket_id)
+        ticket = service.get_ticket(session=session, ticket_id=ticket_id)
         printed = [
             {
                 "at": message.created_at,
@@ -93,7 +98,7 @@ def show_command(
                 "author": message.author,
                 "body": message.body,
             }
-            for message in service.messages(session, ticket_id=ticket.id)
+            for message in service.messages(session=session, ticket_id=ticket.id)
         ]
         title = f"#{ticket.id} {ticket.subject} ({ticket.status}, {ticket.priority})"
     render(printed, output_format=output_format, title=title)
@@ -119,7 +124,7 @@ def open_command(
     settings = get_settings()
     with command_session(*_refused()) as session:
         ticket = service.open_ticket(
-            session,
+            session=session,
             customer_id=customer,
             requester_email=email,
             subject=subject,
@@ -148,13 +153,13 @@ def reply_command(
     from retain.support import canned, service
 
     with command_session(*_refused()) as session:
-        ticket = service.get_ticket(session, ticket_id=ticket_id)
+        ticket = service.get_ticket(session=session, ticket_id=ticket_id)
         if canned_name is not None:
             body = canned.render_canned_reply(session, name=canned_name, ticket=ticket)
         if body is None:
             refuse("error: give the reply's text or --canned NAME")
         service.add_message(
-            session,
+            session=session,
             ticket=ticket,
             author_kind="note" if note else "agent",
             body=body,
@@ -174,9 +179,9 @@ def status_command(ticket_id: TicketArgument, status: str, at: AtOption = None) 
     settings = get_settings()
     when = at or utcnow()
     with command_session(*_refused()) as session:
-        ticket = service.get_ticket(session, ticket_id=ticket_id)
+        ticket = service.get_ticket(session=session, ticket_id=ticket_id)
         before = ticket.status
-        service.change_status(session, ticket=ticket, status=status, at=when)
+        service.change_status(session=session, ticket=ticket, status=status, at=when)
         if status == "solved":
             session.flush()
             csat.ask_for_ratings(session, settings=settings, at=when)
@@ -193,8 +198,8 @@ def assign_command(
     from retain.support import service
 
     with command_session(*_refused()) as session:
-        ticket = service.get_ticket(session, ticket_id=ticket_id)
-        service.assign(session, ticket=ticket, assignee_id=user, team=team, at=utcnow())
+        ticket = service.get_ticket(session=session, ticket_id=ticket_id)
+        service.assign(session=session, ticket=ticket, assignee_id=user, team=team, at=utcnow())
     typer.echo(f"ticket {ticket_id}: assigned to user {user}, team {team}")
 
 
@@ -206,7 +211,7 @@ def team_command(
     from retain.support import service
 
     with command_session(*_refused()) as session:
-        service.create_team(session, name=name, member_ids=member or [])
+        service.create_team(session=session, name=name, member_ids=member or [])
     typer.echo(f"team {name}: {len(member or [])} member(s) added")
 
 

@@ -92,7 +92,7 @@ def rate(session: Session, *, ticket: Ticket, score: int, at: datetime) -> Ticke
     ticket.satisfaction = score
     ticket.rated_at = at
     record_event(
-        session,
+        session=session,
         ticket=ticket,
         kind="rated",
         at=at,

@@ -25,6 +25,7 @@ from retain.dependencies import SettingsDep
 from retain.locales import Language, choose_language
 from retain.locales.jinja import install_vocabulary
 from retain.settings import Settings
+from retain.store import migrated_session
 from retain.support import csat, knowledge, service
 from retain.support.deadlines import calendar_for
 from retain.support.models import Article, Ticket
@@ -94,7 +95,7 @@ def help_index(
 ) -> HTMLResponse:
     """Published articles by category, or the search results for ``q``."""
     language = page_language(request, lang)
-    with service.store(settings) as session:
+    with migrated_session(settings.store_url) as session:
         if q.strip():
             hits = knowledge.search_articles(session, q, language=language, limit=10)
             return _render(request, "index.html", language=language, query=q, hits=hits)
@@ -110,7 +111,7 @@ def help_article(
     request: Request, settings: SettingsDep, slug: str, lang: LanguageQuery = None
 ) -> HTMLResponse:
     """A published article; the view is recorded for the deflection report."""
-    with service.store(settings) as session:
+    with migrated_session(settings.store_url) as session:
         article = _published(session, slug)
         knowledge.record_article_use(
             session, article_id=article.id, source="help_centre", visitor=_visitor(request)
@@ -127,7 +128,7 @@ def help_feedback(
     lang: LanguageQuery = None,
 ) -> HTMLResponse:
     """A "was this helpful?" answer."""
-    with service.store(settings) as session:
+    with migrated_session(settings.store_url) as session:
         article = _published(session, slug)
         knowledge.record_article_feedback(
             session, article_id=article.id, visitor=_visitor(request), helpful=helpful == "yes"
@@ -194,9 +195,9 @@ def help_contact_send(
             request, "contact.html", language=language, form=form, problem=problem, status_code=422
         )
     try:
-        with service.store(settings) as session:
+        with migrated_session(settings.store_url) as session:
             ticket = service.open_ticket(
-                session,
+                session=session,
                 customer_id=None,
                 requester_email=email.strip(),
                 subject=subject,
@@ -228,7 +229,7 @@ def help_rate(
     lang: LanguageQuery = None,
 ) -> HTMLResponse:
     """The rating page a CSAT link opens, the score chosen in the message preselected."""
-    with service.store(settings) as session:
+    with migrated_session(settings.store_url) as session:
         ticket = _rated_ticket(session, settings, token)
         language = page_language(request, lang, ticket.language)
         return _render(
@@ -245,7 +246,7 @@ def help_rate_send(
     lang: LanguageQuery = None,
 ) -> HTMLResponse:
     """Record the rating for the ticket the link was made for."""
-    with service.store(settings) as session:
+    with migrated_session(settings.store_url) as session:
         ticket = _rated_ticket(session, settings, token)
         try:
             csat.rate(session, ticket=ticket, score=score, at=utcnow())
@@ -258,7 +259,7 @@ def help_rate_send(
 def _rated_ticket(session: Session, settings: Settings, token: str) -> Ticket:
     try:
         ticket_id = csat.read_rating_token(settings, token=token, at=utcnow())
-        return service.get_ticket(session, ticket_id=ticket_id)
+        return service.get_ticket(session=session, ticket_id=ticket_id)
     except signed_links.BadLink as error:
         raise HTTPException(status_code=403, detail=str(error)) from None
     except NotFound as error:

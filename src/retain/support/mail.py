@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from retain.clock import utcnow
 from retain.customers.models import CustomerProfile
 from retain.settings import Settings
+from retain.store import migrated_session
 from retain.support import service
 from retain.support.deadlines import calendar_for
 from retain.support.models import Ticket, TicketMessage
@@ -76,7 +77,7 @@ def receive_email(
     ticket = _thread(session, message, sender=sender, subject=subject)
     if ticket is not None and ticket.status != "closed":
         service.add_message(
-            session,
+            session=session,
             ticket=ticket,
             author_kind="customer",
             body=body,
@@ -89,7 +90,7 @@ def receive_email(
         select(CustomerProfile.customer_id).where(CustomerProfile.email == sender).limit(1)
     )
     ticket = service.open_ticket(
-        session,
+        session=session,
         customer_id=customer_id,
         requester_email=sender,
         subject=TICKET_TAG.sub("", subject).strip() or "(no subject)",
@@ -142,7 +143,7 @@ class SupportMailHandler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         try:
-            with service.store(self.settings) as store_session:
+            with migrated_session(self.settings.store_url) as store_session:
                 receive_email(
                     store_session,
                     raw=envelope.content,
@@ -208,7 +209,7 @@ def reply_email(
 def send_pending_replies(settings: Settings, *, at: datetime) -> int:
     """Send the waiting replies over SMTP; how many left. Stops at the first failure."""
     sent = 0
-    with service.store(settings) as session:
+    with migrated_session(settings.store_url) as session:
         waiting = pending_replies(session)
         if not waiting:
             return 0

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from retain.clock import utcnow
 from retain.settings import Settings
+from retain.store import migrated_session
 from retain.support import csat
 from retain.support.deadlines import DeadlineSummary, run_deadline_check
 from retain.support.events import export_events
 from retain.support.mail import send_pending_replies
-from retain.support.service import store
 from retain.warehouse import connect
 
 
@@ -27,7 +27,7 @@ def run_support_jobs(settings: Settings) -> SupportRun:
     """One pass: record SLA warnings and breaches, ask solved tickets for CSAT, export events."""
     at = utcnow()
     deadlines = run_deadline_check(settings, at)
-    with store(settings) as session:
+    with migrated_session(settings.store_url) as session:
         asked = csat.ask_for_ratings(session, settings=settings, at=at)
     emailed = send_pending_replies(settings, at=at)
     # Short-lived warehouse connection: DuckDB allows one writing process.

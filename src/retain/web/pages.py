@@ -65,7 +65,7 @@ from retain.pagination import MAX_OFFSET
 from retain.returns import report as returns_report
 from retain.returns import service as returns_service
 from retain.settings import Settings
-from retain.store import ensure_store, session_scope
+from retain.store import ensure_store, migrated_session, session_scope
 from retain.support import csat, knowledge
 from retain.support import service as support_service
 from retain.support.deadlines import calendar_for, sla_board
@@ -865,8 +865,8 @@ def _splitting_cuts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @router.get("/support", response_class=HTMLResponse)
 def support(request: Request, settings: SettingsDep, principal: Reader) -> HTMLResponse:
     """Open tickets by state and priority, SLA at risk and breached, CSAT, deflecting articles."""
-    with support_service.store(settings) as session:
-        counts = support_service.counts_by_state(session)
+    with migrated_session(settings.store_url) as session:
+        counts = support_service.counts_by_state(session=session)
         board = sla_board(
             session,
             calendar=calendar_for(settings),
