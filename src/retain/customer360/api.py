@@ -8,8 +8,7 @@ from retain.auth.dependencies import allow
 from retain.auth.roles import READ_CUSTOMERS
 from retain.customer360.schemas import Customer360
 from retain.customer360.service import customer_360
-from retain.dependencies import SettingsDep, WarehouseDep
-from retain.store import ensure_store, session_scope
+from retain.dependencies import SessionDep, WarehouseDep
 
 router = APIRouter(
     prefix="/api/v1", tags=["customers"], dependencies=[Depends(allow(READ_CUSTOMERS))]
@@ -17,12 +16,10 @@ router = APIRouter(
 
 
 @router.get("/customers/{customer_id}")
-def get_customer(customer_id: str, settings: SettingsDep, backend: WarehouseDep) -> Customer360:
+def get_customer(customer_id: str, session: SessionDep, backend: WarehouseDep) -> Customer360:
     """Profile, orders, subscriptions, usage, tickets, feedback, loyalty, returns, messages and
     predictions of one customer."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
-        found = customer_360(session=session, backend=backend, customer_id=customer_id)
+    found = customer_360(session=session, backend=backend, customer_id=customer_id)
     if found is None:
         raise HTTPException(status_code=404, detail=f"no customer with id {customer_id!r}")
     return found
