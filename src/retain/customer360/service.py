@@ -164,7 +164,7 @@ def _subscriptions(changes: list[dict[str, Any]], as_of: datetime) -> list[Subsc
         renews_at = latest["renews_at"]
         if renews_at is not None and not churned:
             renews_at = next_renewal(
-                renews_at=renews_at, period_months=billing_months(mine), after=as_of
+                renews_at=renews_at, period_months=billing_months(changes=mine), after=as_of
             )
         subscriptions.append(
             Subscription(
@@ -183,7 +183,7 @@ def _subscriptions(changes: list[dict[str, Any]], as_of: datetime) -> list[Subsc
 DAYS_PER_MONTH = 365.25 / 12
 
 
-def billing_months(changes: list[dict[str, Any]]) -> int:
+def billing_months(*, changes: list[dict[str, Any]]) -> int:
     """Months between renewals, from the start (new or reactivation) of one subscription.
 
     Renewals themselves are not changes, so a subscription's latest ``renews_at`` goes stale;
