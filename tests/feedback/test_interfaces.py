@@ -178,8 +178,7 @@ def test_search_treats_percent_and_underscore_as_the_characters_they_are(
     client = signed_in_client(environment)
     texts = ["Shirt is 100% cotton", "snake_case label", "Lovely shop, quick delivery"]
     items = [
-        {"source": "shop", "text": text, "posted_at": "2025-03-02T10:00:00+00:00"}
-        for text in texts
+        {"source": "shop", "text": text, "posted_at": "2025-03-02T10:00:00+00:00"} for text in texts
     ]
     assert client.post("/api/v1/feedback/items", json={"kind": "review", "items": items}).is_success
 

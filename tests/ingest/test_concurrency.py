@@ -112,9 +112,7 @@ def wait_until(condition: Callable[[], bool], *, seconds: float = 60) -> bool:
 
 
 @pytest.mark.parametrize("settings", ["embedded"], indirect=True)
-def test_a_held_duckdb_warehouse_is_reported_busy_in_one_line(
-    environment: Settings
-) -> None:
+def test_a_held_duckdb_warehouse_is_reported_busy_in_one_line(environment: Settings) -> None:
     path = environment.resolved_warehouse_url.split("://", 1)[1].removeprefix("/")
     connect(environment.resolved_warehouse_url).disconnect()
     holder = subprocess.Popen(
@@ -141,9 +139,7 @@ def test_a_held_duckdb_warehouse_is_reported_busy_in_one_line(
 
 
 @pytest.mark.parametrize("settings", ["embedded"], indirect=True)
-def test_a_command_waits_for_a_warehouse_released_soon(
-    environment: Settings
-) -> None:
+def test_a_command_waits_for_a_warehouse_released_soon(environment: Settings) -> None:
     path = environment.resolved_warehouse_url.split("://", 1)[1].removeprefix("/")
     connect(environment.resolved_warehouse_url).disconnect()
     holder = subprocess.Popen(
@@ -181,7 +177,7 @@ def test_a_warehouse_with_old_duplicates_still_opens_and_says_which_table(
     connect(url).disconnect()
     insert = "INSERT INTO \"order\" (order_id, customer_id, ordered_at) VALUES ('O1', 'C1', now())"
     with psycopg.connect(url, autocommit=True) as con:
-        con.execute('DROP INDEX order_natural_key')
+        con.execute("DROP INDEX order_natural_key")
         con.execute(insert)
         con.execute(insert)
 
