@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Literal
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -16,7 +16,7 @@ from retain.auth import api as auth_api
 from retain.churn import api as churn_api
 from retain.customer360 import api as customer360_api
 from retain.customers import api as customers_api
-from retain.dependencies import SettingsDep
+from retain.dependencies import SettingsDep, refuse_nul
 from retain.engage import api as engage_api
 from retain.feedback import api as feedback_api
 from retain.ingest import api as ingest_api
@@ -51,7 +51,11 @@ class Health(BaseModel):
 def create_app() -> FastAPI:
     """A new application; settings are read per request through the SettingsDep dependency."""
     app = FastAPI(
-        title="Retain", version=__version__, docs_url="/docs", openapi_url="/api/v1/openapi.json"
+        title="Retain",
+        version=__version__,
+        docs_url="/docs",
+        openapi_url="/api/v1/openapi.json",
+        dependencies=[Depends(refuse_nul)],
     )
 
     @app.get("/health", tags=["health"])

@@ -7,7 +7,8 @@ runs (tests/test_cli_startup.py holds this).
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from typing import Annotated, Any
 
 import typer
 
@@ -17,6 +18,7 @@ from retain.churn import cli as churn_cli
 from retain.currency import cli as currency_cli
 from retain.demo import cli as demo_cli
 from retain.engage import cli as engage_cli
+from retain.errors import RetainError
 from retain.feedback import cli as feedback_cli
 from retain.ingest import cli as ingest_cli
 from retain.jobs import cli as jobs_cli
@@ -29,7 +31,19 @@ from retain.returns import cli as returns_cli
 from retain.segments import cli as segments_cli
 from retain.support import cli as support_cli
 
-app = typer.Typer(
+
+class RetainApp(typer.Typer):
+    """The root command: an expected failure ends it with one line and its exit code."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except RetainError as error:
+            typer.echo(f"error: {error}", err=True)
+            sys.exit(error.exit_code)
+
+
+app = RetainApp(
     help="Retain: customer retention, measured, predicted and acted on.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,

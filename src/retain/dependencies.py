@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from ibis.backends import BaseBackend
 from sqlalchemy.orm import Session
 
@@ -76,3 +79,57 @@ def warehouse_backend(settings: SettingsDep) -> Iterator[BaseBackend]:
 
 
 WarehouseDep = Annotated[BaseBackend, Depends(warehouse_backend)]
+
+
+NUL = "\x00"
+NUL_PROBLEM = "contains a NUL character, which no text field can hold"
+
+
+async def refuse_nul(request: Request) -> None:
+    """Refuse a request whose text holds a NUL character, naming where: no store can keep one
+    (PostgreSQL refuses it mid-transaction), so it is bad input, not a server error.
+
+    Uploaded files may hold NUL bytes; the import that reads such a file locates a NUL itself.
+    """
+    places: list[tuple[str | int, ...]] = [
+        ("query", name) for name, value in _pairs(request.url.query) if NUL in name + value
+    ]
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        places += [
+            ("body", name)
+            for name, value in form.multi_items()
+            if NUL in name or (isinstance(value, str) and NUL in value)
+        ]
+    elif content_type.startswith("application/json"):
+        places += _nul_places(await request.body())
+    if places:
+        raise RequestValidationError(
+            [{"loc": place, "msg": NUL_PROBLEM, "type": "value_error"} for place in places[:10]]
+        )
+
+
+def _pairs(encoded: str) -> list[tuple[str, str]]:
+    return parse_qsl(encoded, keep_blank_values=True)
+
+
+def _nul_places(body: bytes) -> list[tuple[str | int, ...]]:
+    if b"\x00" not in body and b"\\u0000" not in body.lower():
+        return []
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return []  # FastAPI answers malformed JSON itself
+    return list(_walk(document, ("body",)))
+
+
+def _walk(value: Any, place: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
+    if isinstance(value, str) and NUL in value:
+        yield place
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from ((*place, key),) if NUL in key else _walk(item, (*place, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk(item, (*place, index))

@@ -7,7 +7,6 @@ library; Rich, SQLAlchemy and the store load when a command runs.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import sys
@@ -19,6 +18,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
+
+from retain.spreadsheets import write_rows
 
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
@@ -140,11 +141,7 @@ def _present(value: Any) -> Any:
 
 
 def _write_csv(rows: Sequence[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    write_rows(sys.stdout, rows, lineterminator="\n")
 
 
 def _table(rows: Sequence[dict[str, Any]], title: str) -> Table:

@@ -170,3 +170,23 @@ def test_api_imports_analyses_and_the_signed_page_takes_one_answer(
     client.post("/api/v1/feedback/analyze")
     scores = client.get("/api/v1/feedback/scores").json()["items"]
     assert [(row["csat_answers"], row["csat"]) for row in scores] == [(1, 0.0)]
+
+
+def test_search_treats_percent_and_underscore_as_the_characters_they_are(
+    environment: Settings,
+) -> None:
+    client = signed_in_client(environment)
+    texts = ["Shirt is 100% cotton", "snake_case label", "Lovely shop, quick delivery"]
+    items = [
+        {"source": "shop", "text": text, "posted_at": "2025-03-02T10:00:00+00:00"} for text in texts
+    ]
+    assert client.post("/api/v1/feedback/items", json={"kind": "review", "items": items}).is_success
+
+    def found(query: str) -> list[str]:
+        page = client.get("/api/v1/feedback/items", params={"q": query}).json()
+        return [item["text"] for item in page["items"]]
+
+    assert found("%") == ["Shirt is 100% cotton"]
+    assert found("_") == ["snake_case label"]
+    assert found("COTTON") == ["Shirt is 100% cotton"]
+    assert found("%%") == []

@@ -12,6 +12,7 @@ import typer
 
 from retain.churn.defaults import DEFAULT_HORIZON_DAYS
 from retain.output import FormatOption, OutputFormat, command_session, refuse, render
+from retain.spreadsheets import safe_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -108,7 +109,7 @@ def score(
         written = scores.assign(
             reasons=scores.reasons.map(_english), reasons_json=scores.reasons.map(json.dumps)
         )
-        written.to_csv(out, index=False)
+        safe_frame(written).to_csv(out, index=False)
     rows = [
         {
             "customer_id": row["customer_id"],

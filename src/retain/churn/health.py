@@ -23,11 +23,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from retain.churn.models import HealthScore
+from retain.sandbox import load_yaml
 from retain.store import upsert
 
 COMPONENTS = ("usage", "risk", "support", "nps", "payment")
@@ -62,7 +62,7 @@ class HealthConfig:
 def load_health_config(path: Path) -> HealthConfig:
     """Weights from YAML or JSON: ``{default: {usage: 0.3, ...}, plans: {team: {...}}}``."""
     text = path.read_text()
-    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    data = json.loads(text) if path.suffix == ".json" else load_yaml(text)
     return HealthConfig(
         default={**DEFAULT_WEIGHTS, **(data.get("default") or {})},
         by_segment=dict(data.get("plans") or {}),

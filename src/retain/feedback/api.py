@@ -79,7 +79,7 @@ def get_items(
     """Reviews and mentions, newest first, searchable."""
     statement = select(FeedbackItem)
     if q:
-        statement = statement.where(FeedbackItem.text.ilike(f"%{q.lower()}%"))
+        statement = statement.where(FeedbackItem.text.icontains(q, autoescape=True))
     if sentiment:
         statement = statement.where(FeedbackItem.sentiment == sentiment)
     if language:

@@ -13,6 +13,7 @@ import typer
 
 from retain.clock import utcnow
 from retain.output import FormatOption, OutputFormat, command_session, refuse, render
+from retain.spreadsheets import safe_frame
 
 if TYPE_CHECKING:
     from retain.lifetime.fitting import FitResult
@@ -106,8 +107,10 @@ def predict(
     with command_session() as session:
         stored = save_predictions(session=session, predictions=predictions)
     if export is not None:
-        writer = predictions.to_parquet if export.suffix == ".parquet" else predictions.to_csv
-        writer(export, index=False)
+        if export.suffix == ".parquet":
+            predictions.to_parquet(export, index=False)
+        else:
+            safe_frame(predictions).to_csv(export, index=False)
     rows = predictions.to_dict("records")
     if output_format is OutputFormat.table:
         rows = [_top_row(row) for row in rows[:TOP_CUSTOMERS]]

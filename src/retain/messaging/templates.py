@@ -14,11 +14,11 @@ from typing import Any
 
 import yaml
 from jinja2 import Template, TemplateError, Undefined
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from retain.messaging.models import MessageTemplate
+from retain.sandbox import BoundedSandbox, load_yaml, render_bounded
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("en", "zh")
@@ -26,8 +26,8 @@ FALLBACK_LANGUAGE = "en"
 PARTS = ("subject", "text", "html")
 
 # Text parts (subject, plain text, chat) are not HTML: escaping them would show &amp; to people.
-_text_environment = SandboxedEnvironment(autoescape=False, undefined=Undefined)
-_html_environment = SandboxedEnvironment(autoescape=True, undefined=Undefined)
+_text_environment = BoundedSandbox(autoescape=False, undefined=Undefined)
+_html_environment = BoundedSandbox(autoescape=True, undefined=Undefined)
 
 
 class TemplateProblem(ValueError):
@@ -81,7 +81,7 @@ def load_template(*, session: Session, name: str) -> dict[str, Any]:
 def parse_template(source: str) -> dict[str, Any]:
     """The checked content of a template's YAML: languages each with subject and text."""
     try:
-        spec = yaml.safe_load(source)
+        spec = load_yaml(source)
     except yaml.YAMLError as error:
         raise TemplateProblem(f"the template is not valid YAML: {error}") from None
     languages = spec.get("languages") if isinstance(spec, dict) else None
@@ -124,16 +124,20 @@ def render_spec(
     chosen = language if language in spec["languages"] else FALLBACK_LANGUAGE
     parts = spec["languages"][chosen]
     try:
-        html = _compile("html", parts["html"]).render(context) if parts.get("html") else None
+        html = _render("html", parts, context) if parts.get("html") else None
         return RenderedMessage(
             template=name,
             language=chosen,
-            subject=_compile("subject", parts["subject"]).render(context).strip(),
-            text=_compile("text", parts["text"]).render(context),
+            subject=_render("subject", parts, context).strip(),
+            text=_render("text", parts, context),
             html=html,
         )
     except TemplateError as error:  # includes SecurityError from the sandbox
         raise TemplateProblem(f"template {name!r} failed to render: {error}") from None
+
+
+def _render(part: str, parts: dict[str, str], context: dict[str, Any]) -> str:
+    return render_bounded(_compile(part, parts[part]), context)
 
 
 @lru_cache(maxsize=512)

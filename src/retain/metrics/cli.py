@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from retain.output import FormatOption, OutputFormat, render
+from retain.spreadsheets import safe_frame
 
 if TYPE_CHECKING:
     from retain.currency.money import Money
@@ -177,7 +178,7 @@ def _export(rows: list[dict[str, Any]], path: Path) -> None:
     if path.suffix == ".parquet":
         frame.to_parquet(path, index=False)
     elif path.suffix == ".csv":
-        frame.to_csv(path, index=False)
+        safe_frame(frame).to_csv(path, index=False)
     else:
         typer.echo(f"{path}: export to .csv or .parquet", err=True)
         raise typer.Exit(code=2)

@@ -196,6 +196,12 @@ def _postgres_transaction(
         )
         _copy_stage(cursor, staging, plan, on_progress)
         cursor.execute(f"ANALYZE {STAGE}")
+        # Merges into one table take turns, so that each one's checks see what the one before
+        # it stored: two imports of one file store it once. Held until the transaction ends.
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('retain.warehouse.merge'), hashtext(%s))",
+            (plan.table,),
+        )
 
         def execute(sql: str) -> list[tuple[Any, ...]]:
             cursor.execute(sql)

@@ -6,7 +6,6 @@ shown again as a table, and downloadable as CSV from the same service functions 
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Callable, Mapping
@@ -65,6 +64,7 @@ from retain.pagination import MAX_OFFSET
 from retain.returns import report as returns_report
 from retain.returns import service as returns_service
 from retain.settings import Settings
+from retain.spreadsheets import write_rows
 from retain.store import ensure_store, migrated_session, session_scope
 from retain.support import csat, knowledge
 from retain.support import service as support_service
@@ -741,10 +741,7 @@ def _playbook_rows(
 
 def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
     buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(buffer, rows)
     return Response(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",
