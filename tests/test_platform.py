@@ -18,7 +18,7 @@ from retain.api import create_app
 from retain.auth.roles import Role
 from retain.auth.service import create_user
 from retain.cli import app
-from retain.settings import Settings, mask_url
+from retain.settings import AuthSettings, Settings, mask_url
 from retain.store import ensure_store, get_engine, session_scope, upgrade_store
 from tests.api.test_auth import sign_in
 from tests.helpers import write_csv
@@ -26,7 +26,7 @@ from tests.helpers import write_csv
 
 def test_placeholder_secret_is_refused() -> None:
     with pytest.raises(ValidationError, match="placeholder"):
-        Settings(secret_key="changeme")
+        Settings(auth=AuthSettings(secret_key="changeme"))
 
 
 def test_passwords_in_urls_are_masked() -> None:
@@ -55,9 +55,9 @@ def test_config_show_masks_secrets_in_every_format(monkeypatch: pytest.MonkeyPat
 
 
 def test_db_upgrade_creates_the_store_tables(settings: Settings) -> None:
-    upgrade_store(settings.store_url)
+    upgrade_store(settings.storage.store_url)
 
-    tables = set(inspect(get_engine(settings.store_url)).get_table_names())
+    tables = set(inspect(get_engine(settings.storage.store_url)).get_table_names())
 
     assert {"customer_profile", "import_run", "alembic_version"} <= tables
 
@@ -74,7 +74,7 @@ def test_warehouse_status_counts_rows(environment: Settings, tmp_path: Path) -> 
 
 
 def test_health_reports_both_planes(environment: Settings) -> None:
-    upgrade_store(environment.store_url)
+    upgrade_store(environment.storage.store_url)
 
     response = TestClient(create_app()).get("/health")
 
@@ -104,8 +104,8 @@ def test_health_is_degraded_when_the_warehouse_is_unreachable(
 
 
 def test_overview_page_speaks_english_and_chinese(environment: Settings, tmp_path: Path) -> None:
-    ensure_store(environment.store_url)
-    with session_scope(environment.store_url) as session:
+    ensure_store(environment.storage.store_url)
+    with session_scope(environment.storage.store_url) as session:
         create_user(session=session, username="ana", password="x" * 12, role=Role.viewer, actor="t")
     client = TestClient(create_app())
     sign_in(client, "ana", "x" * 12)

@@ -101,7 +101,7 @@ def create_app() -> FastAPI:
 
 def _check_store(settings: Settings) -> ComponentHealth:
     try:
-        with get_engine(settings.store_url).connect() as connection:
+        with get_engine(settings.storage.store_url).connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as error:  # any driver error means the same to a health check
         return ComponentHealth(status="unavailable", detail=type(error).__name__)
@@ -110,7 +110,7 @@ def _check_store(settings: Settings) -> ComponentHealth:
 
 def _check_warehouse(settings: Settings) -> ComponentHealth:
     try:
-        connect(settings.resolved_warehouse_url, create_tables=False).disconnect()
+        connect(settings.storage.resolved_warehouse_url, create_tables=False).disconnect()
     except Exception as error:  # a locked DuckDB file or a refused connection alike
         return ComponentHealth(status="unavailable", detail=type(error).__name__)
     return ComponentHealth(status="ok")
@@ -126,7 +126,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000) -> None:
 
 def follow_served_address(*, host: str, port: int) -> None:
     """Unless RETAIN_PUBLIC_BASE_URL is set, links in messages point at the address served."""
-    if "public_base_url" in get_settings().model_fields_set:
+    if "public_base_url" in get_settings().server.model_fields_set:
         return
     os.environ["RETAIN_PUBLIC_BASE_URL"] = served_base_url(host=host, port=port)
     get_settings.cache_clear()

@@ -80,13 +80,21 @@ def show_config(output_format: FormatOption = OutputFormat.table) -> None:
     render(get_settings().masked(), output_format=output_format, title="Settings")
 
 
+@config_app.command("docs")
+def config_docs() -> None:
+    """Print docs/configuration.md: every setting with its type, default and description."""
+    from retain.settings import render_reference
+
+    typer.echo(render_reference(), nl=False)
+
+
 @db_app.command("upgrade")
 def upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Create or migrate the store's tables."""
     from retain.settings import get_settings
     from retain.store import upgrade_store
 
-    upgrade_store(get_settings().store_url, revision)
+    upgrade_store(get_settings().storage.store_url, revision)
     typer.echo(f"store at revision {revision}")
 
 

@@ -22,9 +22,9 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def settings_for_request(request: Request, settings: SettingsDep) -> Settings:
     """The settings; unless set explicitly, ``public_base_url`` is where this request arrived."""
-    if "public_base_url" in settings.model_fields_set:
+    if "public_base_url" in settings.server.model_fields_set:
         return settings
-    return settings.model_copy(update={"public_base_url": str(request.base_url).rstrip("/")})
+    return settings.replacing(server={"public_base_url": str(request.base_url).rstrip("/")})
 
 
 # For answers that carry links the caller follows at once (the chat): they point back here.
@@ -33,7 +33,7 @@ RequestSettingsDep = Annotated[Settings, Depends(settings_for_request)]
 
 def get_session(settings: SettingsDep) -> Iterator[Session]:
     """A store session for one request: committed when it succeeds, rolled back otherwise."""
-    with migrated_session(settings.store_url) as session:
+    with migrated_session(settings.storage.store_url) as session:
         yield session
 
 
@@ -58,7 +58,9 @@ def answering(statuses: Mapping[type[Exception], int]) -> Iterator[None]:
 
 def warehouse_backend(settings: SettingsDep) -> Iterator[BaseBackend]:
     """A warehouse connection for one request, from the process's pool."""
-    pool = pool_for(settings.resolved_warehouse_url, idle_seconds=settings.warehouse_idle_seconds)
+    pool = pool_for(
+        settings.storage.resolved_warehouse_url, idle_seconds=settings.server.warehouse_idle_seconds
+    )
     try:
         backend = pool.acquire()
     except Exception as error:  # a locked DuckDB file or a refused connection alike

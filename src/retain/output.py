@@ -40,7 +40,7 @@ def command_session(*refused: type[Exception]) -> Iterator[Session]:
     from retain.store import migrated_session
 
     try:
-        with migrated_session(get_settings().store_url) as session:
+        with migrated_session(get_settings().storage.store_url) as session:
             yield session
     except refused as error:
         refuse(f"error: {error}")
@@ -55,7 +55,7 @@ def command_warehouse(*refused: type[Exception]) -> Iterator[BaseBackend]:
     from retain.settings import get_settings
     from retain.warehouse import connect
 
-    backend = connect(get_settings().resolved_warehouse_url)
+    backend = connect(get_settings().storage.resolved_warehouse_url)
     try:
         yield backend
     except refused as error:
@@ -75,7 +75,7 @@ def command_on_warehouse(
     from retain.store import ensure_store
 
     settings = get_settings()
-    ensure_store(settings.store_url)
+    ensure_store(settings.storage.store_url)
     with command_warehouse(*refused) as backend:
         return work(settings, backend)
 

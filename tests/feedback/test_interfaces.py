@@ -153,7 +153,7 @@ def test_api_imports_analyses_and_the_signed_page_takes_one_answer(
     assert client.post("/api/v1/surveys", json={"name": "csat", "kind": "CSAT"}).status_code == 409
     sent = client.post("/api/v1/surveys/csat/send", json={"customer_ids": ["C1"]}).json()
     assert sent["invited"] == 1
-    with session_scope(environment.store_url) as session:
+    with session_scope(environment.storage.store_url) as session:
         url = session.scalars(select(Delivery.context)).one()["survey_url"]
     token = re.sub(r"^.*/s/", "", url)
     page = client.get(f"/s/{token}")

@@ -113,8 +113,8 @@ def wait_until(condition: Callable[[], bool], *, seconds: float = 60) -> bool:
 
 @pytest.mark.parametrize("settings", ["embedded"], indirect=True)
 def test_a_held_duckdb_warehouse_is_reported_busy_in_one_line(environment: Settings) -> None:
-    path = environment.resolved_warehouse_url.split("://", 1)[1].removeprefix("/")
-    connect(environment.resolved_warehouse_url).disconnect()
+    path = environment.storage.resolved_warehouse_url.split("://", 1)[1].removeprefix("/")
+    connect(environment.storage.resolved_warehouse_url).disconnect()
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_WAREHOUSE, path],
         stdin=subprocess.PIPE,
@@ -124,7 +124,7 @@ def test_a_held_duckdb_warehouse_is_reported_busy_in_one_line(environment: Setti
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
         with pytest.raises(WarehouseBusy):
-            connect(environment.resolved_warehouse_url, busy_wait_seconds=0.2)
+            connect(environment.storage.resolved_warehouse_url, busy_wait_seconds=0.2)
 
         command = retain("warehouse", "status")
         _, error = command.communicate(timeout=120)
@@ -140,8 +140,8 @@ def test_a_held_duckdb_warehouse_is_reported_busy_in_one_line(environment: Setti
 
 @pytest.mark.parametrize("settings", ["embedded"], indirect=True)
 def test_a_command_waits_for_a_warehouse_released_soon(environment: Settings) -> None:
-    path = environment.resolved_warehouse_url.split("://", 1)[1].removeprefix("/")
-    connect(environment.resolved_warehouse_url).disconnect()
+    path = environment.storage.resolved_warehouse_url.split("://", 1)[1].removeprefix("/")
+    connect(environment.storage.resolved_warehouse_url).disconnect()
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_WAREHOUSE, path],
         stdin=subprocess.PIPE,

@@ -22,8 +22,8 @@ def test_every_domains_job_is_registered_with_its_interval(settings: Settings) -
     intervals = {name: worker._periodic[name].every_seconds for name in worker.registered()}
     assert intervals == {
         "returns": 30.0,
-        "segments-and-playbooks": settings.playbook_run_seconds,
-        "support": settings.support_check_seconds,
+        "segments-and-playbooks": settings.engage.playbook_run_seconds,
+        "support": settings.support.check_seconds,
         "surveys": 3600.0,
         "warehouse-export": WAREHOUSE_EXPORT_SECONDS,
     }

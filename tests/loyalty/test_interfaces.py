@@ -105,7 +105,7 @@ def test_cli_redeem_coupon_tiers_export_report(shop: Settings) -> None:
     assert [change["to_tier"] for change in changes] == ["silver"]
     assert (code, out.strip()) == (0, "4 loyalty events added to the warehouse")
     assert out_again.strip() == "0 loyalty events added to the warehouse" and code_again == 0
-    backend = connect(shop.resolved_warehouse_url)
+    backend = connect(shop.storage.resolved_warehouse_url)
     try:
         events = backend.table("loyalty_event").to_pandas()
     finally:
@@ -266,7 +266,7 @@ def test_member_links_without_a_configured_secret_use_the_kept_one(
     client.post("/api/v1/loyalty/members", json={"customer_id": "C1"})
     response = client.post("/api/v1/loyalty/members/C1/link", json={})
     assert response.status_code == 200, response.text
-    assert (environment.data_dir / "secret.key").stat().st_mode & 0o077 == 0
+    assert (environment.storage.data_dir / "secret.key").stat().st_mode & 0o077 == 0
     assert client.get(response.json()["path"]).status_code == 200
 
 

@@ -26,8 +26,8 @@ def add_customer(
     phone: str | None = None,
     name: str | None = None,
 ) -> None:
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         session.add(
             CustomerProfile(
                 customer_id=customer_id,
@@ -44,12 +44,12 @@ def queue(settings: Settings, key: str, customer_id: str, **options: Any) -> Non
     options.setdefault("channel", "email")
     options.setdefault("template", "generic-news")
     options.setdefault("context", {"headline": "Spring collection"})
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         service.enqueue(session=session, key=key, customer_id=customer_id, **options)
 
 
 def delivery(settings: Settings, key: str) -> Delivery:
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         found = service.find(session=session, key=key)
         assert found is not None
         return found

@@ -62,7 +62,7 @@ def test_shipped_templates_have_both_languages() -> None:
 
 
 def _orders(settings: Settings) -> None:
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     day = pd.Timestamp("2026-01-01")
     orders = pd.DataFrame(
         {
@@ -118,8 +118,8 @@ def test_preview_and_override_through_the_api(environment: Settings) -> None:
 
 
 def test_a_stored_override_wins_over_the_file(environment: Settings) -> None:
-    ensure_store(environment.store_url)
-    with session_scope(environment.store_url) as session:
+    ensure_store(environment.storage.store_url)
+    with session_scope(environment.storage.store_url) as session:
         templates.save_override(
             session=session, name="generic-news", source=ENGLISH_ONLY, at=pd.Timestamp.now()
         )

@@ -44,14 +44,16 @@ def test_a_failing_receiver_is_retried_with_backoff_then_given_up(
     first = deliver_due(settings=messaging, at=NOON)
     row = delivery(messaging, "hook-retry")
     assert first.retried == 1 and row.status == "queued" and row.attempts == 1
-    assert (row.next_attempt_at - NOON).total_seconds() == messaging.delivery_retry_seconds
+    assert (
+        row.next_attempt_at - NOON
+    ).total_seconds() == messaging.messaging.delivery_retry_seconds
     assert deliver_due(settings=messaging, at=NOON).claimed == 0  # not due before its backoff
     at = NOON
-    for _ in range(messaging.delivery_max_attempts - 1):
+    for _ in range(messaging.messaging.delivery_max_attempts - 1):
         at = delivery(messaging, "hook-retry").next_attempt_at
         deliver_due(settings=messaging, at=at)
     row = delivery(messaging, "hook-retry")
-    assert row.status == "failed" and row.attempts == messaging.delivery_max_attempts
+    assert row.status == "failed" and row.attempts == messaging.messaging.delivery_max_attempts
     assert row.last_error == "webhook answered 503"
 
 

@@ -184,10 +184,12 @@ def test_the_portal_finds_the_order_previews_and_submits_once(
     )
     assert submitted.status_code == 200 and "您的退货已登记" in submitted.text
     client.post(found.headers["location"], data={**form, "action": "submit"})
-    with session_scope(environment.store_url) as session:
+    with session_scope(environment.storage.store_url) as session:
         requests = session.query(ReturnRequest).all()
         assert len(requests) == 1 and requests[0].photos.endswith(".png")
-    assert (environment.data_dir / "returns" / "photos" / requests[0].photos).read_bytes() == PNG
+    assert (
+        environment.storage.data_dir / "returns" / "photos" / requests[0].photos
+    ).read_bytes() == PNG
     fake = client.post(
         found.headers["location"],
         data={**form, "key": "other", "action": "submit"},

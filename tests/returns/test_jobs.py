@@ -32,7 +32,7 @@ def test_a_pass_expires_stale_approvals_and_exports_resolutions(settings: Settin
         assert service.get(session=session, return_id=stale.return_id).state == "expired"
         keys = {row.key for row in session.query(Delivery).all()}
     assert f"return:{stale.return_id}:expired" in keys  # the customer is told
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
         assert backend.table("return_event").count().to_pandas() == 1
     finally:

@@ -75,7 +75,7 @@ def test_resolved_returns_reach_the_warehouse_once_and_net_revenue(settings: Set
     ]
     for request in requests:
         move(url, request.return_id, "approved", *TO_RESOLVE)
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
         assert events.export_events(store_url=url, backend=backend) == 2
         assert events.export_events(store_url=url, backend=backend) == 0

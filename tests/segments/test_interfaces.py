@@ -100,7 +100,7 @@ def test_api_refresh_refuses_moving_back_in_time(shop: Settings) -> None:
 
 
 def test_the_customer_page_lists_the_segments(shop: Settings) -> None:
-    with session_scope(shop.store_url) as session:
+    with session_scope(shop.storage.store_url) as session:
         create_user(
             session=session, username="analyst", password=PASSWORD, role=Role.analyst, actor="test"
         )

@@ -24,8 +24,8 @@ PATH_TO = {
 
 def store_url(settings: Settings) -> str:
     """The settings' store, migrated."""
-    ensure_store(settings.store_url)
-    return settings.store_url
+    ensure_store(settings.storage.store_url)
+    return settings.storage.store_url
 
 
 def ticket_in(session: Session, state: str, *, customer_id: str = "C1") -> Ticket:

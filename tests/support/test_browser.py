@@ -30,9 +30,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         patch.setenv("RETAIN_RATE_LIMIT_STORAGE", f"memory://?browser={folder}")
         get_settings.cache_clear()
         settings = get_settings()
-        ensure_store(settings.store_url)
+        ensure_store(settings.storage.store_url)
         now = utcnow()
-        with session_scope(settings.store_url) as session:
+        with session_scope(settings.storage.store_url) as session:
             for slug, title, body, language in (
                 ("reset-password", "Reset your password", "Use the forgot password link.", "en"),
                 (

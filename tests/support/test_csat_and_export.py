@@ -60,7 +60,7 @@ def test_a_rating_link_cannot_be_forged_or_moved(settings: Settings) -> None:
         for bad in (forged, other_purpose, token[:-3] + "abc"):
             with pytest.raises(signed_links.BadLink):
                 csat.read_rating_token(settings, token=bad, at=T0)
-        expired = T0 + timedelta(days=settings.csat_link_days + 1)
+        expired = T0 + timedelta(days=settings.support.csat_link_days + 1)
         with pytest.raises(signed_links.BadLink, match="expired"):
             csat.read_rating_token(settings, token=token, at=expired)
 
@@ -100,7 +100,7 @@ def test_ticket_events_reach_the_warehouse_exactly_once(settings: Settings) -> N
             channel="web",
             at=T0,
         )
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
         first = export_events(store_url=url, backend=backend)
         again = export_events(store_url=url, backend=backend)

@@ -40,7 +40,7 @@ def _send(port: int, sender: str, subject: str, body: str, **headers: str) -> No
 
 
 def _tickets(settings: Settings) -> list[tuple[int, str | None, str, list[str]]]:
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         found = []
         for ticket in session.scalars(select(Ticket).order_by(Ticket.id)):
             bodies = [
@@ -51,7 +51,7 @@ def _tickets(settings: Settings) -> list[tuple[int, str | None, str, list[str]]]
 
 
 def test_email_opens_tickets_and_replies_thread_to_them(settings: Settings, smtp_port: int) -> None:
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         session.add(CustomerProfile(customer_id="C7", email="mei@example.com"))
     _send(
         smtp_port, "Mei <MEI@example.com>", "Broken lid", "The lid cracked.", Message_ID="<a1@mail>"
@@ -61,7 +61,7 @@ def test_email_opens_tickets_and_replies_thread_to_them(settings: Settings, smtp
     )
     [(ticket_id, customer, status, bodies)] = _tickets(settings)
     assert (customer, status, bodies) == ("C7", "new", ["The lid cracked."])
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         ticket = service.get_ticket(session=session, ticket_id=ticket_id)
         service.add_message(
             session=session, ticket=ticket, author_kind="agent", body="Sorry!", at=T0
@@ -91,12 +91,12 @@ def test_agent_replies_go_back_by_email_in_the_thread(
     settings: Settings, smtp_port: int, smtp_server: tuple[Inbox, int]
 ) -> None:
     inbox, outgoing_port = smtp_server
-    sending = settings.model_copy(
-        update={"smtp_port": outgoing_port, "mail_from": "Help <help@shop.example>"}
+    sending = settings.replacing(
+        email={"smtp_port": outgoing_port, "mail_from": "Help <help@shop.example>"}
     )
     _send(smtp_port, "ann@example.com", "Wrong size", "Can I swap it?", Message_ID="<q1@mail>")
     [(ticket_id, *_)] = _tickets(settings)
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         ticket = service.get_ticket(session=session, ticket_id=ticket_id)
         service.add_message(
             session=session, ticket=ticket, author_kind="note", body="stock ok", at=T0

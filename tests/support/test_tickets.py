@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from retain.auth.models import User
-from retain.settings import Settings
+from retain.settings import Settings, StorageSettings
 from retain.store import session_scope
 from retain.support import service
 from retain.support.models import TicketEvent, TicketMessage
@@ -82,7 +82,9 @@ def test_a_ticket_needs_someone_to_answer(settings: Settings) -> None:
 @pytest.fixture(scope="module")
 def shared_store(tmp_path_factory: pytest.TempPathFactory) -> str:
     """One embedded store for the 25 transition cases (each works on its own ticket)."""
-    return store_url(Settings(data_dir=tmp_path_factory.mktemp("transitions")))
+    return store_url(
+        Settings(storage=StorageSettings(data_dir=tmp_path_factory.mktemp("transitions")))
+    )
 
 
 @pytest.mark.parametrize(("before", "after"), list(product(service.STATES, repeat=2)))

@@ -28,22 +28,22 @@ def test_each_entry_reaches_the_warehouse_once_and_the_cursor_remembers(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(outbox, "CHUNK", 2)  # several chunks, each one moving the cursor
-    ensure_store(settings.store_url)
-    add_loyalty_entries(settings.store_url, 3)
-    backend = connect(settings.resolved_warehouse_url)
+    ensure_store(settings.storage.store_url)
+    add_loyalty_entries(settings.storage.store_url, 3)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
-        assert export_events(store_url=settings.store_url, backend=backend) == 3
-        assert export_events(store_url=settings.store_url, backend=backend) == 0
-        add_loyalty_entries(settings.store_url, 5)
+        assert export_events(store_url=settings.storage.store_url, backend=backend) == 3
+        assert export_events(store_url=settings.storage.store_url, backend=backend) == 0
+        add_loyalty_entries(settings.storage.store_url, 5)
         # In the caller's transaction too, where the cursor is only flushed between chunks.
-        with session_scope(settings.store_url) as session:
+        with session_scope(settings.storage.store_url) as session:
             exported = outbox.export_to_warehouse(
                 session=session, backend=backend, sources=[LOYALTY_SOURCE]
             )
         assert exported == {"loyalty_event": 5}
     finally:
         backend.disconnect()
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         last_entry = session.scalar(select(sa.func.max(LoyaltyEntry.id)))
         cursor = session.get(WarehouseExport, "loyalty_event")
         assert cursor is not None and cursor.position == last_entry
@@ -51,10 +51,10 @@ def test_each_entry_reaches_the_warehouse_once_and_the_cursor_remembers(
 
 
 def test_an_idle_export_leaves_the_warehouse_closed(settings: Settings) -> None:
-    ensure_store(settings.store_url)
+    ensure_store(settings.storage.store_url)
     # Connecting to this URL would raise: with no new rows, nothing connects.
     exported = export_pending(
-        store_url=settings.store_url,
+        store_url=settings.storage.store_url,
         warehouse_url="unsupported://nowhere",
         sources=[LOYALTY_SOURCE],
     )
@@ -64,7 +64,7 @@ def test_an_idle_export_leaves_the_warehouse_closed(settings: Settings) -> None:
 def test_upgrade_carries_the_old_cursors_over_and_downgrade_brings_them_back(
     settings: Settings,
 ) -> None:
-    url = settings.store_url
+    url = settings.storage.store_url
     upgrade_store(url, BEFORE)
     old = {"loyalty_export": 17, "ticket_export": 5, "return_export": 2}
     columns = {

@@ -110,7 +110,7 @@ def _kill_at_chunk(moment: str, table: str, chunk: int) -> None:
 
 def _facts(settings: Settings, table: str, key: str) -> tuple[int, int]:
     """Rows of a warehouse table, and how many distinct keys they hold."""
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
         rows = backend.table(table)
         return int(rows.count().execute()), int(rows[key].nunique().execute())
@@ -131,10 +131,10 @@ def _facts(settings: Settings, table: str, key: str) -> tuple[int, int]:
 def test_sigkill_mid_export_then_rerun_leaves_each_fact_once(
     environment: Settings, moment: str, table: str, key: str, left_after_kill: int
 ) -> None:
-    ensure_store(environment.store_url)
-    add_loyalty_entries(environment.store_url, ENTRIES)
-    _add_sent_deliveries(environment.store_url)
-    get_engine(environment.store_url).dispose()
+    ensure_store(environment.storage.store_url)
+    add_loyalty_entries(environment.storage.store_url, ENTRIES)
+    _add_sent_deliveries(environment.storage.store_url)
+    get_engine(environment.storage.store_url).dispose()
 
     _kill_at_chunk(moment, table, chunk=2)
     assert _facts(environment, table, key) == (left_after_kill, left_after_kill)

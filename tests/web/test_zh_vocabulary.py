@@ -140,13 +140,13 @@ def settings(server: str) -> Settings:
 @pytest.fixture(scope="module")
 def chinese_customer(settings: Settings) -> dict[str, Any]:
     """A Chinese-speaking customer with an e-mail address and their latest order."""
-    backend = connect(settings.resolved_warehouse_url, create_tables=False)
+    backend = connect(settings.storage.resolved_warehouse_url, create_tables=False)
     orders = backend.table("order")
     latest = orders.group_by("customer_id").aggregate(
         order_id=orders.order_id.argmax(orders.ordered_at), ordered_at=orders.ordered_at.max()
     )
     candidates = latest.order_by(latest.ordered_at.desc()).limit(200).to_pyarrow().to_pylist()
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         for row in candidates:
             profile = session.get(CustomerProfile, row["customer_id"])
             if profile and profile.email and (profile.language or "").startswith("zh"):
@@ -157,8 +157,8 @@ def chinese_customer(settings: Settings) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def english_user(settings: Settings) -> str:
     """A user who chose English for the dashboard."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         if get_user(session=session, username="english") is None:
             create_user(
                 session=session,
@@ -242,7 +242,7 @@ def _return_an_item(page: Page, server: str, customer: dict[str, Any]) -> None:
 def _signed_pages(settings: Settings, customer_id: str) -> list[str]:
     """Links a customer gets by message: survey, loyalty member page, preferences, unsubscribe."""
     secret, at = signing_key(settings), utcnow()
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         loyalty_service.save_rules(session=session, text=LOYALTY_RULES, at=at)
         try:
             loyalty_service.get_member(session=session, customer_id=customer_id)

@@ -81,7 +81,9 @@ def _warehouse(settings: Settings, needed: bool) -> Iterator[BaseBackend | None]
     if not needed:
         yield None
         return
-    pool = pool_for(settings.resolved_warehouse_url, idle_seconds=settings.warehouse_idle_seconds)
+    pool = pool_for(
+        settings.storage.resolved_warehouse_url, idle_seconds=settings.server.warehouse_idle_seconds
+    )
     backend = pool.acquire()
     try:
         yield backend
@@ -97,8 +99,8 @@ def post_message(
 ) -> MessageRead:
     """The assistant's reply to a customer's message; a hand-off opens one ticket per chat."""
     enforce(
-        storage_url=settings.rate_limit_storage,
-        limit=settings.assistant_rate_limit,
+        storage_url=settings.server.rate_limit_storage,
+        limit=settings.assistant.rate_limit,
         scope="assistant",
         key=_client(request),
     )
@@ -143,8 +145,8 @@ def post_rating(
 ) -> RatingRead:
     """The customer's CSAT for a conversation (the last rating counts)."""
     enforce(
-        storage_url=settings.rate_limit_storage,
-        limit=settings.assistant_rate_limit,
+        storage_url=settings.server.rate_limit_storage,
+        limit=settings.assistant.rate_limit,
         scope="assistant",
         key=_client(request),
     )
@@ -165,9 +167,9 @@ def post_token(body: TokenCreate, settings: RequestSettingsDep) -> TokenRead:
     token = issue_customer_token(
         secret=signing_key(settings),
         customer_id=body.customer_id,
-        days=settings.assistant_link_days,
+        days=settings.assistant.link_days,
     )
-    chat_url = f"{settings.public_base_url.rstrip('/')}/chat?token={token}"
+    chat_url = f"{settings.server.public_base_url.rstrip('/')}/chat?token={token}"
     return TokenRead(customer_id=body.customer_id, token=token, chat_url=chat_url)
 
 

@@ -193,6 +193,6 @@ def token(
     settings = get_settings()
     typer.echo(
         issue_customer_token(
-            secret=signing_key(settings), customer_id=customer, days=settings.assistant_link_days
+            secret=signing_key(settings), customer_id=customer, days=settings.assistant.link_days
         )
     )

@@ -185,7 +185,7 @@ def _decide(
         reply.intent, reply.confidence = prediction.intent, prediction.confidence
         return reply
     hits = search_articles(session, text, language=language, limit=3)
-    hits = [hit for hit in hits if hit.score >= settings.assistant_article_min_score]
+    hits = [hit for hit in hits if hit.score >= settings.assistant.article_min_score]
     if hits:
         reply_from_articles = _from_articles(
             session,
@@ -226,7 +226,7 @@ def _from_intent(
             backend=backend,
             customer_id=conversation.customer_id,
             language=language,
-            public_base_url=settings.public_base_url,
+            public_base_url=settings.server.public_base_url,
         )
         return Reply(conversation.id, result.text, "intent" if result.resolved else "sign_in")
     citations: list[Citation] = []
@@ -438,7 +438,7 @@ def _visitor(conversation: AssistantConversation) -> str:
 
 
 def _cite(settings: Settings, article_id: int, title: str, slug: str) -> Citation:
-    url = f"{settings.public_base_url.rstrip('/')}/help/articles/{slug}"
+    url = f"{settings.server.public_base_url.rstrip('/')}/help/articles/{slug}"
     return Citation(article_id=article_id, title=title, url=url)
 
 

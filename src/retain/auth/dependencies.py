@@ -80,7 +80,7 @@ def check_csrf(sent: str | None, principal: Principal) -> None:
 
 
 def _principal_from_key(settings: Settings, token: str) -> Principal:
-    key = service.verify_key(store_url=settings.store_url, token=token)
+    key = service.verify_key(store_url=settings.storage.store_url, token=token)
     if key is None:
         raise HTTPException(
             status_code=401,
@@ -94,7 +94,7 @@ def _principal_from_session(settings: Settings, cookie: str) -> Principal | None
     data = read_session(settings, cookie)
     if data is None:
         return None
-    with migrated_session(settings.store_url) as session:
+    with migrated_session(settings.storage.store_url) as session:
         user = session.get(User, data.user_id)
         if user is None or not user.active or user.session_epoch != data.epoch:
             return None

@@ -43,7 +43,7 @@ DEFAULT_MAX_HEALTH = 50.0
 
 def default_model_path(settings: Settings) -> Path:
     """Where ``retain churn train`` keeps the warehouse model."""
-    return settings.data_dir / "churn" / "model.joblib"
+    return settings.storage.data_dir / "churn" / "model.joblib"
 
 
 def train_on_warehouse(
@@ -62,7 +62,7 @@ def train_on_warehouse(
         return model, report
 
     model, report = on_warehouse(
-        settings.resolved_warehouse_url, work, stored_money(settings=settings)
+        settings.storage.resolved_warehouse_url, work, stored_money(settings=settings)
     )
     save_model(model=model, path=model_path, report=report)
     return model, report
@@ -72,13 +72,13 @@ def score_on_warehouse(*, settings: Settings, query: ChurnQuery, model_path: Pat
     """Score every active subscriber, store scores and reasons, return them riskiest first."""
     model = load_model(path=model_path)
     scores = on_warehouse(
-        settings.resolved_warehouse_url,
+        settings.storage.resolved_warehouse_url,
         lambda backend, money: score_warehouse(
             backend=backend, model=model, query=query, money=money
         ),
         stored_money(settings=settings),
     )
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         save_scores(
             session=session, scores=scores, horizon_days=model.horizon_days or query.horizon_days
         )
@@ -95,8 +95,10 @@ def detect_usage_alerts(
         windows = usage_windows(backend, as_of=moment, thresholds=thresholds, money=money)
         return detect_declines(windows.execute(), thresholds=thresholds, as_of=moment)
 
-    alerts = on_warehouse(settings.resolved_warehouse_url, work, stored_money(settings=settings))
-    with session_scope(settings.store_url) as session:
+    alerts = on_warehouse(
+        settings.storage.resolved_warehouse_url, work, stored_money(settings=settings)
+    )
+    with session_scope(settings.storage.store_url) as session:
         save_alerts(session=session, alerts=alerts)
     return alerts
 
@@ -111,9 +113,9 @@ def score_health(
         return moment, churn_features(backend, as_of=moment, money=money).execute()
 
     moment, features = on_warehouse(
-        settings.resolved_warehouse_url, work, stored_money(settings=settings)
+        settings.storage.resolved_warehouse_url, work, stored_money(settings=settings)
     )
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         signals = stored_signals(session=session, customer_ids=features.customer_id.tolist())
         probability = signals.set_index("customer_id").risk.reindex(features.customer_id)
         probability.index = features.index
@@ -144,9 +146,9 @@ def renewal_report(
         return moment, renewals.execute()
 
     moment, renewals = on_warehouse(
-        settings.resolved_warehouse_url, work, stored_money(settings=settings)
+        settings.storage.resolved_warehouse_url, work, stored_money(settings=settings)
     )
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         signals = stored_signals(session=session, customer_ids=renewals.customer_id.tolist())
     pipeline = build_pipeline(renewals, signals, as_of=moment)
     return RenewalReport(moment, pipeline, forecast_renewed_mrr(pipeline))
@@ -172,7 +174,7 @@ def generate_tasks(
             report.pipeline, today=today, min_risk=min_risk, max_health=max_health
         ),
     ]
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         return open_tasks(session=session, drafts=drafts)
 
 
@@ -186,5 +188,5 @@ def _owners(settings: Settings, customer_ids: list[str]) -> dict[str, str]:
         chosen = customers.filter(customers.customer_id.isin(customer_ids))
         return chosen.select("customer_id", "attributes").execute()
 
-    found = on_warehouse(settings.resolved_warehouse_url, work)
+    found = on_warehouse(settings.storage.resolved_warehouse_url, work)
     return dict(zip(found.customer_id, owners_from_attributes(found.attributes), strict=True))

@@ -28,7 +28,7 @@ def set_command(
     except (InvalidOperation, ValueError) as error:
         typer.echo(f"cannot set the rate: {error}", err=True)
         raise typer.Exit(code=2) from None
-    typer.echo(f"1 {currency.upper()} = {value} {get_settings().reporting_currency}")
+    typer.echo(f"1 {currency.upper()} = {value} {get_settings().region.reporting_currency}")
 
 
 @app.command("list")
@@ -39,7 +39,7 @@ def list_command(output_format: FormatOption = OutputFormat.table) -> None:
 
     with command_session() as session:
         rates = list_rates(session=session)
-    reporting_currency = get_settings().reporting_currency
+    reporting_currency = get_settings().region.reporting_currency
     rows = [
         {"currency": code, "rate": rate, "reporting_currency": reporting_currency}
         for code, rate in sorted(rates.items())

@@ -43,14 +43,16 @@ def list_rates(*, session: Session) -> dict[str, Decimal]:
 
 def stored_money(*, settings: Settings) -> Money:
     """The store's exchange rates into the configured reporting currency."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         return store_money(session=session, settings=settings)
 
 
 def store_money(*, session: Session, settings: Settings) -> Money:
     """Amounts in the reporting currency at the exchange rates of ``session``'s store."""
-    return Money(rates=list_rates(session=session), reporting_currency=settings.reporting_currency)
+    return Money(
+        rates=list_rates(session=session), reporting_currency=settings.region.reporting_currency
+    )
 
 
 def to_reporting(

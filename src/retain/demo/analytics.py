@@ -66,7 +66,7 @@ def predict_lifetime(context: DemoContext) -> str:
 
     query = ClvQuery()
     fitted = on_warehouse(
-        context.settings.resolved_warehouse_url,
+        context.settings.storage.resolved_warehouse_url,
         lambda backend, money: fit_models(backend=backend, query=query, money=money),
         stored_money(settings=context.settings),
     )
@@ -77,7 +77,7 @@ def predict_lifetime(context: DemoContext) -> str:
         margin=1.0,
         predicted_at=utcnow_to_the_second(),
     )
-    with session_scope(context.settings.store_url) as session:
+    with session_scope(context.settings.storage.store_url) as session:
         stored = save_predictions(session=session, predictions=predictions)
     return f"{stored:,} lifetime-value predictions"
 
@@ -125,9 +125,9 @@ def refresh_segments_now(context: DemoContext) -> str:
     from retain.store import session_scope
     from retain.warehouse import connect
 
-    backend = connect(context.settings.resolved_warehouse_url)
+    backend = connect(context.settings.storage.resolved_warehouse_url)
     try:
-        with session_scope(context.settings.store_url) as session:
+        with session_scope(context.settings.storage.store_url) as session:
             results = refresh_segments(session=session, backend=backend, at=utcnow_to_the_second())
     finally:
         backend.disconnect()
@@ -144,8 +144,8 @@ def run_playbooks_over_past(context: DemoContext) -> str:
     settings = context.settings
     end = data_end(context)
     moments = [end - timedelta(weeks=weeks) for weeks in range(PAST_WEEKS, -1, -1)]
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         engage.install_shipped(session=session, at=moments[0])
         records = engage.list_records(session=session)
         names = [record.name for record in records]
@@ -176,11 +176,11 @@ def _run_weekly(
     from retain.warehouse import connect
 
     settings = context.settings
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
         for week, moment in enumerate(moments):
             if week % SEGMENT_EVERY_WEEKS == 0:
-                with session_scope(settings.store_url) as session:
+                with session_scope(settings.storage.store_url) as session:
                     refresh_segments(session=session, backend=backend, at=moment)
             run_playbooks(settings=settings, backend=backend, at=moment, names=names)
             planter.plant(backend=backend)
@@ -196,7 +196,7 @@ def _record_past_sends(context: DemoContext) -> int:
     from retain.messaging.models import Delivery
     from retain.store import session_scope
 
-    with session_scope(context.settings.store_url) as session:
+    with session_scope(context.settings.storage.store_url) as session:
         result = session.execute(
             update(Delivery)
             .where(Delivery.status == "queued")
@@ -259,7 +259,7 @@ class _Planter:
         from retain.engage.models import Enrollment
         from retain.store import session_scope
 
-        with session_scope(self.context.settings.store_url) as session:
+        with session_scope(self.context.settings.storage.store_url) as session:
             rows = session.execute(
                 select(Enrollment.enrollment_id, Enrollment.customer_id, Enrollment.entered_at)
                 .where(
@@ -296,7 +296,7 @@ class _Planter:
         from retain.warehouse import connect
 
         window = timedelta(days=self.effect.window_days)
-        with session_scope(self.context.settings.store_url) as session:
+        with session_scope(self.context.settings.storage.store_url) as session:
             rows = session.execute(
                 select(
                     Enrollment.enrollment_id, Enrollment.customer_id, Enrollment.entered_at
@@ -308,7 +308,7 @@ class _Planter:
             ).all()
         entries = pd.DataFrame(rows, columns=["enrollment_id", "customer_id", "entered_at"])
         entries["entered_at"] = pd.to_datetime(entries["entered_at"])
-        backend = connect(self.context.settings.resolved_warehouse_url)
+        backend = connect(self.context.settings.storage.resolved_warehouse_url)
         try:
             natural = _entries_with_other_orders(backend, ibis.memtable(entries), window)
         finally:
@@ -353,9 +353,9 @@ def reported_lift(context: DemoContext, *, effect: PlantedEffect, at: datetime) 
     from retain.store import session_scope
     from retain.warehouse import connect
 
-    backend = connect(context.settings.resolved_warehouse_url)
+    backend = connect(context.settings.storage.resolved_warehouse_url)
     try:
-        with session_scope(context.settings.store_url) as session:
+        with session_scope(context.settings.storage.store_url) as session:
             stats = playbook_stats(session=session, backend=backend, name=effect.playbook, at=at)
     finally:
         backend.disconnect()

@@ -45,7 +45,7 @@ def demo(
     from retain.settings import get_settings
 
     settings = get_settings()
-    out_dir = settings.data_dir / "demo"
+    out_dir = settings.storage.data_dir / "demo"
     started = _Stopwatch()
     with progress_bar() as progress:
         task = progress.add_task("generating", total=customers)
@@ -184,7 +184,7 @@ def _headline_metrics() -> list[dict[str, object]]:
 
     settings = get_settings()
     rows = on_warehouse(
-        settings.resolved_warehouse_url,
+        settings.storage.resolved_warehouse_url,
         lambda backend, money: compute_metrics(backend=backend, query=MetricsQuery(), money=money),
         stored_money(settings=settings),
     )
@@ -199,7 +199,7 @@ def _record_demo_exchange_rate(params_path: Path) -> None:
 
     settings = get_settings()
     cny_per_usd = Decimal(str(json.loads(params_path.read_text())["model"]["cny_per_usd"]))
-    if settings.reporting_currency == "USD":
+    if settings.region.reporting_currency == "USD":
         with command_session() as session:
             set_rate(session=session, currency="CNY", rate=1 / cny_per_usd)
 

@@ -40,7 +40,7 @@ CHAT_DAYS = 28
 def prepare_assistant(settings: Settings, data: DemoData, seed: int) -> str:
     """Check the intents, train and evaluate the model once, then hold a month of chats."""
     intents = load_intents(assistant_brain.intents_path(settings))
-    with migrated_session(settings.store_url) as session:
+    with migrated_session(settings.storage.store_url) as session:
         summary = assistant_summary(session, since=datetime(1970, 1, 1))
     trained = ""
     if summary.evaluated_at is None or not assistant_brain.model_path(settings).exists():
@@ -61,13 +61,13 @@ def _train_and_evaluate(settings: Settings, seed: int) -> str:
         train,
         calibration,
         embed=None,
-        out_of_scope_label=settings.assistant_out_of_scope_label,
-        target_escalation=settings.assistant_target_escalation,
+        out_of_scope_label=settings.assistant.out_of_scope_label,
+        target_escalation=settings.assistant.target_escalation,
     )
     path = assistant_brain.model_path(settings)
     save_model(model, path)
     result = assistant_brain.evaluate(load_model(path), test, embed=None)
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         session.add(
             AssistantEvaluation(
                 evaluated_at=now_minute(),
@@ -88,10 +88,10 @@ def _hold_conversations(settings: Settings, data: DemoData, seed: int) -> str:
     customers = data.pick_customers(
         seed, "assistant", scaled(len(data.customers), per=80, low=30, high=80)
     )
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     handed_off = 0
     try:
-        with migrated_session(settings.store_url) as session:
+        with migrated_session(settings.storage.store_url) as session:
             for customer_id in customers:
                 handed_off += _chat(session, settings, brain, backend, data, seed, customer_id, now)
     finally:

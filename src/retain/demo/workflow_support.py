@@ -38,7 +38,7 @@ READ_WINDOW = timedelta(days=knowledge.DEFLECTION_DAYS)
 def load_help_centre(settings: Settings, data: DemoData, seed: int) -> str:
     """Import the bilingual help-centre articles and customers' reading of them, once."""
     now = now_minute()
-    with migrated_session(settings.store_url) as session:
+    with migrated_session(settings.storage.store_url) as session:
         result = import_articles(session, path=ARTICLES)
         published = knowledge.published_articles(session)
         read_before = knowledge.deflecting_articles(session, at=now + READ_WINDOW, limit=1)
@@ -160,10 +160,10 @@ SCENARIOS = (
 def open_support_queue(settings: Settings, data: DemoData, seed: int) -> str:
     """Open the demo's tickets once (a second run finds them and adds nothing)."""
     calendar = calendar_for(settings)
-    warning = timedelta(hours=settings.support_warning_hours)
+    warning = timedelta(hours=settings.support.warning_hours)
     now = now_minute()
     count = scaled(len(data.customers), per=40, low=len(SCENARIOS) * 3, high=160)
-    with migrated_session(settings.store_url) as session:
+    with migrated_session(settings.storage.store_url) as session:
         existing = service.list_tickets(session=session, tag=DEMO_TAG, limit=1)[1]
         if existing:
             return f"{existing} demo tickets already open"

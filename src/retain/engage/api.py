@@ -140,8 +140,10 @@ def get_reorder(
     except signed_links.BadLink as error:
         raise HTTPException(status_code=403, detail=str(error)) from None
     items = reorder.last_order_items(backend=backend, customer_id=customer_id)
-    if settings.shop_reorder_url and items:
-        return RedirectResponse(reorder.cart_url(settings.shop_reorder_url, items), status_code=303)
+    if settings.engage.shop_reorder_url and items:
+        return RedirectResponse(
+            reorder.cart_url(settings.engage.shop_reorder_url, items), status_code=303
+        )
     shown = choose_language(
         requested=language,
         chosen=request.cookies.get("lang"),

@@ -150,7 +150,7 @@ def run_command(
     from retain.store import ensure_store
 
     settings = get_settings()
-    ensure_store(settings.store_url)
+    ensure_store(settings.storage.store_url)
     with (
         command_warehouse() as backend,
         Progress(console=Console(stderr=True), transient=True) as progress,

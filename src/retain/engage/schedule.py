@@ -13,10 +13,10 @@ from retain.warehouse import connect
 def run_scheduled(settings: Settings) -> None:
     """Refresh every segment and run every enabled playbook as of now."""
     at = utcnow_to_the_second()
-    ensure_store(settings.store_url)
-    backend = connect(settings.resolved_warehouse_url)
+    ensure_store(settings.storage.store_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
-        with session_scope(settings.store_url) as session:
+        with session_scope(settings.storage.store_url) as session:
             refresh_segments(session=session, backend=backend, at=at)
         run_playbooks(settings=settings, backend=backend, at=at)
     finally:

@@ -92,12 +92,12 @@ def get_items(
 def post_analyze(settings: SettingsDep, backend: WarehouseDep) -> AnalyzeRead:
     """Analyse new items, open follow-up tasks, copy items and answers to the warehouse."""
     # Two transactions, not the request's one: the analysis is kept when the export fails.
-    with _answering(), migrated_session(settings.store_url) as session:
+    with _answering(), migrated_session(settings.storage.store_url) as session:
         summary = service.analyze(
-            session=session, data_dir=settings.data_dir, aspects=load_aspects()
+            session=session, data_dir=settings.storage.data_dir, aspects=load_aspects()
         )
         tasks = service.follow_up(session=session)
-    with _answering(), migrated_session(settings.store_url) as session:
+    with _answering(), migrated_session(settings.storage.store_url) as session:
         exported = service.export_items(session=session, backend=backend)
         answers = surveys.export_answers(session=session, backend=backend)
     return AnalyzeRead(
@@ -108,7 +108,7 @@ def post_analyze(settings: SettingsDep, backend: WarehouseDep) -> AnalyzeRead:
 @router.post("/feedback/evaluate", dependencies=[Depends(allow(ANALYSE))])
 def post_evaluate(settings: SettingsDep, body: LabelledTexts) -> EvaluationRead:
     """Accuracy and macro F1 of the trained sentiment model on labelled texts."""
-    model = load_trained(settings.data_dir)
+    model = load_trained(settings.storage.data_dir)
     if model is None:
         raise HTTPException(status_code=409, detail="no sentiment model yet: train one first")
     try:
@@ -169,11 +169,11 @@ def post_send(settings: SettingsDep, session: SessionDep, name: str, body: SendC
             survey=survey,
             customer_ids=body.customer_ids,
             secret=secret,
-            base_url=settings.public_base_url,
+            base_url=settings.server.public_base_url,
             now=now,
         )
         reminded = surveys.remind(
-            session=session, secret=secret, base_url=settings.public_base_url, now=now
+            session=session, secret=secret, base_url=settings.server.public_base_url, now=now
         )
     return SendRead(**summary.__dict__, reminded=reminded)
 

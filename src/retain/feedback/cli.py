@@ -65,7 +65,7 @@ def import_command(
 
     with command_session(*_refused()) as session:
         summary = reviews.import_file(
-            session=session, kind=kind, path=file, limit=get_settings().max_import_problems
+            session=session, kind=kind, path=file, limit=get_settings().ingest.max_import_problems
         )
     render([summary.__dict__], output_format=output_format, title=f"Imported {kind}s")
 
@@ -90,7 +90,7 @@ def train_command(
         )
         model = service.train(
             session=session,
-            data_dir=settings.data_dir,
+            data_dir=settings.storage.data_dir,
             texts=texts,
             labels=labels,
             use_ratings=ratings,
@@ -118,7 +118,7 @@ def evaluate_command(
         refuse("error: --language is zh, en or auto")
     settings = get_settings()
     try:
-        model = load_trained(settings.data_dir)
+        model = load_trained(settings.storage.data_dir)
         if model is None:
             refuse("error: no sentiment model yet: run `retain feedback train` first")
         texts, labels = service.read_labelled_table(path=table, text=text, label=label)
@@ -152,7 +152,7 @@ def analyze_command(
         with command_session() as session:
             summary = service.analyze(
                 session=session,
-                data_dir=settings.data_dir,
+                data_dir=settings.storage.data_dir,
                 aspects=load_aspects(aspects),
                 redo=redo,
             )

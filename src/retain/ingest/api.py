@@ -45,9 +45,9 @@ IdempotencyKey = Annotated[
 async def verified_body(request: Request, settings: SettingsDep) -> bytes:
     """The raw body, its HMAC signature checked when a webhook secret is configured."""
     body = await request.body()
-    if settings.webhook_secret is not None:
+    if settings.server.webhook_secret is not None:
         problem = signature_problem(
-            secret=settings.webhook_secret.get_secret_value(),
+            secret=settings.server.webhook_secret.get_secret_value(),
             timestamp=request.headers.get(TIMESTAMP_HEADER),
             sent=request.headers.get(SIGNATURE_HEADER),
             body=body,
@@ -74,8 +74,8 @@ def post_events(
     """Customers, orders, order lines, subscription changes, usage events, survey responses,
     ticket and return events, in one batch; each row checked as an import checks a file."""
     enforce(
-        storage_url=settings.rate_limit_storage,
-        limit=settings.intake_rate_limit,
+        storage_url=settings.server.rate_limit_storage,
+        limit=settings.server.intake_rate_limit,
         scope="intake",
         key=principal.label,
     )
@@ -95,10 +95,10 @@ def post_events(
     try:
         status, answer = _apply(request, batch, settings, principal)
     except BaseException:
-        with migrated_session(settings.store_url) as session:
+        with migrated_session(settings.storage.store_url) as session:
             release_key(session=session, caller=principal.label, key=idempotency_key)
         raise
-    with migrated_session(settings.store_url) as session:
+    with migrated_session(settings.storage.store_url) as session:
         settle_key(
             session=session,
             caller=principal.label,
@@ -111,7 +111,7 @@ def post_events(
 
 def _claim(principal: Principal, key: str, raw: bytes, settings: Settings) -> Replay | None:
     try:
-        with migrated_session(settings.store_url) as session:
+        with migrated_session(settings.storage.store_url) as session:
             return claim_key(session=session, caller=principal.label, key=key, body=raw)
     except KeyConflict as error:
         raise HTTPException(status_code=409, detail=str(error)) from None
@@ -133,7 +133,7 @@ def _apply(
             for p in error.problems
         ]
         return 422, problem_body(request, 422, str(error), errors=errors)
-    with migrated_session(settings.store_url) as session:
+    with migrated_session(settings.storage.store_url) as session:
         record(
             session=session,
             actor=principal.label,

@@ -90,7 +90,9 @@ def apply_batch(*, batch: BaseModel, settings: Settings) -> IntakeResult:
     """Merge every kind of ``batch`` into the warehouse, in dependency order."""
     results: list[KindResult] = []
     problem: IntakeProblem | None = None
-    pool = pool_for(settings.resolved_warehouse_url, idle_seconds=settings.warehouse_idle_seconds)
+    pool = pool_for(
+        settings.storage.resolved_warehouse_url, idle_seconds=settings.server.warehouse_idle_seconds
+    )
     with (
         _write_lock,
         pool.lease() as backend,

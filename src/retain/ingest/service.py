@@ -64,13 +64,13 @@ def ingest_file(
     mapping = load_mapping(mapping_path) if mapping_path else ColumnMapping()
     options = StageOptions(
         mapping=mapping,
-        timezone=check_timezone(timezone or mapping.timezone or settings.default_timezone),
+        timezone=check_timezone(timezone or mapping.timezone or settings.region.default_timezone),
         encoding=encoding,
-        max_problems=max_problems or settings.max_import_problems,
+        max_problems=max_problems or settings.ingest.max_import_problems,
     )
-    ensure_store(settings.store_url)
+    ensure_store(settings.storage.store_url)
     started_at = utcnow()
-    warehouse = backend or connect(settings.resolved_warehouse_url)
+    warehouse = backend or connect(settings.storage.resolved_warehouse_url)
     try:
         staging = _staging_connection(warehouse, settings)
         return _import(warehouse, staging, spec, path, options, settings, started_at, on_progress)
@@ -95,7 +95,7 @@ def _import(
     log.info("import %s: reading %s", spec.name, path)
     staged = stage_file(staging, kind=spec, path=path, options=options, run=run)
     log.info("import %s: merging %d rows", spec.name, staged.rows_staged)
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         merged = merge_stage(
             backend,
             staging,
@@ -140,9 +140,9 @@ def _import(
 def _staging_connection(backend: BaseBackend, settings: Settings) -> duckdb.DuckDBPyConnection:
     """The DuckDB connection that reads and validates files, with bounded memory."""
     con = staging_connection(backend)
-    spill = settings.data_dir / "tmp"
+    spill = settings.storage.data_dir / "tmp"
     spill.mkdir(parents=True, exist_ok=True)
-    con.execute(f"SET memory_limit = '{settings.import_memory_limit}'")
+    con.execute(f"SET memory_limit = '{settings.ingest.import_memory_limit}'")
     con.execute(f"SET temp_directory = '{_sql_text(str(spill))}'")
     con.execute("SET TimeZone = 'UTC'")
     enable_progress(con)

@@ -37,17 +37,17 @@ EXPORTED_SOURCES = (
 def register_periodic_jobs(settings: Settings) -> None:
     """Have the worker run each domain's periodic job; a new job is one more line here."""
     # Segments are refreshed first, then the playbooks run on the fresh memberships.
-    register_periodic("segments-and-playbooks", settings.playbook_run_seconds, run_scheduled)
+    register_periodic("segments-and-playbooks", settings.engage.playbook_run_seconds, run_scheduled)
     register_periodic("surveys", surveys.EVERY_SECONDS, surveys.run_recurring)
     register_periodic("returns", returns.EVERY_SECONDS, returns.run_pass)
-    register_periodic("support", settings.support_check_seconds, run_support_jobs)
+    register_periodic("support", settings.support.check_seconds, run_support_jobs)
     register_periodic("warehouse-export", WAREHOUSE_EXPORT_SECONDS, export_to_warehouse)
 
 
 def export_to_warehouse(settings: Settings) -> dict[str, int]:
     """Copy every domain's new facts to the warehouse; how many of each."""
     return export_pending(
-        store_url=settings.store_url,
-        warehouse_url=settings.resolved_warehouse_url,
+        store_url=settings.storage.store_url,
+        warehouse_url=settings.storage.resolved_warehouse_url,
         sources=list(EXPORTED_SOURCES),
     )

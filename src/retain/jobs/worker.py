@@ -60,7 +60,7 @@ def task_queue(queue_url: str | None, data_dir: str) -> Huey:
 
 
 def _queue(settings: Settings) -> Huey:
-    return task_queue(settings.queue_url, str(settings.data_dir))
+    return task_queue(settings.storage.queue_url, str(settings.storage.data_dir))
 
 
 def request_pass(settings: Settings) -> None:

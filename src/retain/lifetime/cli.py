@@ -249,7 +249,9 @@ def _run(work: Callable[[Any, Any], T]) -> T:
 
     settings = get_settings()
     try:
-        return on_warehouse(settings.resolved_warehouse_url, work, stored_money(settings=settings))
+        return on_warehouse(
+            settings.storage.resolved_warehouse_url, work, stored_money(settings=settings)
+        )
     except FitNotConverged as error:
         refuse(str(error))
     except (ClvInputError, LifetimeInputError, MissingRateError) as error:

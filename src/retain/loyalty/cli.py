@@ -85,7 +85,7 @@ def earn_command(output_format: FormatOption = OutputFormat.table) -> None:
 
     summary = command_on_warehouse(
         lambda settings, backend: orders.earn_from_orders(
-            store_url=settings.store_url, backend=backend
+            store_url=settings.storage.store_url, backend=backend
         )
     )
     render([summary.__dict__], output_format=output_format, title="Earned from orders")
@@ -285,7 +285,7 @@ def export_command() -> None:
 
     count = command_on_warehouse(
         lambda settings, backend: events.export_events(
-            store_url=settings.store_url, backend=backend
+            store_url=settings.storage.store_url, backend=backend
         )
     )
     typer.echo(f"{count} loyalty events added to the warehouse")
@@ -390,7 +390,7 @@ def tiers_evaluate(at: AtOption = None, output_format: FormatOption = OutputForm
             session=session,
             rules=service.load_rules(session=session),
             at=at or utcnow(),
-            reporting_currency=settings.reporting_currency,
+            reporting_currency=settings.region.reporting_currency,
         )
         rows = [_change_row(change) for change in changes]
     render(rows, output_format=output_format, title="Tier changes")

@@ -127,14 +127,14 @@ def put_consent(session: SessionDep, customer_id: CustomerId, body: ConsentUpdat
 @public_router.post("/api/v1/messages/bounces", tags=["messaging"])
 async def post_bounce(request: Request, settings: SettingsDep, session: SessionDep) -> BounceRead:
     """The mail provider's bounce or complaint, signed with RETAIN_BOUNCE_SECRET."""
-    if settings.bounce_secret is None:
+    if settings.email.bounce_secret is None:
         # No key, no way to tell the provider from anyone else: refuse every caller.
         raise HTTPException(
             status_code=401, detail="bounces are refused: RETAIN_BOUNCE_SECRET is not set"
         )
     raw = await request.body()
     problem = signature_problem(
-        secret=settings.bounce_secret.get_secret_value(),
+        secret=settings.email.bounce_secret.get_secret_value(),
         timestamp=request.headers.get(TIMESTAMP_HEADER),
         sent=request.headers.get(SIGNATURE_HEADER),
         body=raw,

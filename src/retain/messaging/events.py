@@ -33,8 +33,8 @@ SOURCE = Source(
 def export_deliveries(*, settings: Settings) -> int:
     """Append final outcomes not yet in the warehouse; how many rows were new there."""
     exported = export_pending(
-        store_url=settings.store_url,
-        warehouse_url=settings.resolved_warehouse_url,
+        store_url=settings.storage.store_url,
+        warehouse_url=settings.storage.resolved_warehouse_url,
         sources=[SOURCE],
     )
     return exported[SOURCE.table]

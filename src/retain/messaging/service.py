@@ -179,21 +179,21 @@ def deliver_due(
 ) -> DeliverySummary:
     """One worker pass: expire dead leases, then claim, decide, render and send due messages."""
     at = at or utcnow()
-    ensure_store(settings.store_url)
-    summary = DeliverySummary(unknown=expire_leases(store_url=settings.store_url, at=at))
+    ensure_store(settings.storage.store_url)
+    summary = DeliverySummary(unknown=expire_leases(store_url=settings.storage.store_url, at=at))
     sender = _Sender(settings=settings, at=at)
     try:
         while summary.claimed < limit:
             batch = claim_due(
-                store_url=settings.store_url,
+                store_url=settings.storage.store_url,
                 at=at,
                 limit=min(CLAIM_CHUNK, limit - summary.claimed),
-                lease=timedelta(seconds=settings.delivery_lease_seconds),
+                lease=timedelta(seconds=settings.messaging.delivery_lease_seconds),
             )
             if not batch:
                 break
             summary.claimed += len(batch)
-            _save(settings.store_url, sender.process(batch, summary))
+            _save(settings.storage.store_url, sender.process(batch, summary))
     finally:
         sender.close()
     summary.exported = export_deliveries(settings=settings)
@@ -253,14 +253,14 @@ class _Sender:
         self.specs: dict[str, dict[str, Any]] = {}
         # Each sending thread keeps its own connections: while one waits for the server's
         # answer, another sends, so the pass is not bound by round trips.
-        self.pool = ThreadPoolExecutor(max_workers=settings.delivery_connections)
+        self.pool = ThreadPoolExecutor(max_workers=settings.messaging.delivery_connections)
         self.local = threading.local()
         self.opened: list[Channels] = []
         self.opening = threading.Lock()
 
     def process(self, batch: list[Delivery], summary: DeliverySummary) -> list[dict[str, Any]]:
         """The changes to store for ``batch``, after sending what may be sent."""
-        with session_scope(self.settings.store_url) as session:
+        with session_scope(self.settings.storage.store_url) as session:
             facts = gather_facts(
                 session=session,
                 customer_ids=[delivery.customer_id for delivery in batch],
@@ -361,7 +361,7 @@ class _Sender:
         )
 
     def _links(self, delivery: Delivery, language: str) -> dict[str, str]:
-        base = self.settings.public_base_url.rstrip("/")
+        base = self.settings.server.public_base_url.rstrip("/")
         made = {}
         for name, purpose, path in (
             ("unsubscribe_url", UNSUBSCRIBE, "unsubscribe"),
@@ -380,9 +380,9 @@ class _Sender:
 
     def _failed(self, delivery: Delivery, reason: str, *, final: bool) -> dict[str, Any]:
         attempts = delivery.attempts + 1
-        if final or attempts >= self.settings.delivery_max_attempts:
+        if final or attempts >= self.settings.messaging.delivery_max_attempts:
             return {"status": "failed", "attempts": attempts, "last_error": reason[:500]}
-        delay = self.settings.delivery_retry_seconds * 2 ** (attempts - 1)
+        delay = self.settings.messaging.delivery_retry_seconds * 2 ** (attempts - 1)
         return {
             "status": "queued",
             "attempts": attempts,

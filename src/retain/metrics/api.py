@@ -50,8 +50,8 @@ def get_metrics(
         period=period,
         by=by,
         basis=basis,
-        active_window_days=active_window or settings.active_window_days,
-        crr_target=target if target is not None else settings.crr_target,
+        active_window_days=active_window or settings.metrics.active_window_days,
+        crr_target=target if target is not None else settings.metrics.crr_target,
     )
     with answering(UNMEASURABLE):
         money = store_money(session=session, settings=settings)

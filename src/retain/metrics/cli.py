@@ -65,8 +65,8 @@ def metrics(
         period=_choice(period, ("month", "quarter", "year")),
         by=by,
         basis=_choice(basis, ("orders", "subscriptions", "any")),
-        active_window_days=active_window or settings.active_window_days,
-        crr_target=target if target is not None else settings.crr_target,
+        active_window_days=active_window or settings.metrics.active_window_days,
+        crr_target=target if target is not None else settings.metrics.crr_target,
     )
     rows = _run(lambda backend, money: compute_metrics(backend=backend, query=query, money=money))
     _show(
@@ -165,7 +165,9 @@ def _run(work: Callable[[Any, Money], list[dict[str, Any]]]) -> list[dict[str, A
 
     settings = get_settings()
     try:
-        return on_warehouse(settings.resolved_warehouse_url, work, stored_money(settings=settings))
+        return on_warehouse(
+            settings.storage.resolved_warehouse_url, work, stored_money(settings=settings)
+        )
     except (MetricsInputError, MissingRateError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(code=2) from None

@@ -293,7 +293,7 @@ def export_command() -> None:
 
     exported = command_on_warehouse(
         lambda settings, backend: events.export_events(
-            store_url=settings.store_url, backend=backend
+            store_url=settings.storage.store_url, backend=backend
         )
     )
     typer.echo(f"{exported} new return events")

@@ -125,7 +125,7 @@ def portal_link(settings: Settings, *, order_id: str, customer_id: str, language
         claims={"o": order_id, "c": customer_id, "l": language_or_default(language)},
         expires_at=utcnow() + timedelta(days=LINK_DAYS),
     )
-    return f"{settings.public_base_url.rstrip('/')}/r/{token}"
+    return f"{settings.server.public_base_url.rstrip('/')}/r/{token}"
 
 
 def _language(request: Request, lang: str | None, stored: object = None) -> Language:
@@ -155,8 +155,8 @@ async def post_start(request: Request, settings: SettingsDep) -> Response:
     """Find the order; the same answer for a wrong number and a wrong address."""
     client = request.client.host if request.client else "unknown"
     enforce(
-        storage_url=settings.rate_limit_storage,
-        limit=settings.returns_start_rate_limit,
+        storage_url=settings.server.rate_limit_storage,
+        limit=settings.returns.start_rate_limit,
         scope="return portal",
         key=client,
     )
@@ -169,7 +169,7 @@ async def post_start(request: Request, settings: SettingsDep) -> Response:
     if customer_id is None:
         return _render("start.html", language, 404, error=True, order_id=order_id, email=email)
     link = portal_link(settings, order_id=order_id, customer_id=customer_id, language=language)
-    return RedirectResponse(link.removeprefix(settings.public_base_url.rstrip("/")), 303)
+    return RedirectResponse(link.removeprefix(settings.server.public_base_url.rstrip("/")), 303)
 
 
 def _match(settings: Settings, order_id: str, email: str) -> str | None:
@@ -178,8 +178,8 @@ def _match(settings: Settings, order_id: str, email: str) -> str | None:
     order = _order(settings, order_id)
     if order is None:
         return None
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         known = session.scalar(
             select(CustomerProfile.email).where(CustomerProfile.customer_id == order.customer_id)
         )
@@ -189,7 +189,7 @@ def _match(settings: Settings, order_id: str, email: str) -> str | None:
 
 
 def _order(settings: Settings, order_id: str) -> OrderFacts | None:
-    backend = connect(settings.resolved_warehouse_url, create_tables=False)
+    backend = connect(settings.storage.resolved_warehouse_url, create_tables=False)
     try:
         return service.load_order(backend=backend, order_id=order_id)
     except NotFound:
@@ -235,8 +235,8 @@ def _form(
     error: str | None,
     status: int = 200,
 ) -> HTMLResponse:
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         policy = service.load_policy(session=session)
         taken = service.returned_units(session=session, order_id=order.order_id)
         earlier = list(
@@ -286,7 +286,7 @@ async def post_portal(
     if not items:
         return _form(settings, link, order, token, chosen, None, TEXT[link.language]["pick"], 422)
     try:
-        with session_scope(settings.store_url) as session:
+        with session_scope(settings.storage.store_url) as session:
             policy = service.load_policy(session=session)
             if chosen["reason"] not in policy.reasons:
                 raise ReturnError("pick a reason from the list")
@@ -375,16 +375,16 @@ async def _save_photos(settings: Settings, form: FormData) -> list[str]:
         raise ReturnError(f"at most {MAX_PHOTOS} photos")
     checked = []
     for upload in uploads:
-        data = await upload.read(settings.returns_photo_max_bytes + 1)
-        if len(data) > settings.returns_photo_max_bytes:
+        data = await upload.read(settings.returns.photo_max_bytes + 1)
+        if len(data) > settings.returns.photo_max_bytes:
             raise ReturnError(
-                f"{upload.filename}: larger than {settings.returns_photo_max_bytes} bytes"
+                f"{upload.filename}: larger than {settings.returns.photo_max_bytes} bytes"
             )
         kind = next((ext for magic, ext in IMAGE_TYPES.items() if data.startswith(magic)), None)
         if kind is None or (kind == "webp" and data[8:12] != b"WEBP"):
             raise ReturnError(f"{upload.filename}: not a JPEG, PNG or WebP image")
         checked.append((data, kind))
-    folder = settings.data_dir / "returns" / "photos"
+    folder = settings.storage.data_dir / "returns" / "photos"
     folder.mkdir(parents=True, exist_ok=True)
     names = []
     for data, kind in checked:

@@ -262,7 +262,7 @@ def get_sla_policy(settings: SettingsDep) -> SlaPolicyRead:
         for priority, target in calendar.targets.items()
     ]
     return SlaPolicyRead(
-        timezone=str(calendar.zone), targets=targets, warning_hours=settings.support_warning_hours
+        timezone=str(calendar.zone), targets=targets, warning_hours=settings.support.warning_hours
     )
 
 
@@ -275,7 +275,7 @@ def get_sla_tickets(
         board = sla_board(
             session,
             calendar=calendar_for(settings),
-            warning=timedelta(hours=settings.support_warning_hours),
+            warning=timedelta(hours=settings.support.warning_hours),
             at=utcnow(),
         )
         tickets = [SlaTicketRead.model_validate(item, from_attributes=True) for item in board]

@@ -240,7 +240,7 @@ def sla_command(at: AtOption = None, output_format: FormatOption = OutputFormat.
         board = sla_board(
             session,
             calendar=calendar_for(settings),
-            warning=timedelta(hours=settings.support_warning_hours),
+            warning=timedelta(hours=settings.support.warning_hours),
             at=at or utcnow(),
         )
     render([asdict(item) for item in board], output_format=output_format, title="SLA")
@@ -380,7 +380,7 @@ def mail_intake_command(
     from retain.support.mail import mail_server
 
     settings = get_settings()
-    ensure_store(settings.store_url)
+    ensure_store(settings.storage.store_url)
     server = mail_server(settings, host=host, port=port)
     server.start()
     typer.echo(f"filing email sent to {host}:{port} as tickets; Ctrl+C stops")

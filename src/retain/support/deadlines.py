@@ -31,7 +31,7 @@ WAITING = ("new", "open", "pending")
 
 def calendar_for(settings: Settings) -> BusinessCalendar:
     """The SLA calendar the settings name (re-read when the file changes)."""
-    path = settings.support_calendar
+    path = settings.support.calendar
     stamp = path.stat().st_mtime_ns if path is not None and path.exists() else None
     return _cached_calendar(path, stamp)
 
@@ -119,11 +119,11 @@ def _warning_task(session: Session, ticket: Ticket, target: str, due: datetime) 
 
 def run_deadline_check(settings: Settings, at: datetime) -> DeadlineSummary:
     """One check against the settings' store and calendar (the worker's hook)."""
-    with migrated_session(settings.store_url) as session:
+    with migrated_session(settings.storage.store_url) as session:
         return check_deadlines(
             session,
             calendar=calendar_for(settings),
-            warning=timedelta(hours=settings.support_warning_hours),
+            warning=timedelta(hours=settings.support.warning_hours),
             at=at,
         )
 

@@ -95,7 +95,7 @@ def help_index(
 ) -> HTMLResponse:
     """Published articles by category, or the search results for ``q``."""
     language = page_language(request, lang)
-    with migrated_session(settings.store_url) as session:
+    with migrated_session(settings.storage.store_url) as session:
         if q.strip():
             hits = knowledge.search_articles(session, q, language=language, limit=10)
             return _render(request, "index.html", language=language, query=q, hits=hits)
@@ -111,7 +111,7 @@ def help_article(
     request: Request, settings: SettingsDep, slug: str, lang: LanguageQuery = None
 ) -> HTMLResponse:
     """A published article; the view is recorded for the deflection report."""
-    with migrated_session(settings.store_url) as session:
+    with migrated_session(settings.storage.store_url) as session:
         article = _published(session, slug)
         knowledge.record_article_use(
             session, article_id=article.id, source="help_centre", visitor=_visitor(request)
@@ -128,7 +128,7 @@ def help_feedback(
     lang: LanguageQuery = None,
 ) -> HTMLResponse:
     """A "was this helpful?" answer."""
-    with migrated_session(settings.store_url) as session:
+    with migrated_session(settings.storage.store_url) as session:
         article = _published(session, slug)
         knowledge.record_article_feedback(
             session, article_id=article.id, visitor=_visitor(request), helpful=helpful == "yes"
@@ -183,8 +183,8 @@ def help_contact_send(
     language = page_language(request, lang)
     client = request.client.host if request.client else "unknown"
     enforce(
-        storage_url=settings.rate_limit_storage,
-        limit=settings.help_contact_rate_limit,
+        storage_url=settings.server.rate_limit_storage,
+        limit=settings.support.help_contact_rate_limit,
         scope="help-contact",
         key=client,
     )
@@ -195,7 +195,7 @@ def help_contact_send(
             request, "contact.html", language=language, form=form, problem=problem, status_code=422
         )
     try:
-        with migrated_session(settings.store_url) as session:
+        with migrated_session(settings.storage.store_url) as session:
             ticket = service.open_ticket(
                 session=session,
                 customer_id=None,
@@ -229,7 +229,7 @@ def help_rate(
     lang: LanguageQuery = None,
 ) -> HTMLResponse:
     """The rating page a CSAT link opens, the score chosen in the message preselected."""
-    with migrated_session(settings.store_url) as session:
+    with migrated_session(settings.storage.store_url) as session:
         ticket = _rated_ticket(session, settings, token)
         language = page_language(request, lang, ticket.language)
         return _render(
@@ -246,7 +246,7 @@ def help_rate_send(
     lang: LanguageQuery = None,
 ) -> HTMLResponse:
     """Record the rating for the ticket the link was made for."""
-    with migrated_session(settings.store_url) as session:
+    with migrated_session(settings.storage.store_url) as session:
         ticket = _rated_ticket(session, settings, token)
         try:
             csat.rate(session, ticket=ticket, score=score, at=utcnow())

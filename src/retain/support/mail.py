@@ -143,7 +143,7 @@ class SupportMailHandler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         try:
-            with migrated_session(self.settings.store_url) as store_session:
+            with migrated_session(self.settings.storage.store_url) as store_session:
                 receive_email(
                     store_session,
                     raw=envelope.content,
@@ -209,19 +209,23 @@ def reply_email(
 def send_pending_replies(settings: Settings, *, at: datetime) -> int:
     """Send the waiting replies over SMTP; how many left. Stops at the first failure."""
     sent = 0
-    with migrated_session(settings.store_url) as session:
+    with migrated_session(settings.storage.store_url) as session:
         waiting = pending_replies(session)
         if not waiting:
             return 0
         try:
-            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as client:
-                if settings.smtp_starttls:
+            with smtplib.SMTP(
+                settings.email.smtp_host, settings.email.smtp_port, timeout=30
+            ) as client:
+                if settings.email.smtp_starttls:
                     client.starttls()
-                if settings.smtp_user and settings.smtp_password:
-                    client.login(settings.smtp_user, settings.smtp_password.get_secret_value())
+                if settings.email.smtp_user and settings.email.smtp_password:
+                    client.login(
+                        settings.email.smtp_user, settings.email.smtp_password.get_secret_value()
+                    )
                 for ticket, message in waiting:
                     email = reply_email(
-                        session, ticket=ticket, message=message, sender=settings.mail_from
+                        session, ticket=ticket, message=message, sender=settings.email.mail_from
                     )
                     client.send_message(email)
                     message.email_message_id = str(email["Message-ID"])

@@ -27,13 +27,13 @@ def run_support_jobs(settings: Settings) -> SupportRun:
     """One pass: record SLA warnings and breaches, ask solved tickets for CSAT, export events."""
     at = utcnow()
     deadlines = run_deadline_check(settings, at)
-    with migrated_session(settings.store_url) as session:
+    with migrated_session(settings.storage.store_url) as session:
         asked = csat.ask_for_ratings(session, settings=settings, at=at)
     emailed = send_pending_replies(settings, at=at)
     # Short-lived warehouse connection: DuckDB allows one writing process.
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
-        exported = export_events(store_url=settings.store_url, backend=backend)
+        exported = export_events(store_url=settings.storage.store_url, backend=backend)
     finally:
         backend.disconnect()
     return SupportRun(

@@ -205,8 +205,8 @@ def login(
     """Check the password; on success set the session cookie and go where the user was going."""
     client = request.client.host if request.client else "unknown"
     enforce(
-        storage_url=settings.rate_limit_storage,
-        limit=settings.login_rate_limit,
+        storage_url=settings.server.rate_limit_storage,
+        limit=settings.auth.login_rate_limit,
         scope="sign-in",
         key=f"{client}:{username.lower()}",
     )
@@ -215,8 +215,8 @@ def login(
         settings, cookie=request.cookies.get(LOGIN_CSRF_COOKIE), form=csrf_token
     ):
         return _login_form(request, settings, next_path=next, error=t["bad_form"])
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         user = auth_service.authenticate_user(session=session, username=username, password=password)
         outcome = "user.sign_in" if user else "user.sign_in_failed"
         auth_service.record(
@@ -231,7 +231,7 @@ def login(
     response.set_cookie(
         SESSION_COOKIE,
         ticket[0],
-        max_age=settings.session_hours * 3600,
+        max_age=settings.auth.session_hours * 3600,
         httponly=True,
         samesite="lax",
         secure=request.url.scheme == "https",
@@ -248,7 +248,7 @@ def logout(
 ) -> RedirectResponse:
     """End every session of the user (the cookie alone is not trusted to be forgotten)."""
     check_csrf(csrf_token, principal)
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         user = auth_service.get_user(session=session, username=principal.name)
         if user is not None:
             auth_service.end_sessions(session=session, user=user)
@@ -273,7 +273,7 @@ def _warehouse_rows(
     """Rows of ``work``, or none and the text key of why not."""
     try:
         money = stored_money(settings=settings)
-        return on_warehouse(settings.resolved_warehouse_url, work, money), None
+        return on_warehouse(settings.storage.resolved_warehouse_url, work, money), None
     except (MetricsInputError, ClvInputError, MissingRateError):
         return [], "no_data"
     except Exception:  # a locked or unreachable warehouse shows a message, not an error page
@@ -288,8 +288,8 @@ def metrics_query(
         start=start,
         end=end,
         period=period,
-        active_window_days=settings.active_window_days,
-        crr_target=settings.crr_target,
+        active_window_days=settings.metrics.active_window_days,
+        crr_target=settings.metrics.crr_target,
     )
 
 
@@ -327,7 +327,7 @@ def overview(
         "series": {name: [row.get(name) for row in rows] for name in OVERVIEW_SERIES},
         "revenue": [row.get("revenue") for row in rows],
         "mrr_end": [row.get("mrr_end") for row in rows],
-        "target": settings.crr_target,
+        "target": settings.metrics.crr_target,
     }
     return _render(
         request,
@@ -358,8 +358,8 @@ def _last_complete(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def _average_clv(settings: Settings) -> float | None:
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         values = list(session.scalars(select(CustomerPrediction.clv)))
     return float(np.mean(values)) if values else None
 
@@ -459,8 +459,8 @@ def customers(
 ) -> HTMLResponse:
     """A searchable customer list; HTMX requests get only the rows."""
     limit = 50
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         items, total = list_customers(
             session=session,
             limit=limit,
@@ -479,7 +479,7 @@ def customers(
         limit=limit,
         offset=offset,
         query={"q": q or "", "country": country or "", "sort": sort},
-        reporting_currency=settings.reporting_currency,
+        reporting_currency=settings.region.reporting_currency,
     )
 
 
@@ -492,8 +492,8 @@ def customer_page(
     principal: CustomerReader,
 ) -> HTMLResponse:
     """Everything about one customer."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         found = customer_360(session=session, backend=backend, customer_id=customer_id)
     if found is None:
         return _render(request, "not_found.html", principal=principal, status=404)
@@ -507,7 +507,7 @@ def customer_page(
         principal=principal,
         c=found,
         chart=chart,
-        reporting_currency=settings.reporting_currency,
+        reporting_currency=settings.region.reporting_currency,
     )
 
 
@@ -516,8 +516,8 @@ def customer_usage_csv(
     customer_id: str, settings: SettingsDep, backend: WarehouseDep, _: CustomerReader
 ) -> Response:
     """The customer's weekly usage as CSV."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         found = customer_360(session=session, backend=backend, customer_id=customer_id)
     weeks = [week.model_dump() for week in found.usage_weekly] if found else []
     return _csv(weeks, f"retain-usage-{re.sub(r'[^A-Za-z0-9_-]', '_', customer_id)}.csv")
@@ -526,8 +526,8 @@ def customer_usage_csv(
 @router.get("/at-risk", response_class=HTMLResponse)
 def at_risk(request: Request, settings: SettingsDep, principal: CustomerReader) -> HTMLResponse:
     """Customers by churn risk with reasons, usage alerts, renewals in 90 days, tasks by owner."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         scores = [ChurnScoreRead.model_validate(s) for s in list_scores(session=session, limit=50)]
         alerts = [UsageAlertRead.model_validate(a) for a in list_alerts(session=session, limit=50)]
         tasks = [TaskRead.model_validate(t) for t in list_tasks(session=session, limit=200)]
@@ -593,7 +593,7 @@ def lifetime(
         tracking=tracking,
         problem=problem,
         chart=chart,
-        reporting_currency=settings.reporting_currency,
+        reporting_currency=settings.region.reporting_currency,
     )
 
 
@@ -614,8 +614,8 @@ def lifetime_tracking_csv(
 
 def _clv_histogram(settings: Settings) -> list[dict[str, Any]]:
     """Customers per CLV range; the last range collects the top 1% so outliers don't flatten it."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         values = np.array(list(session.scalars(select(CustomerPrediction.clv))), dtype=float)
     if values.size == 0:
         return []
@@ -707,10 +707,10 @@ def playbooks_csv(settings: SettingsDep, backend: WarehouseDep, _: Reader) -> Re
 def _playbook_rows(
     settings: Settings, backend: Any
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, dict[str, int]]]]:
-    ensure_store(settings.store_url)
+    ensure_store(settings.storage.store_url)
     now = utcnow()
     rows, sends = [], {}
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         for record in engage_service.list_records(session=session):
             stats = engage_service.playbook_stats(
                 session=session, backend=backend, name=record.name, at=now
@@ -760,11 +760,11 @@ def feedback_page(
     """NPS and CSAT with intervals, topic trends, products with regret and verbatim search."""
     from retain.feedback import regret, report
 
-    ensure_store(settings.store_url)
+    ensure_store(settings.storage.store_url)
     scores = report.survey_scores(backend, period="month")
     now = utcnow()
     ranked = regret.rank_regret(backend, at=now, min_orders=20, limit=10)
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         topics = report.topic_trends(session=session, period="month")
         # Verbatims are what single customers wrote: not for the read-only role.
         verbatims = (
@@ -809,8 +809,8 @@ def returns_page(
     request: Request, settings: SettingsDep, backend: WarehouseDep, principal: CustomerReader
 ) -> HTMLResponse:
     """Return rates by category and reason, serial returners, retention after a return."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         details = returns_report.processing_details(
             returns_service.processing_rows(session=session)
         )
@@ -862,12 +862,12 @@ def _splitting_cuts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @router.get("/support", response_class=HTMLResponse)
 def support(request: Request, settings: SettingsDep, principal: Reader) -> HTMLResponse:
     """Open tickets by state and priority, SLA at risk and breached, CSAT, deflecting articles."""
-    with migrated_session(settings.store_url) as session:
+    with migrated_session(settings.storage.store_url) as session:
         counts = support_service.counts_by_state(session=session)
         board = sla_board(
             session,
             calendar=calendar_for(settings),
-            warning=timedelta(hours=settings.support_warning_hours),
+            warning=timedelta(hours=settings.support.warning_hours),
             at=utcnow(),
         )
         ratings = csat.csat_report(session)
@@ -897,7 +897,7 @@ def support(request: Request, settings: SettingsDep, principal: Reader) -> HTMLR
 def assistant_page(request: Request, settings: SettingsDep, principal: Reader) -> HTMLResponse:
     """Auto-resolution, escalation, answered accuracy, CSAT and unanswered questions (30 days)."""
     since = utcnow() - timedelta(days=30)
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         summary = assistant_summary(session, since=since)
     return _render(request, "assistant.html", principal=principal, summary=summary)
