@@ -14,7 +14,7 @@ from retain.locales import (
     normalise_language,
     vocab,
 )
-from retain.web.i18n import TEXT
+from retain.locales import TEXTS as TEXT
 
 SNAKE_CASE = re.compile(r"[a-z0-9]_[a-z0-9]")
 CJK = re.compile(r"[\u3400-\u9fff]")
