@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from retain.locales import language_or_default
 from retain.loyalty import ledger
 from retain.loyalty.ledger import LoyaltyError, Posting
 from retain.loyalty.models import LoyaltyCampaign, LoyaltyEntry, LoyaltyMember, LoyaltyRuleset
@@ -45,7 +46,7 @@ def enroll(
         "email": email,
         "ip": ip,
         "device": device,
-        "language": language,
+        "language": language_or_default(language),
     }
     dialect = session.get_bind().dialect.name
     statement = postgresql_insert if dialect == "postgresql" else sqlite_insert

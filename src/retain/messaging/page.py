@@ -18,12 +18,6 @@ PAGES = Path(__file__).parent / "pages"
 _environment = Environment(loader=FileSystemLoader(PAGES), autoescape=select_autoescape(["html"]))
 
 
-def language_of(value: str | None) -> str:
-    """The message template language for a profile's language tag: zh for any Chinese, else en
-    (template variants are keyed by language family; pages use BCP 47 tags)."""
-    return "zh" if (value or "").lower().startswith("zh") else "en"
-
-
 def channel_names(settings: Settings) -> list[str]:
     """The channels a customer can switch on or off: email and each chat or SMS service."""
     return ["email", *sorted(settings.apprise_urls)]
