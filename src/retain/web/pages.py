@@ -548,7 +548,6 @@ def at_risk(request: Request, settings: SettingsDep, principal: CustomerReader) 
         problem=problem,
         owners=owners,
         chart=chart,
-        reason_key="zh" if _language(request, principal) == "zh-CN" else "en",
     )
 
 

@@ -1,4 +1,4 @@
-"""English (``en``): the sentences Retain writes to customers, by section."""
+"""English (``en``): the sentences Retain writes, by section."""
 
 from __future__ import annotations
 
@@ -22,6 +22,45 @@ TEXT: dict[str, dict[str, str]] = {
         "email": "I cannot answer that myself. Leave your e-mail address and a person will reply.",
         "article": "This article should help: {title}\n{summary}\n{url}",
         "subject": "Assistant hand-off: {question}",
+    },
+    # A churn score's reasons: one input's value in words (``churn/reasons.py``).
+    "churn_reasons": {
+        "usage_fell": "usage fell {percent}% vs their 90-day baseline",
+        "usage_rose": "usage up {percent}% vs their 90-day baseline",
+        "days_since_usage": "no product usage for {count} days",
+        "usage_7d": "{count} uses in the last 7 days",
+        "usage_30d": "{count} uses in the last 30 days",
+        "usage_90d": "{count} uses in the last 90 days",
+        "active_days_30d": "active on {count} days in the last 30",
+        "active_days_90d": "active on {count} days in the last 90",
+        "usage_falling": "usage falling over the last 90 days",
+        "usage_rising": "usage rising over the last 90 days",
+        "open_tickets": "{count} unresolved tickets",
+        "open_tickets_one": "{count} unresolved ticket",
+        "tickets_90d": "{count} support tickets in the last 90 days",
+        "tickets_90d_one": "{count} support ticket in the last 90 days",
+        "ticket_satisfaction": "ticket satisfaction {score:.1f} of 5",
+        "last_nps": "last NPS score {count}",
+        "last_csat": "last CSAT score {count} of 5",
+        "mrr_down": "MRR down {amount:,.0f} in the last 90 days",
+        "mrr_up": "MRR up {amount:,.0f} in the last 90 days",
+        "mrr": "MRR of {amount:,.0f}",
+        "contractions_180d": "{count} downgrades in the last 180 days",
+        "contractions_180d_one": "{count} downgrade in the last 180 days",
+        "expansions_180d": "{count} upgrades in the last 180 days",
+        "tenure_days": "a customer for {count} days",
+        "days_since_order": "no order for {count} days",
+        "never_ordered": "has never ordered",
+        "orders_90d": "{count} orders in the last 90 days",
+        "orders_365d": "{count} orders in the last year",
+        "spend_90d": "spent {amount:,.0f} in the last 90 days",
+        "spend_down": "spend down vs the 90 days before",
+        "spend_up": "spend up vs the 90 days before",
+        "returns_180d": "{count} returns in the last 180 days",
+        "returns_180d_one": "{count} return in the last 180 days",
+        "discount_share_365d": "{percent}% of orders discounted in the last year",
+        "unknown": "{feature} unknown",
+        "is": "{feature} is {value}",
     },
     # The question a new survey asks until the business edits it.
     "survey_questions": {

@@ -1,4 +1,4 @@
-"""Simplified Chinese (``zh-CN``): the sentences Retain writes to customers, by section."""
+"""Simplified Chinese (``zh-CN``): the sentences Retain writes, by section."""
 
 from __future__ import annotations
 
@@ -22,6 +22,45 @@ TEXT: dict[str, dict[str, str]] = {
         "email": "这个问题我无法回答。请留下您的邮箱，工作人员会回复您。",
         "article": "这篇文章可能有帮助：{title}\n{summary}\n{url}",
         "subject": "助手转人工：{question}",
+    },
+    # A churn score's reasons: one input's value in words (``churn/reasons.py``).
+    "churn_reasons": {
+        "usage_fell": "使用量较其90天基线下降{percent}%",
+        "usage_rose": "使用量较其90天基线上升{percent}%",
+        "days_since_usage": "已{count}天未使用产品",
+        "usage_7d": "近7天使用{count}次",
+        "usage_30d": "近30天使用{count}次",
+        "usage_90d": "近90天使用{count}次",
+        "active_days_30d": "近30天活跃{count}天",
+        "active_days_90d": "近90天活跃{count}天",
+        "usage_falling": "近90天使用量持续下降",
+        "usage_rising": "近90天使用量持续上升",
+        "open_tickets": "{count}个未解决的工单",
+        "open_tickets_one": "{count}个未解决的工单",
+        "tickets_90d": "近90天提交{count}个工单",
+        "tickets_90d_one": "近90天提交{count}个工单",
+        "ticket_satisfaction": "工单满意度为{score:.1f}分（满分5分）",
+        "last_nps": "最近一次NPS评分为{count}",
+        "last_csat": "最近一次CSAT评分为{count}分（满分5分）",
+        "mrr_down": "近90天MRR减少{amount:,.0f}",
+        "mrr_up": "近90天MRR增加{amount:,.0f}",
+        "mrr": "MRR为{amount:,.0f}",
+        "contractions_180d": "近180天降级{count}次",
+        "contractions_180d_one": "近180天降级{count}次",
+        "expansions_180d": "近180天升级{count}次",
+        "tenure_days": "成为客户{count}天",
+        "days_since_order": "已{count}天未下单",
+        "never_ordered": "从未下单",
+        "orders_90d": "近90天下单{count}次",
+        "orders_365d": "近一年下单{count}次",
+        "spend_90d": "近90天消费{amount:,.0f}",
+        "spend_down": "消费较前90天下降",
+        "spend_up": "消费较前90天上升",
+        "returns_180d": "近180天退货{count}次",
+        "returns_180d_one": "近180天退货{count}次",
+        "discount_share_365d": "近一年{percent}%的订单使用了折扣",
+        "unknown": "{feature}未知",
+        "is": "{feature}为{value}",
     },
     # The question a new survey asks until the business edits it.
     "survey_questions": {
