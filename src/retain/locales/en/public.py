@@ -124,4 +124,10 @@ TEXT: dict[str, dict[str, str]] = {
         "helpful": "Helpful",
         "not_helpful": "Not helpful",
     },
+    # The reorder link's page when the shop has no cart URL (/reorder/...).
+    "reorder_page": {
+        "title": "Order again",
+        "last_time": "What you bought last time:",
+        "empty": "We found no order to repeat.",
+    },
 }

@@ -124,4 +124,10 @@ TEXT: dict[str, dict[str, str]] = {
         "helpful": "有帮助",
         "not_helpful": "没有帮助",
     },
+    # The reorder link's page when the shop has no cart URL (/reorder/...).
+    "reorder_page": {
+        "title": "再次购买",
+        "last_time": "您上次购买的商品：",
+        "empty": "没有找到可以再次购买的订单。",
+    },
 }
