@@ -121,13 +121,13 @@ def top_reasons(
         for column in chosen:
             if matrix[row, column] <= 0:
                 break
-            words = describe(str(names[column]), records[row, column])
-            reasons.append(
-                {
-                    "feature": str(names[column]),
-                    "contribution": round(float(matrix[row, column]), 4),
-                    **dict(zip(LANGUAGES, words, strict=True)),
-                }
+            reason: dict[str, Any] = {
+                "feature": str(names[column]),
+                "contribution": round(float(matrix[row, column]), 4),
+            }
+            reason.update(
+                zip(LANGUAGES, describe(reason["feature"], records[row, column]), strict=True)
             )
+            reasons.append(reason)
         found.append(reasons)
     return found

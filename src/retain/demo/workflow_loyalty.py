@@ -105,7 +105,7 @@ def _enrol(
             customer_id=customer_id,
             enrolled_at=max(_naive(row.signup_at), launched_at),
             email=str(row.email),
-            language=row.language,
+            language=str(row.language),
         )
         members.append(customer_id)
     return members

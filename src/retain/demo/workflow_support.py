@@ -43,7 +43,7 @@ def load_help_centre(settings: Settings, data: DemoData, seed: int) -> str:
         published = knowledge.published_articles(session)
         read_before = knowledge.deflecting_articles(session, at=now + READ_WINDOW, limit=1)
         views = 0 if read_before else _read_articles(session, data, seed, published, now)
-    by_language = {
+    by_language: dict[str, int] = {
         language: sum(article.language == language for article in published)
         for language in LANGUAGES
     }
