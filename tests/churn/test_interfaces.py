@@ -73,7 +73,7 @@ def test_commands_and_routes_from_training_to_closed_task(environment: Settings)
         == riskiest[1:]
     )
     one = client.get(f"/api/v1/customers/{scores[0]['customer_id']}/churn").json()
-    assert one["reasons"] and {"feature", "en", "zh", "contribution"} <= set(one["reasons"][0])
+    assert one["reasons"] and {"feature", "en", "zh-CN", "contribution"} <= set(one["reasons"][0])
     assert client.get("/api/v1/customers/NOBODY/churn").status_code == 404
     assert len(client.get("/api/v1/health-scores", params={"limit": 3}).json()["items"]) == 3
     history = client.get(f"/api/v1/customers/{health[0]['customer_id']}/health").json()["items"]

@@ -17,6 +17,7 @@ from retain.feedback import schedule, surveys
 from retain.feedback.models import Survey, SurveyInvitation
 from retain.jobs import worker
 from retain.jobs.periodic import register_periodic_jobs
+from retain.locales import ui_text
 from retain.messaging.models import Delivery
 from retain.settings import Settings
 from retain.store import ensure_store, session_scope
@@ -109,7 +110,7 @@ def test_send_queues_personal_links_in_each_language(sent: Settings) -> None:
         deliveries = {d.customer_id: d for d in session.scalars(select(Delivery))}
     assert set(deliveries) == {"C1", "C2"}
     assert deliveries["C1"].template == "survey-invitation"
-    assert deliveries["C2"].context["question"] == surveys.QUESTIONS["NPS"][1]
+    assert deliveries["C2"].context["question"] == ui_text("survey_questions", "zh-CN")["NPS"]
     assert deliveries["C1"].context["survey_url"].startswith(f"{BASE}/s/")
     assert deliveries["C1"].context["survey_url"] != deliveries["C2"].context["survey_url"]
     # A second send inside the schedule adds nothing; after 90 days it invites again.

@@ -58,7 +58,25 @@ def test_shipped_templates_have_both_languages() -> None:
     assert {"generic-news", "generic-reminder", "generic-offer"} <= set(names)
     for name in names:
         spec = parse_template((templates.TEMPLATES / f"{name}.yaml").read_text())
-        assert {"en", "zh"} <= set(spec["languages"]), name
+        assert {"en", "zh-CN"} <= set(spec["languages"]), name
+
+
+def test_an_override_saved_with_the_old_zh_key_is_read_as_zh_cn() -> None:
+    source = ENGLISH_ONLY + '  zh:\n    subject: "你好"\n    text: "正文"\n'
+    spec = parse_template(source)
+    assert set(spec["languages"]) == {"en", "zh-CN"}
+    rendered = render_spec(spec, name="t", language="zh", context={"customer": {}})
+    assert rendered.language == "zh-CN" and rendered.subject == "你好"
+
+
+def test_a_language_written_twice_or_unknown_is_refused() -> None:
+    twice = (
+        ENGLISH_ONLY + "  zh:\n    subject: a\n    text: b\n  zh-CN:\n    subject: a\n    text: b\n"
+    )
+    with pytest.raises(TemplateProblem, match="twice"):
+        parse_template(twice)
+    with pytest.raises(TemplateProblem, match="not one of en, zh-CN"):
+        parse_template(ENGLISH_ONLY + "  fr:\n    subject: a\n    text: b\n")
 
 
 def _orders(settings: Settings) -> None:
@@ -102,7 +120,7 @@ def test_preview_and_override_through_the_api(environment: Settings) -> None:
     preview = analyst.post("/api/v1/templates/generic-news/preview", json={"customer_id": "C1"})
     assert preview.status_code == 200, preview.text
     body = preview.json()
-    assert body["language"] == "zh" and body["subject"] == "Ann，我们有新消息"
+    assert body["language"] == "zh-CN" and body["subject"] == "Ann，我们有新消息"
     # C1 bought green tea: the best sellers of tea they have not bought come first.
     assert "Oolong tea、Black tea" in body["text"]
 

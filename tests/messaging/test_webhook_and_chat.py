@@ -30,7 +30,7 @@ def test_webhook_is_signed_as_intake_and_carries_the_idempotency_key(
     assert headers["X-Retain-Signature"] == expected
     assert headers["Idempotency-Key"] == "hook-1"
     payload = json.loads(request["body"])
-    assert payload["playbook"] == "winback" and payload["language"] == "zh"
+    assert payload["playbook"] == "winback" and payload["language"] == "zh-CN"
     assert payload["unsubscribe_url"].startswith("https://shop.example/m/unsubscribe/")
     assert delivery(messaging, "hook-1").status == "sent"
 

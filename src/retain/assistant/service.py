@@ -28,6 +28,7 @@ from retain.assistant.generation import (
 from retain.assistant.intents import IntentReply
 from retain.assistant.models import AssistantConversation, AssistantMessage
 from retain.clock import aware_utcnow, utcnow
+from retain.locales import normalise_language, ui_text
 from retain.settings import Settings
 from retain.signed_links import BadLink, read, sign
 from retain.support.deadlines import calendar_for
@@ -39,24 +40,10 @@ LINK_PURPOSE = "assistant"
 CJK = re.compile(r"[\u3400-\u9fff]")
 TRANSCRIPT_AUTHORS = {"customer": "Customer", "assistant": "Assistant"}
 
-WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "handoff": "I am not sure I can answer that well, so I have passed your conversation to "
-        "our team (ticket #{ticket}). A person will reply to you by e-mail.",
-        "already": "Your conversation is with our team (ticket #{ticket}); a person will reply.",
-        "email": "I cannot answer that myself. Leave your e-mail address and a person will reply.",
-        "article": "This article should help: {title}\n{summary}\n{url}",
-        "subject": "Assistant hand-off: {question}",
-    },
-    "zh-CN": {
-        "handoff": "这个问题我可能回答不好，已将对话转给我们的团队（工单 #{ticket}），"
-        "工作人员会通过邮件回复您。",
-        "already": "您的对话已转给我们的团队（工单 #{ticket}），工作人员会回复您。",
-        "email": "这个问题我无法回答。请留下您的邮箱，工作人员会回复您。",
-        "article": "这篇文章可能有帮助：{title}\n{summary}\n{url}",
-        "subject": "助手转人工：{question}",
-    },
-}
+
+def _reply_words(language: str, key: str, **values: object) -> str:
+    """One of the assistant's replies in ``language``, its blanks filled with ``values``."""
+    return ui_text("assistant_replies", language)[key].format(**values)
 
 
 class ConversationNotFound(LookupError):
@@ -123,7 +110,7 @@ def answer_message(
 ) -> Reply:
     """Store the customer's message and the assistant's reply to it; hand off when unsure."""
     at = at or utcnow()
-    language = language if language in WORDS else detect_language(text=text)
+    language = normalise_language(language) or detect_language(text=text)
     conversation = _conversation(
         session, conversation_id=conversation_id, customer_id=customer_id, language=language, at=at
     )
@@ -168,7 +155,7 @@ def _decide(
     at: datetime,
 ) -> Reply:
     if conversation.ticket_id is not None:
-        words = WORDS[language]["already"].format(ticket=conversation.ticket_id)
+        words = _reply_words(language, "already", ticket=conversation.ticket_id)
         return Reply(conversation.id, words, "handoff", ticket_id=int(conversation.ticket_id))
     prediction = brain.understand(text)
     configured = brain.intents.get(prediction.intent)
@@ -277,8 +264,8 @@ def _from_articles(
     else:
         best = hits[0].article
         summary = best.body.strip().split("\n\n")[0][:400]
-        text = WORDS[language]["article"].format(
-            title=best.title, summary=summary, url=citations[0].url
+        text = _reply_words(
+            language, "article", title=best.title, summary=summary, url=citations[0].url
         )
         cited, resolution = citations[:1], "article"
     for citation in cited:
@@ -304,7 +291,9 @@ def _hand_off(
     confidence: float,
 ) -> Reply:
     if conversation.customer_id is None and not email:
-        return Reply(conversation.id, WORDS[language]["email"], "needs_email", intent, confidence)
+        return Reply(
+            conversation.id, _reply_words(language, "email"), "needs_email", intent, confidence
+        )
     first_question = (
         session.scalar(
             select(AssistantMessage.text)
@@ -319,7 +308,7 @@ def _hand_off(
         session=session,
         customer_id=conversation.customer_id,
         requester_email=email,
-        subject=WORDS[language]["subject"].format(question=first_question[:120]),
+        subject=_reply_words(language, "subject", question=first_question[:120]),
         body=transcript(session=session, conversation_id=conversation.id),
         channel="assistant",
         language=language,
@@ -329,7 +318,7 @@ def _hand_off(
     )
     conversation.ticket_id = str(ticket.id)
     conversation.status = "handed_off"
-    text = WORDS[language]["handoff"].format(ticket=ticket.id)
+    text = _reply_words(language, "handoff", ticket=ticket.id)
     return Reply(conversation.id, text, "handoff", intent, confidence, ticket_id=ticket.id)
 
 

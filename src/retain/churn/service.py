@@ -216,7 +216,7 @@ def train_warehouse_model(
 
 
 def score_frame(*, model: AnyChurnModel, frame: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
-    """customer_id, probability and reasons (a list of feature, contribution, en, zh)."""
+    """customer_id, probability and reasons (a list of feature, contribution, en, zh-CN)."""
     probability = model.predict(frame)
     reasons = top_reasons(model.contributions(frame), frame)
     return pd.DataFrame(

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from retain.clock import utcnow
+from retain.locales import language_or_default
 
 ZH = "zh-CN"
 
@@ -31,11 +32,6 @@ def chance(seed: int, *parts: object) -> random.Random:
 def now_minute() -> datetime:
     """Now as naive UTC to the minute, the clock the store keeps."""
     return utcnow().replace(second=0, microsecond=0)
-
-
-def language_of(value: object) -> str:
-    """``zh-CN`` for a Chinese-speaking customer, else ``en``."""
-    return ZH if str(value or "").lower().startswith("zh") else "en"
 
 
 @dataclass(frozen=True)
@@ -57,7 +53,7 @@ class DemoData:
         frame = self._read(
             "customers", ["customer_id", "signup_at", "channel", "language", "email"]
         )
-        frame["language"] = [language_of(value) for value in frame["language"]]
+        frame["language"] = [language_or_default(value) for value in frame["language"]]
         return frame.sort_values(["signup_at", "customer_id"], ignore_index=True)
 
     @cached_property

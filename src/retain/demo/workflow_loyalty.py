@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from retain.demo.workflow_data import ZH, DemoData, chance, now_minute, scaled
+from retain.demo.workflow_data import DemoData, chance, now_minute, scaled
 from retain.loyalty import ledger, orders, referrals, rewards, service, tiers
 from retain.loyalty.rules import Rules, parse_rules
 from retain.settings import Settings
@@ -105,7 +105,7 @@ def _enrol(
             customer_id=customer_id,
             enrolled_at=max(_naive(row.signup_at), launched_at),
             email=str(row.email),
-            language="zh" if row.language == ZH else "en",
+            language=str(row.language),
         )
         members.append(customer_id)
     return members

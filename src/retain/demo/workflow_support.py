@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from retain.demo.workflow_data import ZH, DemoData, chance, now_minute, scaled
 from retain.demo.workflow_texts import AGENT_QUESTION, AGENT_REPLY, AGENT_SOLVED, CUSTOMER_DETAIL
 from retain.ingest.demo.vocabulary import SUBJECTS
+from retain.locales import LANGUAGES
 from retain.settings import Settings
 from retain.store import migrated_session
 from retain.support import csat, knowledge, service
@@ -43,9 +44,9 @@ def load_help_centre(settings: Settings, data: DemoData, seed: int) -> str:
         published = knowledge.published_articles(session)
         read_before = knowledge.deflecting_articles(session, at=now + READ_WINDOW, limit=1)
         views = 0 if read_before else _read_articles(session, data, seed, published, now)
-    by_language = {
+    by_language: dict[str, int] = {
         language: sum(article.language == language for article in published)
-        for language in knowledge.LANGUAGES
+        for language in LANGUAGES
     }
     return (
         f"{by_language['en']} English and {by_language[ZH]} Chinese help-centre articles "

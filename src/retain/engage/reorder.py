@@ -16,6 +16,7 @@ from ibis.backends import BaseBackend
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from retain import signed_links
+from retain.locales import ui_text
 
 PURPOSE = "reorder"
 LINK_DAYS = 30
@@ -74,4 +75,6 @@ def cart_url(template: str, items: list[Item]) -> str:
 
 def render_items_page(items: list[Item], *, language: str) -> str:
     """The page shown when no shop URL is set: what the link would reorder."""
-    return _environment.get_template("reorder.html").render(items=items, language=language)
+    return _environment.get_template("reorder.html").render(
+        items=items, language=language, text=ui_text("reorder_page", language)
+    )

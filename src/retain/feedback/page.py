@@ -8,32 +8,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from retain.feedback.models import Survey
 from retain.feedback.surveys import SCALES
-from retain.locales import language_or_default
+from retain.locales import language_or_default, ui_text
 
 _environment = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
 )
-TEXT = {
-    "en": {
-        "title": "Your opinion",
-        "why": "Why? (optional)",
-        "send": "Send",
-        "low": "Not at all",
-        "high": "Very",
-        "thanks": "Thank you! We read every answer.",
-        "answered": "You have already answered this survey. Thank you!",
-    },
-    "zh-CN": {
-        "title": "您的意见",
-        "why": "原因是？（可选）",
-        "send": "提交",
-        "low": "完全不",
-        "high": "非常",
-        "thanks": "谢谢！我们会认真阅读每一条回答。",
-        "answered": "您已经回答过这份问卷，谢谢！",
-    },
-}
 
 
 def render_survey_page(
@@ -44,7 +24,7 @@ def render_survey_page(
     low, high = SCALES[survey.kind]
     return _environment.get_template("survey.html").render(
         language=page_language,
-        text=TEXT[page_language],
+        text=ui_text("survey_page", page_language),
         question=survey.question_zh if page_language == "zh-CN" else survey.question_en,
         scale=range(low, high + 1),
         answered=answered,

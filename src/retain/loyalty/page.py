@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from retain import signed_links
-from retain.locales import Language, language_or_default, normalise_language
+from retain.locales import Language, language_or_default, normalise_language, ui_text
 from retain.locales.jinja import install_vocabulary
 from retain.loyalty import ledger, tiers
 from retain.loyalty.referrals import referral_link
@@ -106,7 +106,7 @@ def render_member_page(view: dict[str, Any], *, language: str) -> str:
     """The member page as HTML in ``language``."""
     template = _environment.get_template("member.html")
     language = language_or_default(language)
-    return template.render(view=view, text=TEXT[language], language=language)
+    return template.render(view=view, text=ui_text("member_page", language), language=language)
 
 
 def render_referral_page(*, rules: Rules, code: str, language: str) -> str:
@@ -115,51 +115,9 @@ def render_referral_page(*, rules: Rules, code: str, language: str) -> str:
     language = language_or_default(language)
     minimum = rules.referral.minimum_order
     return template.render(
-        text=TEXT[language],
+        text=ui_text("member_page", language),
         language=language,
         code=code,
         points=rules.referral.friend_points,
         minimum=minimum if minimum > 0 else None,
     )
-
-
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Your rewards",
-        "available": "Points available",
-        "pending": "Pending (after the return window)",
-        "tier": "Tier",
-        "no_tier": "No tier yet",
-        "next": "To reach {tier}: {needed} more",
-        "top": "You are in the highest tier",
-        "free_shipping": "Free shipping",
-        "history": "History",
-        "rewards": "Rewards",
-        "affordable": "You can redeem this",
-        "points": "points",
-        "refer": "Invite friends with your link",
-        "invite_title": "A friend invited you",
-        "invite_offer": "Get {points} points with your first order",
-        "invite_minimum": "For a first order of at least {minimum}.",
-        "invite_code": "Your friend's code:",
-    },
-    "zh-CN": {
-        "title": "我的积分",
-        "available": "可用积分",
-        "pending": "待生效积分（退货期结束后可用）",
-        "tier": "会员等级",
-        "no_tier": "暂无等级",
-        "next": "距离 {tier} 还差 {needed}",
-        "top": "您已是最高等级",
-        "free_shipping": "免运费",
-        "history": "积分记录",
-        "rewards": "可兑换奖励",
-        "affordable": "可立即兑换",
-        "points": "积分",
-        "refer": "用您的专属链接邀请好友",
-        "invite_title": "您的好友邀请您加入",
-        "invite_offer": "首单即可获得 {points} 积分",
-        "invite_minimum": "首单金额需满 {minimum}。",
-        "invite_code": "好友邀请码：",
-    },
-}

@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
+from retain.locales import language_or_default
 from retain.loyalty import ledger
 from retain.loyalty.ledger import LoyaltyError, Posting
 from retain.loyalty.models import LoyaltyCampaign, LoyaltyEntry, LoyaltyMember, LoyaltyRuleset
@@ -44,7 +45,7 @@ def enroll(
         "email": email,
         "ip": ip,
         "device": device,
-        "language": language,
+        "language": language_or_default(language),
     }
     insert_if_absent(session, LoyaltyMember, values)
     member = session.get(LoyaltyMember, customer_id)

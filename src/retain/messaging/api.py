@@ -18,6 +18,7 @@ from retain.auth.roles import ANALYSE, READ_AGGREGATES, READ_CUSTOMERS, SERVE_CU
 from retain.auth.sessions import signing_key
 from retain.clock import utcnow
 from retain.dependencies import SessionDep, SettingsDep, WarehouseDep
+from retain.locales import language_or_default
 from retain.messaging import consent, page, service, templates
 from retain.messaging.context import message_context
 from retain.messaging.schemas import (
@@ -88,7 +89,7 @@ def preview_template(
 ) -> PreviewRead:
     """The template rendered with a customer's real context."""
     context = message_context(session=session, backend=backend, customer_id=body.customer_id)
-    language = body.language or page.language_of(context["customer"].get("language"))
+    language = language_or_default(body.language or context["customer"].get("language"))
     context |= page.sample_links(settings, customer_id=body.customer_id, language=language)
     try:
         rendered = templates.render(

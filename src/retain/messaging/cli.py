@@ -104,9 +104,12 @@ def list_templates(output_format: FormatOption = OutputFormat.table) -> None:
 def preview(
     name: Annotated[str, typer.Argument(help="Template name.")],
     customer: Annotated[str, typer.Option("--customer", help="Customer id.")],
-    language: Annotated[str | None, typer.Option(help="en or zh; default the customer's.")] = None,
+    language: Annotated[
+        str | None, typer.Option(help="en or zh-CN; default the customer's.")
+    ] = None,
 ) -> None:
     """Render a template with a customer's real context."""
+    from retain.locales import language_or_default
     from retain.messaging import page, templates
     from retain.messaging.context import message_context
     from retain.settings import get_settings
@@ -114,7 +117,7 @@ def preview(
     settings = get_settings()
     with command_warehouse() as backend, command_session(templates.TemplateProblem) as session:
         context = message_context(session=session, backend=backend, customer_id=customer)
-        chosen = language or page.language_of(context["customer"].get("language"))
+        chosen = language_or_default(language or context["customer"].get("language"))
         context |= page.sample_links(settings, customer_id=customer, language=chosen)
         rendered = templates.render(
             session=session, template=name, language=chosen, context=context

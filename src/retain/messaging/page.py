@@ -10,18 +10,12 @@ from sqlalchemy.orm import Session
 
 from retain.auth.sessions import signing_key
 from retain.clock import utcnow
-from retain.locales import language_or_default, vocab
+from retain.locales import language_or_default, ui_text, vocab
 from retain.messaging.consent import PREFERENCES, UNSUBSCRIBE, consents, sign_customer_link
 from retain.settings import Settings
 
 PAGES = Path(__file__).parent / "pages"
 _environment = Environment(loader=FileSystemLoader(PAGES), autoescape=select_autoescape(["html"]))
-
-
-def language_of(value: str | None) -> str:
-    """The message template language for a profile's language tag: zh for any Chinese, else en
-    (template variants are keyed by language family; pages use BCP 47 tags)."""
-    return "zh" if (value or "").lower().startswith("zh") else "en"
 
 
 def channel_names(settings: Settings) -> list[str]:
@@ -66,7 +60,7 @@ def render_unsubscribe(*, claims: dict[str, str], token: str, done: bool) -> str
     """The unsubscribe page: a confirmation button, or the confirmation that it is done."""
     language = language_or_default(claims["l"])
     return _environment.get_template("unsubscribe.html").render(
-        text=TEXT[language],
+        text=ui_text("message_preferences", language),
         language=language,
         token=token,
         done=done,
@@ -83,31 +77,8 @@ def render_preferences(
         {**choice, "label": vocab(choice["name"], "channel", language)} for choice in choices
     ]
     return _environment.get_template("preferences.html").render(
-        text=TEXT[language], language=language, choices=labelled, saved=saved
+        text=ui_text("message_preferences", language),
+        language=language,
+        choices=labelled,
+        saved=saved,
     )
-
-
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "unsubscribe_title": "Unsubscribe",
-        "unsubscribe_ask": "Stop receiving {channel} messages from us?",
-        "unsubscribe_button": "Unsubscribe",
-        "unsubscribed": "Done: you will receive no more {channel} messages from us.",
-        "preferences_link": "Choose which messages you receive",
-        "preferences_title": "Your message preferences",
-        "preferences_help": "Tick the ways we may contact you.",
-        "save": "Save",
-        "saved": "Your preferences are saved.",
-    },
-    "zh-CN": {
-        "unsubscribe_title": "退订",
-        "unsubscribe_ask": "不再接收我们的{channel}消息？",
-        "unsubscribe_button": "确认退订",
-        "unsubscribed": "已退订：您将不再收到我们的{channel}消息。",
-        "preferences_link": "选择您希望接收的消息",
-        "preferences_title": "消息偏好设置",
-        "preferences_help": "勾选我们可以联系您的方式。",
-        "save": "保存",
-        "saved": "您的偏好已保存。",
-    },
-}

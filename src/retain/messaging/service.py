@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from retain.auth.sessions import signing_key
 from retain.clock import utcnow
 from retain.customers.models import CustomerProfile
+from retain.locales import Language, language_or_default
 from retain.messaging import channels as channel_module
 from retain.messaging.channels import (
     Channels,
@@ -403,9 +404,8 @@ class _Sender:
             channels.close()
 
 
-def _language(delivery: Delivery, profile_language: str | None) -> str:
-    chosen = delivery.language or profile_language or "en"
-    return "zh" if chosen.lower().startswith("zh") else chosen.lower()[:2]
+def _language(delivery: Delivery, profile_language: str | None) -> Language:
+    return language_or_default(delivery.language or profile_language)
 
 
 def _count(summary: DeliverySummary, change: dict[str, Any]) -> None:

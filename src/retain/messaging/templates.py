@@ -17,12 +17,11 @@ from jinja2 import Template, TemplateError, Undefined
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from retain.locales import DEFAULT_LANGUAGE, LANGUAGES, language_or_default, normalise_language
 from retain.messaging.models import MessageTemplate
 from retain.sandbox import BoundedSandbox, load_yaml, render_bounded
 
 TEMPLATES = Path(__file__).parent / "templates"
-LANGUAGES = ("en", "zh")
-FALLBACK_LANGUAGE = "en"
 PARTS = ("subject", "text", "html")
 
 # Text parts (subject, plain text, chat) are not HTML: escaping them would show &amp; to people.
@@ -85,17 +84,31 @@ def parse_template(source: str) -> dict[str, Any]:
     except yaml.YAMLError as error:
         raise TemplateProblem(f"the template is not valid YAML: {error}") from None
     languages = spec.get("languages") if isinstance(spec, dict) else None
-    if not isinstance(languages, dict) or FALLBACK_LANGUAGE not in languages:
+    if not isinstance(languages, dict):
         raise TemplateProblem("a template needs languages with at least 'en'")
-    for language, parts in languages.items():
-        if language not in LANGUAGES or not isinstance(parts, dict):
-            raise TemplateProblem(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
+    spec["languages"] = _by_language_tag(languages)
+    if DEFAULT_LANGUAGE not in spec["languages"]:
+        raise TemplateProblem("a template needs languages with at least 'en'")
+    for language, parts in spec["languages"].items():
         if not isinstance(parts.get("subject"), str) or not isinstance(parts.get("text"), str):
             raise TemplateProblem(f"language {language!r} needs a subject and a text")
         for part in PARTS:
             if part in parts:
                 _compile(part, parts[part])  # a syntax error shows when saving, not sending
     return spec
+
+
+def _by_language_tag(languages: dict[Any, Any]) -> dict[str, dict[str, Any]]:
+    """The template's parts keyed by BCP 47 tag: overrides saved before the tags say ``zh``."""
+    tagged: dict[str, dict[str, Any]] = {}
+    for written, parts in languages.items():
+        language = normalise_language(written)
+        if language is None or not isinstance(parts, dict):
+            raise TemplateProblem(f"language {written!r} is not one of {', '.join(LANGUAGES)}")
+        if language in tagged:
+            raise TemplateProblem(f"language {language!r} is written twice")
+        tagged[language] = parts
+    return tagged
 
 
 def save_override(*, session: Session, name: str, source: str, at: datetime) -> dict[str, Any]:
@@ -121,7 +134,8 @@ def render_spec(
     spec: dict[str, Any], *, name: str, language: str, context: dict[str, Any]
 ) -> RenderedMessage:
     """Render a parsed template; the worker calls this with a spec it loaded once per pass."""
-    chosen = language if language in spec["languages"] else FALLBACK_LANGUAGE
+    chosen = language_or_default(language)
+    chosen = chosen if chosen in spec["languages"] else DEFAULT_LANGUAGE
     parts = spec["languages"][chosen]
     try:
         html = _render("html", parts, context) if parts.get("html") else None

@@ -26,7 +26,7 @@ from retain.auth.sessions import signing_key
 from retain.clock import utcnow
 from retain.customers.models import CustomerProfile
 from retain.dependencies import SettingsDep
-from retain.locales import Language, choose_language, language_or_default
+from retain.locales import Language, choose_language, language_or_default, ui_text
 from retain.locales.jinja import install_vocabulary
 from retain.returns import service
 from retain.returns.models import ReturnRequest
@@ -46,75 +46,6 @@ PAGES = Path(__file__).parent / "pages"
 _environment = Environment(loader=FileSystemLoader(PAGES), autoescape=select_autoescape(["html"]))
 install_vocabulary(_environment)
 router = APIRouter(tags=["return portal"])
-
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Return items",
-        "start": "Find your order",
-        "order": "Order number",
-        "email": "E-mail address",
-        "find": "Continue",
-        "not_found": "We could not find an order with that number and e-mail address.",
-        "expired": "This link has expired or is not valid. Start again from your order number.",
-        "pick_items": "What would you like to return?",
-        "quantity": "Quantity",
-        "condition": "Condition",
-        "reason": "Reason",
-        "comment": "Comment (optional)",
-        "photos": "Photos (optional, up to 5, JPEG/PNG/WebP)",
-        "resolution": "What would you like?",
-        "refund": "Refund to the original payment",
-        "credit": "Store credit",
-        "bonus": "bonus",
-        "exchange": "Exchange for another size, colour or product",
-        "exchange_for": "Which one?",
-        "preview": "Preview",
-        "submit": "Submit return",
-        "outcome": "Outcome",
-        "items_value": "Items",
-        "fees": "Fees",
-        "refund_total": "You get back",
-        "done": "Your return is registered",
-        "number": "Return number",
-        "state": "Status",
-        "earlier": "Earlier returns of this order",
-        "none_left": "Every item of this order has been returned already.",
-        "pick": "Pick at least one item.",
-    },
-    "zh-CN": {
-        "title": "退货",
-        "start": "查找您的订单",
-        "order": "订单号",
-        "email": "电子邮箱",
-        "find": "继续",
-        "not_found": "找不到与该订单号和邮箱匹配的订单。",
-        "expired": "该链接已过期或无效，请通过订单号重新开始。",
-        "pick_items": "您想退回哪些商品？",
-        "quantity": "数量",
-        "condition": "商品状况",
-        "reason": "退货原因",
-        "comment": "备注（可选）",
-        "photos": "照片（可选，最多 5 张，JPEG/PNG/WebP）",
-        "resolution": "您希望如何处理？",
-        "refund": "原路退款",
-        "credit": "商店余额",
-        "bonus": "奖励",
-        "exchange": "换成其他尺码、颜色或商品",
-        "exchange_for": "换成哪一款？",
-        "preview": "预览",
-        "submit": "提交退货",
-        "outcome": "处理结果",
-        "items_value": "商品金额",
-        "fees": "费用",
-        "refund_total": "您将获得",
-        "done": "您的退货已登记",
-        "number": "退货编号",
-        "state": "状态",
-        "earlier": "该订单之前的退货",
-        "none_left": "该订单的所有商品都已退回。",
-        "pick": "请至少选择一件商品。",
-    },
-}
 
 
 def portal_link(settings: Settings, *, order_id: str, customer_id: str, language: str) -> str:
@@ -140,7 +71,9 @@ def _language(request: Request, lang: str | None, stored: object = None) -> Lang
 
 
 def _render(name: str, language: Language, status: int = 200, **context: Any) -> HTMLResponse:
-    html = _environment.get_template(name).render(t=TEXT[language], language=language, **context)
+    html = _environment.get_template(name).render(
+        t=ui_text("return_portal", language), language=language, **context
+    )
     return HTMLResponse(html, status_code=status)
 
 
@@ -284,7 +217,16 @@ async def post_portal(
     chosen = _chosen(form, order)
     items = _items(chosen, order)
     if not items:
-        return _form(settings, link, order, token, chosen, None, TEXT[link.language]["pick"], 422)
+        return _form(
+            settings,
+            link,
+            order,
+            token,
+            chosen,
+            None,
+            ui_text("return_portal", link.language)["pick"],
+            422,
+        )
     try:
         with session_scope(settings.storage.store_url) as session:
             policy = service.load_policy(session=session)

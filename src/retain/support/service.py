@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from retain.auth.models import User
 from retain.clock import utcnow
+from retain.locales import language_or_default
 from retain.support.models import (
     SupportTeam,
     SupportTeamMember,
@@ -36,7 +37,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 PRIORITIES = ("low", "normal", "high", "urgent")
 CHANNELS = ("api", "web", "email", "assistant", "agent")
 AUTHOR_KINDS = ("customer", "agent", "assistant", "note")
-LANGUAGES = ("en", "zh-CN")
 MAX_TAGS = 20
 
 
@@ -74,7 +74,7 @@ def open_ticket(
     """
     _check_choice("channel", channel, CHANNELS)
     _check_choice("priority", priority, PRIORITIES)
-    language = _language(language)
+    language = language_or_default(language)
     subject = subject.strip()
     if not subject:
         raise SupportError("a ticket needs a subject")
@@ -360,14 +360,6 @@ def create_team(*, session: Session, name: str, member_ids: Sequence[int] = ()) 
 def _check_choice(field: str, value: str, choices: Sequence[str]) -> None:
     if value not in choices:
         raise SupportError(f"{field} must be one of {', '.join(choices)}, not {value!r}")
-
-
-def _language(value: str | None) -> str:
-    if value is None:
-        return "en"
-    if value.lower().startswith("zh"):
-        return "zh-CN"
-    return "en"
 
 
 def team_names(*, session: Session) -> list[str]:

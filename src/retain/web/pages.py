@@ -50,7 +50,7 @@ from retain.engage import service as engage_service
 from retain.engage.definition import parse_playbook
 from retain.lifetime.service import ClvInputError, ClvQuery, validate_model
 from retain.lifetime.tables import CustomerPrediction
-from retain.locales import Language, choose_language, normalise_language, vocab
+from retain.locales import Language, choose_language, normalise_language, ui_text, vocab
 from retain.locales.jinja import install_vocabulary
 from retain.messaging.models import FINAL_STATUSES, RECEIVED_STATUSES
 from retain.metrics.service import (
@@ -72,7 +72,7 @@ from retain.support.deadlines import calendar_for, sla_board
 from retain.warehouse import on_warehouse
 from retain.web import access, errors
 from retain.web.access import page_user
-from retain.web.i18n import TEXT, Formatter
+from retain.web.i18n import Formatter
 
 STATIC_DIR = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
@@ -123,7 +123,7 @@ def _error_page(
         request,
         "error.html",
         status=status,
-        words=errors.ERROR_TEXT[_language(request)],
+        words=ui_text("errors", _language(request)),
         message=errors.message_key(status),
         code=status,
         fields=fields,
@@ -156,7 +156,7 @@ def _render(
         request,
         name,
         {
-            "t": TEXT[language],
+            "t": ui_text("dashboard", language),
             "lang": language,
             "other": "en" if language != "en" else "zh-CN",
             "fmt": Formatter(language),
@@ -210,7 +210,7 @@ def login(
         scope="sign-in",
         key=f"{client}:{username.lower()}",
     )
-    t = TEXT[_language(request)]
+    t = ui_text("dashboard", _language(request))
     if not login_token_valid(
         settings, cookie=request.cookies.get(LOGIN_CSRF_COOKIE), form=csrf_token
     ):
@@ -551,7 +551,6 @@ def at_risk(request: Request, settings: SettingsDep, principal: CustomerReader) 
         problem=problem,
         owners=owners,
         chart=chart,
-        reason_key="zh" if _language(request, principal) == "zh-CN" else "en",
     )
 
 
