@@ -5,7 +5,7 @@ UV := $(BIN)/uv
 # Extra arguments for retain demo, e.g. make demo DEMO_ARGS="--customers 400 --no-serve".
 DEMO_ARGS ?=
 
-.PHONY: env test-env browser demo test lint bench clean
+.PHONY: env test-env browser demo test lint bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ bench: env
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/metrics.py
 	$(BIN)/python bench/segments.py
+
+# docs/configuration.md is generated from src/retain/settings.py (a test checks it is current).
+docs: env
+	$(BIN)/retain config docs > docs/configuration.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

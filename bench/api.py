@@ -243,7 +243,7 @@ def _locust(
     }
 
 
-# The same lookups as retain.customers.timeline, written by hand.
+# The same lookups as retain.customer360.timeline, written by hand.
 SQL_360 = [
     "SELECT * FROM customer WHERE customer_id = $1",
     'SELECT * FROM "order" WHERE customer_id = $1 ORDER BY ordered_at DESC LIMIT 20',

@@ -33,7 +33,7 @@ from retain.assistant.examples import Examples, read_examples
 from retain.assistant.intents import load_intents
 from retain.assistant.model import train_intent_model
 from retain.assistant.service import answer_message
-from retain.settings import Settings
+from retain.settings import Settings, StorageSettings
 from retain.store import ensure_store, session_scope
 
 CLINC = Path(__file__).resolve().parents[2] / "shared" / "data" / "clinc150" / "data_full.json"
@@ -96,16 +96,16 @@ def main() -> None:
     tfidf, tfidf_seconds, averaged, averaged_95 = _baselines(train, test, vectors)
 
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(data_dir=Path(folder))
-        ensure_store(settings.store_url)
+        settings = Settings(storage=StorageSettings(data_dir=Path(folder)))
+        ensure_store(settings.storage.store_url)
         brain = Brain(model, load_intents())
         latencies = []
         rng = np.random.default_rng(8)
         for index in rng.choice(len(test), size=arguments.messages, replace=False):
             started = time.perf_counter()
-            with session_scope(settings.store_url) as session:
+            with session_scope(settings.storage.store_url) as session:
                 answer_message(
-                    session,
+                    session=session,
                     settings=settings,
                     brain=brain,
                     text=test.texts[index],

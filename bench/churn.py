@@ -214,7 +214,7 @@ def features(folder: str) -> dict[str, Any]:
     """Labelled features as of T − H and T, and scoring features as of the end, to Parquet."""
     from retain.churn.features import churn_features
     from retain.churn.service import labelled_frame
-    from retain.metrics.service import Money
+    from retain.currency.money import Money
     from retain.warehouse import connect
 
     backend = connect(f"duckdb:///{folder}/warehouse.duckdb")
@@ -223,9 +223,9 @@ def features(folder: str) -> dict[str, Any]:
     seconds = {}
     for name, at in (("train", test_at - timedelta(days=HORIZON_DAYS)), ("test", test_at)):
         started = time.perf_counter()
-        labelled_frame(backend, as_of=at, horizon_days=HORIZON_DAYS, money=money).to_parquet(
-            f"{folder}/{name}.parquet"
-        )
+        labelled_frame(
+            backend=backend, as_of=at, horizon_days=HORIZON_DAYS, money=money
+        ).to_parquet(f"{folder}/{name}.parquet")
         seconds[name] = time.perf_counter() - started
     started = time.perf_counter()
     churn_features(backend, as_of=END, money=money).execute().to_parquet(f"{folder}/score.parquet")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import resource
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -29,3 +31,18 @@ def insert_tables(warehouse_url: str, tables: dict[str, pa.Table]) -> None:
             backend.con.unregister("incoming")
     finally:
         backend.disconnect()
+
+
+def child_environment(pycache: Path, **extra: str) -> dict[str, str]:
+    """Children import this checkout and keep compiled bytecode, as an installed package does."""
+    environment = dict(os.environ)
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    checkout = Path(__file__).resolve().parent.parent / "src"
+    source = os.pathsep.join(filter(None, [str(checkout), os.environ.get("PYTHONPATH")]))
+    return {
+        **environment,
+        "PYTHONPATH": source,
+        "PYTHONPYCACHEPREFIX": str(pycache),
+        "COLUMNS": "100",
+        **extra,
+    }

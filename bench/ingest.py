@@ -55,7 +55,7 @@ import duckdb
 from common import peak_rss_mb
 
 if TYPE_CHECKING:
-    from retain.settings import Settings
+    from retain.settings import Settings, StorageSettings
 
 SPEED_TARGET = 5.0
 SQLITE_CHUNKSIZE = 100_000
@@ -201,9 +201,11 @@ def retain_settings(folder: Path, store_url: str | None, warehouse_url: str | No
     from retain.settings import Settings
 
     return Settings(
-        data_dir=folder,
-        database_url=store_url or f"sqlite:///{folder}/retain.db",
-        warehouse_url=warehouse_url or f"duckdb:///{folder}/warehouse.duckdb",
+        storage=StorageSettings(
+            data_dir=folder,
+            database_url=store_url or f"sqlite:///{folder}/retain.db",
+            warehouse_url=warehouse_url or f"duckdb:///{folder}/warehouse.duckdb",
+        )
     )
 
 

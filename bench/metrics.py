@@ -242,7 +242,8 @@ def retain_queries() -> tuple[Any, Any]:
 
 def retain_api(folder: Path, orders: int, customers: int) -> Measurement:
     """``compute_metrics`` and ``compute_cohorts`` as the CLI calls them (connecting not timed)."""
-    from retain.metrics import Money, compute_cohorts, compute_metrics
+    from retain.currency.money import Money
+    from retain.metrics import compute_cohorts, compute_metrics
     from retain.warehouse import connect
 
     with stopwatch() as connecting:
@@ -400,12 +401,13 @@ def retain_expression_table(
     customer counts are the like-for-like counterpart of the anchor's S/E/N/R query."""
     import ibis
 
+    from retain.currency.money import Money
     from retain.metrics.activity import ActivitySource, active_ranges, events
     from retain.metrics.cohorts import cohort_customers, cohort_revenue
     from retain.metrics.retention import boundary_counts
-    from retain.metrics.service import MetricsQuery, Money, metric_expressions, prepare_tables
+    from retain.metrics.service import MetricsQuery, metric_expressions, prepare_tables
 
-    tables = prepare_tables(backend, by=None, money=Money(rates={}))
+    tables = prepare_tables(backend=backend, by=None, money=Money(rates={}))
     source = ActivitySource(order=tables.orders, subscription_change=tables.changes)
     ranges = active_ranges(events(source, "orders"), grid, window_days=ACTIVE_WINDOW_DAYS)
     currencies = [
@@ -416,7 +418,7 @@ def retain_expression_table(
     executed = {
         "currency check (each call)": ibis.union(*currencies, distinct=False),
         # The names compute_metrics uses; "counts" is the customer counts S/E/N/R.
-        **metric_expressions(tables, grid, query),
+        **metric_expressions(tables=tables, grid=grid, query=query),
         "cohort customers": cohort_customers(source, "orders", cohort_grid),
         "cohort revenue": cohort_revenue(source, tables.returns, "orders", cohort_grid),
     }
@@ -571,7 +573,8 @@ def spark_side(orders: int, customers: int) -> Measurement:
     import duckdb
     import ibis
 
-    from retain.metrics import Money, compute_cohorts, compute_metrics
+    from retain.currency.money import Money
+    from retain.metrics import compute_cohorts, compute_metrics
 
     frame = generate_orders(orders, customers).assign(n=np.arange(orders))
     con = duckdb.connect()

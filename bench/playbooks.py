@@ -28,7 +28,7 @@ import pandas as pd
 
 from retain.engage.service import run_playbooks, save_playbook
 from retain.ingest.service import ingest_file
-from retain.settings import Settings
+from retain.settings import AuthSettings, Settings, StorageSettings
 from retain.store import ensure_store, session_scope
 from retain.warehouse import connect
 
@@ -43,10 +43,12 @@ holdout: 0.1
 
 def build(folder: Path, customers: int) -> Settings:
     settings = Settings(
-        data_dir=folder,
-        database_url=f"sqlite:///{folder / 'retain.db'}",
-        warehouse_url=f"duckdb:///{folder / 'warehouse.duckdb'}",
-        secret_key="bench-signing-key-0123456789abcdef",
+        storage=StorageSettings(
+            data_dir=folder,
+            database_url=f"sqlite:///{folder / 'retain.db'}",
+            warehouse_url=f"duckdb:///{folder / 'warehouse.duckdb'}",
+        ),
+        auth=AuthSettings(secret_key="bench-signing-key-0123456789abcdef"),
     )
     ids = [f"C{number:07d}" for number in range(customers)]
     pd.DataFrame(
@@ -68,14 +70,14 @@ def build(folder: Path, customers: int) -> Settings:
     ).to_csv(folder / "orders.csv", index=False)
     ingest_file(kind="customers", path=folder / "customers.csv", settings=settings)
     ingest_file(kind="orders", path=folder / "orders.csv", settings=settings)
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         save_playbook(session=session, text=PLAYBOOK, at=START)
     return settings
 
 
 def retain_run(settings: Settings) -> tuple[float, int]:
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     started = time.perf_counter()
     [summary] = run_playbooks(settings=settings, backend=backend, at=START + timedelta(days=1))
     elapsed = time.perf_counter() - started
@@ -84,7 +86,7 @@ def retain_run(settings: Settings) -> tuple[float, int]:
 
 
 def baseline_run(settings: Settings, folder: Path) -> tuple[float, int]:
-    warehouse = str(settings.resolved_warehouse_url).removeprefix("duckdb:///")
+    warehouse = str(settings.storage.resolved_warehouse_url).removeprefix("duckdb:///")
     started = time.perf_counter()
     with duckdb.connect(warehouse, read_only=True) as con:
         first = con.execute(

@@ -114,7 +114,7 @@ def with_retain(path: Path, predictions: pa.Table) -> dict[str, set[str]]:
         definitions = [
             SegmentDefinition(name=f"rfm:{name}", rule=None) for name, _, _ in RFM_GRID
         ] + [SegmentDefinition(name=name, rule=rule) for name, rule in RULES.items()]
-        return evaluate_segments(attributes, definitions)
+        return evaluate_segments(attributes=attributes, definitions=definitions)
     finally:
         backend.disconnect()
 

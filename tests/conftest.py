@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from retain.settings import Settings
+from retain.settings import Settings, StorageSettings
 from retain.store import get_engine
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -62,9 +62,11 @@ def postgres_database(postgres_admin: str) -> Iterator[str]:
 
 def _embedded_settings(folder: Path) -> Settings:
     return Settings(
-        data_dir=folder,
-        database_url=f"sqlite:///{folder / 'retain.db'}",
-        warehouse_url=f"duckdb:///{folder / 'warehouse.duckdb'}",
+        storage=StorageSettings(
+            data_dir=folder,
+            database_url=f"sqlite:///{folder / 'retain.db'}",
+            warehouse_url=f"duckdb:///{folder / 'warehouse.duckdb'}",
+        )
     )
 
 
@@ -77,12 +79,14 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
         database = request.getfixturevalue("postgres_database")
         server = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].split("://", 1)[1]
         configured = Settings(
-            data_dir=tmp_path,
-            database_url=f"postgresql+psycopg://{server}/{database}",
-            warehouse_url=f"postgresql://{server}/{database}",
+            storage=StorageSettings(
+                data_dir=tmp_path,
+                database_url=f"postgresql+psycopg://{server}/{database}",
+                warehouse_url=f"postgresql://{server}/{database}",
+            )
         )
     yield configured
-    get_engine(configured.store_url).dispose()
+    get_engine(configured.storage.store_url).dispose()
 
 
 @pytest.fixture
@@ -90,9 +94,9 @@ def environment(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator
     """``settings`` also exported as RETAIN_* variables, for the CLI, the API and subprocesses."""
     from retain.settings import get_settings
 
-    monkeypatch.setenv("RETAIN_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("RETAIN_DATABASE_URL", settings.store_url)
-    monkeypatch.setenv("RETAIN_WAREHOUSE_URL", settings.resolved_warehouse_url)
+    monkeypatch.setenv("RETAIN_DATA_DIR", str(settings.storage.data_dir))
+    monkeypatch.setenv("RETAIN_DATABASE_URL", settings.storage.store_url)
+    monkeypatch.setenv("RETAIN_WAREHOUSE_URL", settings.storage.resolved_warehouse_url)
     get_settings.cache_clear()
     yield settings
     get_settings.cache_clear()

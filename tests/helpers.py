@@ -21,7 +21,7 @@ def write_csv(path: Path, header: str, *rows: str, encoding: str = "utf-8") -> P
 
 def warehouse_rows(settings: Settings, table: str, order_by: str) -> list[dict[str, Any]]:
     """Every row of a warehouse table, as dicts, sorted."""
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
         frame: pd.DataFrame = backend.table(table).order_by(order_by).execute()
     finally:
@@ -33,7 +33,7 @@ def warehouse_rows(settings: Settings, table: str, order_by: str) -> list[dict[s
 
 
 def warehouse_count(settings: Settings, table: str) -> int:
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
         return int(backend.table(table).count().execute())
     finally:
@@ -49,8 +49,8 @@ def signed_in_client(settings: Settings, role: str = "admin") -> Any:
     from retain.auth.service import create_key
     from retain.store import ensure_store, session_scope
 
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         token = create_key(
             session=session, name=f"test {role}", role=Role(role), actor="test"
         ).token

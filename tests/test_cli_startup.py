@@ -93,3 +93,12 @@ def test_help_lists_every_command_and_group() -> None:
     listed = re.findall(r"^\W*([a-z][a-z-]*)\s{2,}\S", out, flags=re.MULTILINE)
     for name in COMMANDS + GROUPS:
         assert name in listed, f"retain --help does not list {name}"
+
+
+def test_the_metrics_service_and_the_store_load_neither_pandas_nor_alembic() -> None:
+    # `retain metrics` imports both before it runs a query: pandas comes with the first query
+    # (Ibis converts through it), Alembic only when the store is behind.
+    script = "import json, sys, retain.metrics.service; print(json.dumps(sorted(sys.modules)))"
+    modules = {name.split(".")[0] for name in json.loads(run_python("-c", script))}
+
+    assert {"pandas", "alembic"} & modules == set()

@@ -5,12 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
+import typer
 from rich.console import Console
+from sqlalchemy import select
 
-from retain.output import OutputFormat, render
+from retain.currency.models import ExchangeRate
+from retain.output import OutputFormat, command_session, command_warehouse, render
+from retain.settings import Settings
 
 NAN = float("nan")
 # Two customers as `retain health` gives them: the second answered no survey, so no NPS.
@@ -72,3 +78,38 @@ def test_csv_writes_a_missing_value_as_an_empty_field(capsys: pytest.CaptureFixt
     render(HEALTH, output_format=OutputFormat.csv)
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [row["nps"] for row in rows] == ["80.0", ""]
+
+
+MOMENT = datetime(2026, 1, 1)
+
+
+class Refused(Exception):
+    """A domain error a command turns into exit code 2."""
+
+
+def test_a_command_warehouse_is_closed_and_refused_errors_exit_with_code_2(
+    environment: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with command_warehouse() as backend:
+        opened = backend
+        backend.raw_sql("SELECT 1")
+    with pytest.raises(typer.Exit) as ended, command_warehouse(Refused):
+        raise Refused("no such thing")
+    assert ended.value.exit_code == 2
+    assert capsys.readouterr().err == "error: no such thing\n"
+    with pytest.raises(Exception):  # noqa: B017 - any error: the connection is closed
+        opened.raw_sql("SELECT 1")
+
+
+def test_a_command_session_commits_and_refused_errors_exit_with_code_2(
+    environment: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with command_session() as session:
+        session.add(ExchangeRate(currency="CNY", rate=Decimal("0.14"), updated_at=MOMENT))
+    with pytest.raises(typer.Exit) as ended, command_session(Refused) as session:
+        session.add(ExchangeRate(currency="EUR", rate=Decimal("1.1"), updated_at=MOMENT))
+        raise Refused("no such rate")
+    assert ended.value.exit_code == 2
+    assert capsys.readouterr().err == "error: no such rate\n"
+    with command_session() as session:
+        assert [rate.currency for rate in session.scalars(select(ExchangeRate))] == ["CNY"]

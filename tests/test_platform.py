@@ -18,7 +18,7 @@ from retain.api import create_app
 from retain.auth.roles import Role
 from retain.auth.service import create_user
 from retain.cli import app
-from retain.settings import Settings, mask_url
+from retain.settings import AuthSettings, Settings, mask_url
 from retain.store import ensure_store, get_engine, session_scope, upgrade_store
 from tests.api.test_auth import sign_in
 from tests.helpers import write_csv
@@ -26,7 +26,7 @@ from tests.helpers import write_csv
 
 def test_placeholder_secret_is_refused() -> None:
     with pytest.raises(ValidationError, match="placeholder"):
-        Settings(secret_key="changeme")
+        Settings(auth=AuthSettings(secret_key="changeme"))
 
 
 def test_passwords_in_urls_are_masked() -> None:
@@ -55,9 +55,9 @@ def test_config_show_masks_secrets_in_every_format(monkeypatch: pytest.MonkeyPat
 
 
 def test_db_upgrade_creates_the_store_tables(settings: Settings) -> None:
-    upgrade_store(settings.store_url)
+    upgrade_store(settings.storage.store_url)
 
-    tables = set(inspect(get_engine(settings.store_url)).get_table_names())
+    tables = set(inspect(get_engine(settings.storage.store_url)).get_table_names())
 
     assert {"customer_profile", "import_run", "alembic_version"} <= tables
 
@@ -74,7 +74,7 @@ def test_warehouse_status_counts_rows(environment: Settings, tmp_path: Path) -> 
 
 
 def test_health_reports_both_planes(environment: Settings) -> None:
-    upgrade_store(environment.store_url)
+    upgrade_store(environment.storage.store_url)
 
     response = TestClient(create_app()).get("/health")
 
@@ -104,8 +104,8 @@ def test_health_is_degraded_when_the_warehouse_is_unreachable(
 
 
 def test_overview_page_speaks_english_and_chinese(environment: Settings, tmp_path: Path) -> None:
-    ensure_store(environment.store_url)
-    with session_scope(environment.store_url) as session:
+    ensure_store(environment.storage.store_url)
+    with session_scope(environment.storage.store_url) as session:
         create_user(session=session, username="ana", password="x" * 12, role=Role.viewer, actor="t")
     client = TestClient(create_app())
     sign_in(client, "ana", "x" * 12)
@@ -149,3 +149,40 @@ def test_concurrent_first_requests_migrate_the_store_once(tmp_path: Path) -> Non
         thread.join()
     assert failures == []
     assert "app_user" in inspect(get_engine(url)).get_table_names()
+
+
+def test_the_migration_heads_read_as_text_are_alembics(tmp_path: Path) -> None:
+    from alembic.script import ScriptDirectory
+
+    from retain.store import alembic_config, migration_heads
+
+    config = alembic_config(f"sqlite:///{tmp_path / 'unused.db'}")
+    assert migration_heads() == set(ScriptDirectory.from_config(config).get_heads())
+
+
+def test_a_current_store_is_not_migrated_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import retain.store
+
+    url = f"sqlite:///{tmp_path / 'current.db'}"
+    assert not retain.store.store_is_at_head(url)
+    upgrade_store(url)
+    assert retain.store.store_is_at_head(url)
+    upgrades: list[str] = []
+    monkeypatch.setattr(retain.store, "upgrade_store", upgrades.append)
+    ensure_store(url)
+    assert upgrades == []
+
+
+def test_a_store_behind_the_newest_migration_is_migrated(tmp_path: Path) -> None:
+    from retain.store import migration_heads, store_is_at_head
+
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    upgrade_store(url, "20261124_0013")
+    assert not store_is_at_head(url)
+    ensure_store(url)
+    assert store_is_at_head(url)
+    with get_engine(url).connect() as connection:
+        versions = connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+        assert set(versions.scalars()) == migration_heads()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Literal
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -14,8 +14,9 @@ from retain import __version__, problem_details
 from retain.assistant import api as assistant_api
 from retain.auth import api as auth_api
 from retain.churn import api as churn_api
+from retain.customer360 import api as customer360_api
 from retain.customers import api as customers_api
-from retain.dependencies import SettingsDep
+from retain.dependencies import SettingsDep, refuse_nul
 from retain.engage import api as engage_api
 from retain.feedback import api as feedback_api
 from retain.ingest import api as ingest_api
@@ -48,7 +49,11 @@ class Health(BaseModel):
 def create_app() -> FastAPI:
     """A new application; settings are read per request through the SettingsDep dependency."""
     app = FastAPI(
-        title="Retain", version=__version__, docs_url="/docs", openapi_url="/api/v1/openapi.json"
+        title="Retain",
+        version=__version__,
+        docs_url="/docs",
+        openapi_url="/api/v1/openapi.json",
+        dependencies=[Depends(refuse_nul)],
     )
 
     @app.get("/health", tags=["health"])
@@ -67,6 +72,7 @@ def create_app() -> FastAPI:
     pages.install(app)
     app.include_router(auth_api.router)
     app.include_router(customers_api.router)
+    app.include_router(customer360_api.router)
     app.include_router(ingest_api.router)
     app.include_router(metrics_api.router)
     app.include_router(lifetime_api.router)
@@ -88,7 +94,7 @@ def create_app() -> FastAPI:
 
 def _check_store(settings: Settings) -> ComponentHealth:
     try:
-        with get_engine(settings.store_url).connect() as connection:
+        with get_engine(settings.storage.store_url).connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as error:  # any driver error means the same to a health check
         return ComponentHealth(status="unavailable", detail=type(error).__name__)
@@ -97,7 +103,7 @@ def _check_store(settings: Settings) -> ComponentHealth:
 
 def _check_warehouse(settings: Settings) -> ComponentHealth:
     try:
-        connect(settings.resolved_warehouse_url, create_tables=False).disconnect()
+        connect(settings.storage.resolved_warehouse_url, create_tables=False).disconnect()
     except Exception as error:  # a locked DuckDB file or a refused connection alike
         return ComponentHealth(status="unavailable", detail=type(error).__name__)
     return ComponentHealth(status="ok")
@@ -113,7 +119,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000) -> None:
 
 def follow_served_address(*, host: str, port: int) -> None:
     """Unless RETAIN_PUBLIC_BASE_URL is set, links in messages point at the address served."""
-    if "public_base_url" in get_settings().model_fields_set:
+    if "public_base_url" in get_settings().server.model_fields_set:
         return
     os.environ["RETAIN_PUBLIC_BASE_URL"] = served_base_url(host=host, port=port)
     get_settings.cache_clear()

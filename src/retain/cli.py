@@ -7,7 +7,8 @@ runs (tests/test_cli_startup.py holds this).
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from typing import Annotated, Any
 
 import typer
 
@@ -17,18 +18,32 @@ from retain.churn import cli as churn_cli
 from retain.currency import cli as currency_cli
 from retain.demo import cli as demo_cli
 from retain.engage import cli as engage_cli
+from retain.errors import RetainError
 from retain.feedback import cli as feedback_cli
 from retain.ingest import cli as ingest_cli
+from retain.jobs import cli as jobs_cli
 from retain.lifetime import cli as lifetime_cli
 from retain.loyalty import cli as loyalty_cli
 from retain.messaging import cli as messaging_cli
 from retain.metrics import cli as metrics_cli
-from retain.output import FormatOption, OutputFormat, render
+from retain.output import FormatOption, OutputFormat, command_warehouse, render
 from retain.returns import cli as returns_cli
 from retain.segments import cli as segments_cli
 from retain.support import cli as support_cli
 
-app = typer.Typer(
+
+class RetainApp(typer.Typer):
+    """The root command: an expected failure ends it with one line and its exit code."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except RetainError as error:
+            typer.echo(f"error: {error}", err=True)
+            sys.exit(error.exit_code)
+
+
+app = RetainApp(
     help="Retain: customer retention, measured, predicted and acted on.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
@@ -50,6 +65,7 @@ loyalty_cli.register(app)
 engage_cli.register(app)
 segments_cli.register(app)
 messaging_cli.register(app)
+jobs_cli.register(app)
 returns_cli.register(app)
 support_cli.register(app)
 assistant_cli.register(app)
@@ -64,27 +80,31 @@ def show_config(output_format: FormatOption = OutputFormat.table) -> None:
     render(get_settings().masked(), output_format=output_format, title="Settings")
 
 
+@config_app.command("docs")
+def config_docs() -> None:
+    """Print docs/configuration.md: every setting with its type, default and description."""
+    from retain.settings import render_reference
+
+    typer.echo(render_reference(), nl=False)
+
+
 @db_app.command("upgrade")
 def upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Create or migrate the store's tables."""
     from retain.settings import get_settings
     from retain.store import upgrade_store
 
-    upgrade_store(get_settings().store_url, revision)
+    upgrade_store(get_settings().storage.store_url, revision)
     typer.echo(f"store at revision {revision}")
 
 
 @warehouse_app.command("status")
 def warehouse_status(output_format: FormatOption = OutputFormat.table) -> None:
     """Row counts of the canonical warehouse tables."""
-    from retain.settings import get_settings
-    from retain.warehouse import connect, row_counts
+    from retain.warehouse import row_counts
 
-    backend = connect(get_settings().resolved_warehouse_url)
-    try:
+    with command_warehouse() as backend:
         counts = row_counts(backend)
-    finally:
-        backend.disconnect()
     rows = [{"table": table, "rows": count} for table, count in counts.items()]
     render(rows, output_format=output_format, title="Warehouse")
 
@@ -92,17 +112,10 @@ def warehouse_status(output_format: FormatOption = OutputFormat.table) -> None:
 @warehouse_app.command("index")
 def warehouse_index() -> None:
     """Index customer_id in every fact table: fast customer-360 reads, slower imports."""
-    from retain.settings import get_settings
-    from retain.warehouse.connection import connect, create_customer_indexes
+    from retain.warehouse.connection import create_customer_indexes
 
-    backend = connect(get_settings().resolved_warehouse_url)
-    try:
+    with command_warehouse(ValueError) as backend:
         made = create_customer_indexes(backend)
-    except ValueError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        backend.disconnect()
     typer.echo(f"{len(made)} indexes in place: {', '.join(made)}")
 
 

@@ -12,7 +12,6 @@ from retain.loyalty.models import (
     LoyaltyAllocation,
     LoyaltyCampaign,
     LoyaltyEntry,
-    LoyaltyExport,
     LoyaltyMember,
     LoyaltyRedemption,
     LoyaltyReferral,
@@ -23,7 +22,6 @@ from retain.messaging.models import Consent, Delivery, MessageTemplate, Suppress
 from retain.returns.models import (
     CreditAccount,
     CreditEntry,
-    ReturnExport,
     ReturnInstruction,
     ReturnLine,
     ReturnOrderLock,
@@ -43,9 +41,9 @@ from retain.support.models import (
     SupportTeamMember,
     Ticket,
     TicketEvent,
-    TicketExport,
     TicketMessage,
 )
+from retain.warehouse.models import WarehouseExport
 
 __all__ = [
     "AssistantConversation",
@@ -68,7 +66,6 @@ __all__ = [
     "LoyaltyAllocation",
     "LoyaltyCampaign",
     "LoyaltyEntry",
-    "LoyaltyExport",
     "LoyaltyMember",
     "LoyaltyRedemption",
     "LoyaltyReferral",
@@ -81,9 +78,9 @@ __all__ = [
     "Suppression",
     "UsageAlert",
     "User",
+    "WarehouseExport",
     "CreditAccount",
     "CreditEntry",
-    "ReturnExport",
     "ReturnInstruction",
     "ReturnLine",
     "ReturnOrderLock",
@@ -99,7 +96,6 @@ __all__ = [
     "SupportTeamMember",
     "Ticket",
     "TicketEvent",
-    "TicketExport",
     "TicketMessage",
 ]
 

@@ -1,4 +1,5 @@
-"""Print results as a Rich table, JSON or CSV: the ``--format`` option of every command.
+"""The plumbing of every command: its store session, its warehouse connection, exit code 2 on
+bad input, and the ``--format`` option that prints results as a Rich table, JSON or CSV.
 
 Every command module imports this one at start-up, so it imports only typer and the standard
 library; Rich, SQLAlchemy and the store load when a command runs.
@@ -6,7 +7,6 @@ library; Rich, SQLAlchemy and the store load when a command runs.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import sys
@@ -18,6 +18,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
+
+from retain.spreadsheets import write_rows
 
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
@@ -35,35 +37,47 @@ T = TypeVar("T")
 def command_session(*refused: type[Exception]) -> Iterator[Session]:
     """A store transaction for a command; the ``refused`` errors end it with exit code 2."""
     from retain.settings import get_settings
-    from retain.store import ensure_store, session_scope
+    from retain.store import migrated_session
 
-    settings = get_settings()
-    ensure_store(settings.store_url)
     try:
-        with session_scope(settings.store_url) as session:
+        with migrated_session(get_settings().storage.store_url) as session:
             yield session
     except refused as error:
         refuse(f"error: {error}")
 
 
-def on_warehouse(work: Callable[[Settings, BaseBackend], T], *refused: type[Exception]) -> T:
+@contextmanager
+def command_warehouse(*refused: type[Exception]) -> Iterator[BaseBackend]:
+    """A warehouse connection for a command, closed afterwards.
+
+    The ``refused`` errors end the command with exit code 2.
+    """
+    from retain.settings import get_settings
+    from retain.warehouse import connect
+
+    backend = connect(get_settings().storage.resolved_warehouse_url)
+    try:
+        yield backend
+    except refused as error:
+        refuse(f"error: {error}")
+    finally:
+        backend.disconnect()
+
+
+def command_on_warehouse(
+    work: Callable[[Settings, BaseBackend], T], *refused: type[Exception]
+) -> T:
     """Run ``work`` on a migrated store and a warehouse connection, closed afterwards.
 
     The ``refused`` errors end the command with exit code 2.
     """
     from retain.settings import get_settings
     from retain.store import ensure_store
-    from retain.warehouse import connect
 
     settings = get_settings()
-    ensure_store(settings.store_url)
-    backend = connect(settings.resolved_warehouse_url)
-    try:
+    ensure_store(settings.storage.store_url)
+    with command_warehouse(*refused) as backend:
         return work(settings, backend)
-    except refused as error:
-        refuse(f"error: {error}")
-    finally:
-        backend.disconnect()
 
 
 def refuse(reason: str) -> NoReturn:
@@ -127,11 +141,7 @@ def _present(value: Any) -> Any:
 
 
 def _write_csv(rows: Sequence[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    write_rows(sys.stdout, rows, lineterminator="\n")
 
 
 def _table(rows: Sequence[dict[str, Any]], title: str) -> Table:

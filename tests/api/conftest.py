@@ -26,8 +26,8 @@ def client(environment: Settings) -> Iterator[TestClient]:
 @pytest.fixture
 def tokens(environment: Settings) -> dict[Role, str]:
     """An API key for each role."""
-    ensure_store(environment.store_url)
-    with session_scope(environment.store_url) as session:
+    ensure_store(environment.storage.store_url)
+    with session_scope(environment.storage.store_url) as session:
         return {
             role: create_key(
                 session=session, name=f"{role.value} key", role=role, actor="test"
@@ -39,8 +39,8 @@ def tokens(environment: Settings) -> dict[Role, str]:
 @pytest.fixture
 def users(environment: Settings) -> dict[Role, str]:
     """A dashboard user per role, named after the role, all with PASSWORD."""
-    ensure_store(environment.store_url)
-    with session_scope(environment.store_url) as session:
+    ensure_store(environment.storage.store_url)
+    with session_scope(environment.storage.store_url) as session:
         for role in Role:
             create_user(
                 session=session, username=role.value, password=PASSWORD, role=role, actor="test"
@@ -57,7 +57,9 @@ def configure(environment: Settings, monkeypatch: pytest.MonkeyPatch) -> Callabl
         for name, value in variables.items():
             monkeypatch.setenv(f"RETAIN_{name.upper()}", value)
         # A storage URL of its own gives the test fresh in-memory counters.
-        monkeypatch.setenv("RETAIN_RATE_LIMIT_STORAGE", f"memory://?test={environment.data_dir}")
+        monkeypatch.setenv(
+            "RETAIN_RATE_LIMIT_STORAGE", f"memory://?test={environment.storage.data_dir}"
+        )
         get_settings.cache_clear()
 
     return apply

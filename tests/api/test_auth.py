@@ -51,7 +51,7 @@ def test_cli_creates_users_and_keys_and_stores_no_secret(environment: Settings) 
     assert issued.exit_code == 0
     token = issued.stdout.strip().splitlines()[-1]
     assert token.startswith("rtn_")
-    with session_scope(environment.store_url) as session:
+    with session_scope(environment.storage.store_url) as session:
         user = session.scalars(select(User)).one()
         key = session.scalars(select(ApiKey)).one()
         assert "correct horse" not in user.password_hash
@@ -71,7 +71,7 @@ def test_last_use_of_a_key_is_recorded(
     client: TestClient, tokens: dict[Role, str], environment: Settings
 ) -> None:
     client.get("/api/v1/me", headers=auth(tokens[Role.agent]))
-    with session_scope(environment.store_url) as session:
+    with session_scope(environment.storage.store_url) as session:
         used = {key.role: key.last_used_at for key in session.scalars(select(ApiKey))}
     assert used["agent"] is not None
     assert used["viewer"] is None
@@ -120,7 +120,7 @@ def test_wrong_passwords_and_forged_forms_do_not_sign_in(
     )
     assert forged.status_code == 401
     assert client.get("/api/v1/me").status_code == 401
-    with session_scope(environment.store_url) as session:
+    with session_scope(environment.storage.store_url) as session:
         actions = [entry.action for entry in session.scalars(select(AuditEntry))]
     assert "user.sign_in_failed" in actions
 
@@ -171,8 +171,8 @@ def test_a_fresh_store_gets_one_admin_and_passwords_can_change(environment: Sett
     from retain.auth.service import authenticate_user, first_admin
     from retain.store import ensure_store
 
-    ensure_store(environment.store_url)
-    with session_scope(environment.store_url) as session:
+    ensure_store(environment.storage.store_url)
+    with session_scope(environment.storage.store_url) as session:
         created = first_admin(session=session, actor="test")
         assert created is not None
         assert first_admin(session=session, actor="test") is None
@@ -181,7 +181,7 @@ def test_a_fresh_store_gets_one_admin_and_passwords_can_change(environment: Sett
         app, ["users", "password", name, "--password-stdin"], input="brand new password\n"
     )
     assert changed.exit_code == 0, changed.output
-    with session_scope(environment.store_url) as session:
+    with session_scope(environment.storage.store_url) as session:
         assert authenticate_user(session=session, username=name, password=password) is None
         user = authenticate_user(session=session, username=name, password="brand new password")
         assert user is not None and user.role == "admin" and user.session_epoch == 1

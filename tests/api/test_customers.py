@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from retain.auth.roles import Role
-from retain.customers.schemas import Customer360
-from retain.customers.service import customer_360
+from retain.customer360.schemas import Customer360
+from retain.customer360.service import customer_360
 from retain.settings import Settings
 from retain.store import session_scope
 from retain.warehouse import connect
@@ -20,9 +20,9 @@ from tests.api.shop import NOW, shop_batch
 
 def view_of(environment: Settings, customer_id: str) -> Customer360:
     """The customer-360 view as of the shop's NOW, straight from the service."""
-    backend = connect(environment.resolved_warehouse_url)
+    backend = connect(environment.storage.resolved_warehouse_url)
     try:
-        with session_scope(environment.store_url) as session:
+        with session_scope(environment.storage.store_url) as session:
             view = customer_360(
                 session=session, backend=backend, customer_id=customer_id, as_of=NOW
             )
@@ -132,7 +132,7 @@ def test_customer_indexes_are_made_once_and_change_no_answer(
     for _ in range(2):
         made = CliRunner().invoke(app, ["warehouse", "index"])
         assert made.exit_code == 0, made.output
-    backend = connect(environment.resolved_warehouse_url)
+    backend = connect(environment.storage.resolved_warehouse_url)
     try:
         sql = (
             "SELECT index_name FROM duckdb_indexes()"
@@ -168,9 +168,9 @@ def test_an_active_subscription_shows_its_next_renewal_not_a_past_one(
     # The shop's subscription started 90 days before NOW and first renews 30 days after it
     # (a four-month period); 60 days after NOW that date has passed without a logged renewal.
     later = NOW + timedelta(days=60)
-    backend = connect(environment.resolved_warehouse_url)
+    backend = connect(environment.storage.resolved_warehouse_url)
     try:
-        with session_scope(environment.store_url) as session:
+        with session_scope(environment.storage.store_url) as session:
             view = customer_360(
                 session=session,
                 backend=backend,

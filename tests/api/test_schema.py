@@ -12,7 +12,7 @@ from schemathesis.checks import not_a_server_error
 
 from retain.api import create_app
 from retain.auth.roles import Role
-from retain.settings import Settings
+from retain.settings import Settings, StorageSettings
 from tests.api.conftest import auth
 
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", create_app())
@@ -21,9 +21,11 @@ schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", create_app())
 @pytest.fixture
 def settings_for_schema(tmp_path: Path) -> Settings:
     return Settings(
-        data_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'retain.db'}",
-        warehouse_url=f"duckdb:///{tmp_path / 'warehouse.duckdb'}",
+        storage=StorageSettings(
+            data_dir=tmp_path,
+            database_url=f"sqlite:///{tmp_path / 'retain.db'}",
+            warehouse_url=f"duckdb:///{tmp_path / 'warehouse.duckdb'}",
+        )
     )
 
 

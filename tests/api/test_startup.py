@@ -16,7 +16,8 @@ import httpx
 import retain
 
 # Each of these takes seconds to import on a busy machine; only requests that use them load them.
-# (pandas still loads: retain.metrics.service imports it at the top.)
+# (pandas still loads: about thirty domain modules the routers reach import it at the top,
+# e.g. retain.assistant.service -> retain.support.deadlines -> retain.churn.tasks.)
 HEAVY_LIBRARIES = (
     "sklearn",
     "scipy",

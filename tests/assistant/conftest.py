@@ -9,7 +9,7 @@ import pytest
 
 from retain.assistant.brain import default_embed, train_from_file
 from retain.assistant.intents import DEMO_EXAMPLES
-from retain.settings import Settings
+from retain.settings import AssistantSettings, Settings
 from tests.api.conftest import client, configure, tokens, users
 
 __all__ = ["client", "configure", "tokens", "users"]
@@ -19,14 +19,16 @@ __all__ = ["client", "configure", "tokens", "users"]
 def demo_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo intent model (encoder included), trained once for every test that chats."""
     path = tmp_path_factory.mktemp("assistant") / "model.joblib"
-    train_from_file(Settings(assistant_model=path), DEMO_EXAMPLES, embed=default_embed())
+    train_from_file(
+        Settings(assistant=AssistantSettings(model=path)), DEMO_EXAMPLES, embed=default_embed()
+    )
     return path
 
 
 @pytest.fixture
 def assistant_settings(settings: Settings, demo_model: Path) -> Settings:
     """``settings`` with the demo model."""
-    return settings.model_copy(update={"assistant_model": demo_model})
+    return settings.replacing(assistant={"model": demo_model})
 
 
 @pytest.fixture
@@ -38,5 +40,5 @@ def chat_environment(
 
     monkeypatch.setenv("RETAIN_ASSISTANT_MODEL", str(demo_model))
     get_settings.cache_clear()
-    yield environment.model_copy(update={"assistant_model": demo_model})
+    yield environment.replacing(assistant={"model": demo_model})
     get_settings.cache_clear()

@@ -89,7 +89,7 @@ def test_train_evaluate_and_ask_with_the_bilingual_demo(
         "escalation_rate",
         "oos_recall",
     }
-    with session_scope(environment.store_url) as session:
+    with session_scope(environment.storage.store_url) as session:
         stored = session.scalars(select(AssistantEvaluation)).one()
         assert stored.answered_accuracy == figures["answered_accuracy"]
     asked = runner.invoke(app, ["assistant", "ask", "我的订单发货了吗", "--format", "json"])

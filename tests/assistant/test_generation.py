@@ -64,8 +64,8 @@ def stub() -> Iterator[tuple[StubModel, str]]:
 
 
 def _with_articles(settings: Settings) -> None:
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         create_article(
             session,
             slug="gift-wrapping",
@@ -87,9 +87,9 @@ def _with_articles(settings: Settings) -> None:
 
 
 def _ask(settings: Settings, text: str) -> Any:
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         return answer_message(
-            session,
+            session=session,
             settings=settings,
             brain=load_brain(settings),
             text=text,
@@ -102,8 +102,8 @@ def test_answers_are_grounded_on_retrieved_articles_with_citations(
     assistant_settings: Settings, stub: tuple[StubModel, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     model, url = stub
-    settings = assistant_settings.model_copy(
-        update={"assistant_llm_base_url": url, "assistant_llm_api_key": SecretStr(KEY)}
+    settings = assistant_settings.replacing(
+        assistant={"llm_base_url": url, "llm_api_key": SecretStr(KEY)}
     )
     _with_articles(settings)
     model.reply = "Yes: gift wrapping costs 3 euros and is chosen at checkout [1]."
@@ -115,7 +115,7 @@ def test_answers_are_grounded_on_retrieved_articles_with_citations(
     assert "/help/articles/gift-wrapping" in reply.text
     request = model.requests[0]
     assert request["path"] == "/v1/chat/completions"
-    assert request["model"] == settings.assistant_llm_model
+    assert request["model"] == settings.assistant.llm_model
     # The prompt carries the retrieved article, numbered as the citation refers to it.
     assert "[1] Gift wrapping" in request["messages"][0]["content"]
     assert request["messages"][1]["content"] == "is gift wrapping available at checkout?"
@@ -132,21 +132,21 @@ def test_a_declined_or_uncited_generation_hands_off(
     assistant_settings: Settings, stub: tuple[StubModel, str], answer: str
 ) -> None:
     model, url = stub
-    settings = assistant_settings.model_copy(update={"assistant_llm_base_url": url})
+    settings = assistant_settings.replacing(assistant={"llm_base_url": url})
     _with_articles(settings)
     model.reply = answer
     reply = _ask(settings, "is gift wrapping available at checkout?")
     assert reply.resolution == "handoff" and reply.citations == []
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         tickets = session.scalars(select(Ticket.id)).all()
     assert tickets == [reply.ticket_id]
 
 
 def test_an_unreachable_endpoint_hands_off(assistant_settings: Settings) -> None:
-    settings = assistant_settings.model_copy(
-        update={
-            "assistant_llm_base_url": "http://127.0.0.1:9/v1",
-            "assistant_llm_timeout_seconds": 2,
+    settings = assistant_settings.replacing(
+        assistant={
+            "llm_base_url": "http://127.0.0.1:9/v1",
+            "llm_timeout_seconds": 2,
         }
     )
     _with_articles(settings)

@@ -33,15 +33,20 @@ ALSO_OUT_OF_SCOPE = "recommend a movie for tonight"
 
 
 def _ask(settings: Settings, text: str, **options: Any) -> Reply:
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         return answer_message(
-            session, settings=settings, brain=load_brain(settings), text=text, at=AT, **options
+            session=session,
+            settings=settings,
+            brain=load_brain(settings),
+            text=text,
+            at=AT,
+            **options,
         )
 
 
 def _tickets(settings: Settings) -> list[Ticket]:
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         found = list(session.scalars(select(Ticket)))
         session.expunge_all()
         return found
@@ -88,7 +93,7 @@ def test_an_anonymous_hand_off_asks_for_an_email_first(assistant_settings: Setti
     )
     assert handed.resolution == "handoff"
     assert [t.id for t in _tickets(assistant_settings)] == [handed.ticket_id]
-    with session_scope(assistant_settings.store_url) as session:
+    with session_scope(assistant_settings.storage.store_url) as session:
         body = session.scalar(
             select(TicketMessage.body).where(TicketMessage.ticket_id == handed.ticket_id)
         )
@@ -98,7 +103,7 @@ def test_an_anonymous_hand_off_asks_for_an_email_first(assistant_settings: Setti
 
 
 def test_actions_read_the_customers_own_orders_and_renewal(assistant_settings: Settings) -> None:
-    backend = connect(assistant_settings.resolved_warehouse_url)
+    backend = connect(assistant_settings.storage.resolved_warehouse_url)
     try:
         backend.insert(
             "order",
@@ -150,14 +155,14 @@ def test_actions_read_the_customers_own_orders_and_renewal(assistant_settings: S
 def test_start_a_return_links_to_the_return_portal(assistant_settings: Settings) -> None:
     reply = _ask(assistant_settings, "i want to return an item")
     assert reply.intent == "start_return"
-    assert f"{assistant_settings.public_base_url}/r/start" in reply.text
+    assert f"{assistant_settings.server.public_base_url}/r/start" in reply.text
 
 
 def test_questions_no_intent_covers_are_answered_from_the_knowledge_base(
     assistant_settings: Settings,
 ) -> None:
-    ensure_store(assistant_settings.store_url)
-    with session_scope(assistant_settings.store_url) as session:
+    ensure_store(assistant_settings.storage.store_url)
+    with session_scope(assistant_settings.storage.store_url) as session:
         create_article(
             session,
             slug="gift-wrapping",
@@ -171,7 +176,7 @@ def test_questions_no_intent_covers_are_answered_from_the_knowledge_base(
     assert reply.resolution == "article"
     assert [c.title for c in reply.citations] == ["Gift wrapping"]
     assert "/help/articles/gift-wrapping" in reply.text
-    with session_scope(assistant_settings.store_url) as session:
+    with session_scope(assistant_settings.storage.store_url) as session:
         uses = session.scalars(select(ArticleUse.source)).all()
     assert uses == ["assistant"]
     assert _tickets(assistant_settings) == []
@@ -181,8 +186,13 @@ def test_a_conversation_belongs_to_its_customer(assistant_settings: Settings) ->
     mine = _ask(assistant_settings, "hello", customer_id="C1")
     with pytest.raises(ConversationNotFound):
         _ask(assistant_settings, "hello", customer_id="C2", conversation_id=mine.conversation_id)
-    with pytest.raises(ConversationNotFound), session_scope(assistant_settings.store_url) as s:
-        rate_conversation(s, conversation_id=mine.conversation_id, customer_id=None, rating=5)
+    with (
+        pytest.raises(ConversationNotFound),
+        session_scope(assistant_settings.storage.store_url) as s,
+    ):
+        rate_conversation(
+            session=s, conversation_id=mine.conversation_id, customer_id=None, rating=5
+        )
 
 
 def test_customer_tokens_are_signed_and_expire() -> None:
@@ -201,15 +211,15 @@ def test_the_summary_reports_resolution_escalation_csat_and_unanswered(
     _ask(assistant_settings, OUT_OF_SCOPE, email="a@b.c")
     _ask(assistant_settings, OUT_OF_SCOPE.upper(), email="c@d.e")
     _ask(assistant_settings, ALSO_OUT_OF_SCOPE, email="e@f.g")
-    with session_scope(assistant_settings.store_url) as session:
+    with session_scope(assistant_settings.storage.store_url) as session:
         rate_conversation(
-            session, conversation_id=answered.conversation_id, customer_id=None, rating=5
+            session=session, conversation_id=answered.conversation_id, customer_id=None, rating=5
         )
         handed = session.scalars(
             select(AssistantConversation).where(AssistantConversation.ticket_id.is_not(None))
         ).first()
         assert handed is not None
-        rate_conversation(session, conversation_id=handed.id, customer_id=None, rating=2)
+        rate_conversation(session=session, conversation_id=handed.id, customer_id=None, rating=2)
         summary = assistant_summary(session, since=AT - timedelta(days=1))
         conversations = session.scalar(select(func.count()).select_from(AssistantConversation))
     assert summary.conversations == conversations == 4

@@ -30,7 +30,7 @@ def chat_server(
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RETAIN_ASSISTANT_MODEL", str(demo_model))
         use_folder(patch, folder)
-        store_url = get_settings().store_url
+        store_url = get_settings().storage.store_url
         ensure_store(store_url)
         with serving() as url:
             yield url, store_url

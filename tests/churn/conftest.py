@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from ibis.backends import BaseBackend
 
+from retain.currency.money import Money
 from retain.ingest.demo import generate_demo
 from retain.ingest.kinds import KINDS
-from retain.metrics.service import Money
 from retain.warehouse import connect
 from tests.metrics.warehouse_data import fill_canonical_tables
 

@@ -146,17 +146,17 @@ def draft(customer: str, kind: str = "usage_decline", owner: str = "ana") -> Tas
 def test_tasks_are_deduplicated_listed_by_owner_and_closed_with_an_outcome(
     settings: Settings,
 ) -> None:
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         first = [draft("A"), draft("A"), draft("A", "renewal_risk"), draft("B", owner="bo")]
         assert open_tasks(session=session, drafts=first) == 3
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         assert open_tasks(session=session, drafts=[draft("A"), draft("B", owner="bo")]) == 0
         assert [t.customer_id for t in list_tasks(session=session, owner="ana")] == ["A", "A"]
         task = list_tasks(session=session, owner="bo")[0]
         closed = close_task(session=session, task_id=task.task_id, outcome="retained", note="ok")
         assert (closed.outcome, closed.note, closed.open_key) == ("retained", "ok", None)
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         # Closed, the customer can get a new task of that kind.
         assert open_tasks(session=session, drafts=[draft("B", owner="bo")]) == 1
         assert len(list_tasks(session=session, owner="bo", include_closed=True)) == 2

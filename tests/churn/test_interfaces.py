@@ -66,22 +66,23 @@ def test_commands_and_routes_from_training_to_closed_task(environment: Settings)
     assert run("tasks", "generate", "--min-risk", "0.0") == "0 new tasks\n"
 
     client = signed_in_client(environment)
-    riskiest = client.get("/api/v1/churn/scores", params={"limit": 2}).json()
+    riskiest = client.get("/api/v1/churn/scores", params={"limit": 2}).json()["items"]
     assert [row["customer_id"] for row in riskiest] == [row["customer_id"] for row in scores[:2]]
     assert (
-        client.get("/api/v1/churn/scores", params={"limit": 1, "offset": 1}).json() == riskiest[1:]
+        client.get("/api/v1/churn/scores", params={"limit": 1, "offset": 1}).json()["items"]
+        == riskiest[1:]
     )
     one = client.get(f"/api/v1/customers/{scores[0]['customer_id']}/churn").json()
-    assert one["reasons"] and {"feature", "en", "zh", "contribution"} <= set(one["reasons"][0])
+    assert one["reasons"] and {"feature", "en", "zh-CN", "contribution"} <= set(one["reasons"][0])
     assert client.get("/api/v1/customers/NOBODY/churn").status_code == 404
-    assert len(client.get("/api/v1/health-scores", params={"limit": 3}).json()) == 3
-    history = client.get(f"/api/v1/customers/{health[0]['customer_id']}/health").json()
+    assert len(client.get("/api/v1/health-scores", params={"limit": 3}).json()["items"]) == 3
+    history = client.get(f"/api/v1/customers/{health[0]['customer_id']}/health").json()["items"]
     assert [row["score"] for row in history] == [health[0]["score"]]
     page = client.get("/api/v1/renewals", params={"within": 60, "limit": 2}).json()
     assert page["forecast"] == renewals["forecast"]
     assert len(page["renewals"]) == min(2, len(renewals["renewals"]))
     client.get("/api/v1/churn/alerts").raise_for_status()
-    tasks = client.get("/api/v1/tasks", params={"owner": "unassigned"}).json()
+    tasks = client.get("/api/v1/tasks", params={"owner": "unassigned"}).json()["items"]
     assert tasks
     closed = client.post(f"/api/v1/tasks/{tasks[0]['task_id']}/close", json={"outcome": "retained"})
     assert closed.json()["outcome"] == "retained"

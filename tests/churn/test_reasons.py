@@ -95,6 +95,6 @@ def test_only_drivers_that_raise_the_risk_become_reasons_largest_first() -> None
         "usage fell 62% vs their 90-day baseline",
         "2 unresolved tickets",
     ]
-    assert first[0]["zh"] == "使用量较其90天基线下降62%"
+    assert first[0]["zh-CN"] == "使用量较其90天基线下降62%"
     assert first[0]["contribution"] == pytest.approx(1.2)
     assert second == []

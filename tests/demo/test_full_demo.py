@@ -20,7 +20,7 @@ from retain.engage.service import list_records, playbook_stats, shipped_playbook
 from retain.lifetime.tables import CustomerPrediction
 from retain.messaging.models import Delivery
 from retain.segments.models import SegmentMembership
-from retain.settings import Settings, get_settings
+from retain.settings import Settings, StorageSettings, get_settings
 from retain.store import get_engine, session_scope
 from retain.warehouse import connect
 from tests.helpers import warehouse_count
@@ -30,19 +30,21 @@ CUSTOMERS = 600
 
 def _run_demo(folder: Path, *options: str) -> Iterator[tuple[Settings, Result]]:
     settings = Settings(
-        data_dir=folder,
-        database_url=f"sqlite:///{folder / 'retain.db'}",
-        warehouse_url=f"duckdb:///{folder / 'warehouse.duckdb'}",
+        storage=StorageSettings(
+            data_dir=folder,
+            database_url=f"sqlite:///{folder / 'retain.db'}",
+            warehouse_url=f"duckdb:///{folder / 'warehouse.duckdb'}",
+        )
     )
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RETAIN_DATA_DIR", str(folder))
-        patch.setenv("RETAIN_DATABASE_URL", settings.store_url)
-        patch.setenv("RETAIN_WAREHOUSE_URL", settings.resolved_warehouse_url)
+        patch.setenv("RETAIN_DATABASE_URL", settings.storage.store_url)
+        patch.setenv("RETAIN_WAREHOUSE_URL", settings.storage.resolved_warehouse_url)
         get_settings.cache_clear()
         command = ["demo", "--customers", str(CUSTOMERS), "--seed", "3", "--no-serve", *options]
         yield settings, CliRunner().invoke(app, command)
     get_settings.cache_clear()
-    get_engine(settings.store_url).dispose()
+    get_engine(settings.storage.store_url).dispose()
 
 
 @pytest.fixture(scope="module")
@@ -51,12 +53,12 @@ def full_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settin
 
 
 def data_end(settings: Settings) -> datetime:
-    params = json.loads((settings.data_dir / "demo" / "params.json").read_text())
+    params = json.loads((settings.storage.data_dir / "demo" / "params.json").read_text())
     return datetime.fromisoformat(params["as_of"])
 
 
 def _count(settings: Settings, model: type, *conditions: object) -> int:
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         return int(session.scalar(select(func.count()).select_from(model).where(*conditions)))
 
 
@@ -67,7 +69,7 @@ def test_full_demo_fills_every_analytic_page(full_demo: tuple[Settings, Result])
     assert "What the demo made" in result.output and "failed:" not in result.output
     assert _count(settings, CustomerPrediction) > CUSTOMERS / 2
     assert _count(settings, ChurnScore) > 0
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         assert all(score.reasons for score in session.scalars(select(ChurnScore)))
     assert _count(settings, HealthScore) == _count(settings, ChurnScore)
     assert _count(settings, CustomerTask) > 0
@@ -79,7 +81,7 @@ def test_every_shipped_playbook_ran_over_the_past_and_sent(
 ) -> None:
     settings, _ = full_demo
 
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         sent = dict(
             session.execute(
                 select(Delivery.playbook, func.count())
@@ -88,7 +90,7 @@ def test_every_shipped_playbook_ran_over_the_past_and_sent(
             ).all()
         )
         queued = _count(settings, Delivery, Delivery.status == "queued")
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         ran_until = {
             record.name: record.triggered_until for record in list_records(session=session)
         }
@@ -103,11 +105,11 @@ def test_every_shipped_playbook_ran_over_the_past_and_sent(
 
 def test_reported_lift_covers_the_planted_effect(full_demo: tuple[Settings, Result]) -> None:
     settings, _ = full_demo
-    truth = json.loads((settings.data_dir / "demo" / PLANTED_EFFECT_FILE).read_text())
+    truth = json.loads((settings.storage.data_dir / "demo" / PLANTED_EFFECT_FILE).read_text())
     measured_at = datetime.fromisoformat(truth["measured_at"])
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
-        with session_scope(settings.store_url) as session:
+        with session_scope(settings.storage.store_url) as session:
             stats = playbook_stats(
                 session=session, backend=backend, name=PLANTED.playbook, at=measured_at
             )
@@ -122,7 +124,7 @@ def test_reported_lift_covers_the_planted_effect(full_demo: tuple[Settings, Resu
 
 def test_effect_is_planted_only_on_treated_entries(full_demo: tuple[Settings, Result]) -> None:
     settings, _ = full_demo
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
         orders = backend.table("order")
         planted = orders.filter(orders.order_id.startswith(PLANTED_ORDER_PREFIX))
@@ -131,7 +133,7 @@ def test_effect_is_planted_only_on_treated_entries(full_demo: tuple[Settings, Re
         backend.disconnect()
     entries = {int(order_id.removeprefix(PLANTED_ORDER_PREFIX)) for order_id in planted_ids}
 
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         rows = session.execute(
             select(Enrollment.playbook, Enrollment.held_out).where(
                 Enrollment.enrollment_id.in_(entries)
@@ -149,4 +151,4 @@ def test_minimal_demo_imports_data_only(tmp_path: Path) -> None:
         assert _count(settings, ChurnScore) == 0
         assert _count(settings, Enrollment) == 0
         assert _count(settings, SegmentMembership) == 0
-        assert not (settings.data_dir / "demo" / PLANTED_EFFECT_FILE).exists()
+        assert not (settings.storage.data_dir / "demo" / PLANTED_EFFECT_FILE).exists()

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from retain.assistant.models import AssistantConversation, AssistantEvaluation
+from retain.clock import utcnow
 from retain.demo.steps import DemoContext
 from retain.demo.workflow_returns import PATHS
 from retain.demo.workflows import WORKFLOW_STEPS
@@ -28,7 +29,7 @@ from retain.settings import Settings, get_settings
 from retain.store import Base, session_scope
 from retain.support.deadlines import calendar_for, sla_board
 from retain.support.models import Article, Ticket
-from retain.support.service import counts_by_state, utcnow
+from retain.support.service import counts_by_state
 from retain.warehouse import connect
 
 SEED = 11
@@ -61,7 +62,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 
 def _count(settings: Settings, *criteria: object, of: type) -> int:
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         query = select(func.count()).select_from(of)
         for criterion in criteria:
             query = query.where(criterion)  # type: ignore[arg-type]
@@ -69,7 +70,7 @@ def _count(settings: Settings, *criteria: object, of: type) -> int:
 
 
 def _values(settings: Settings, column: object) -> set[object]:
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         return set(session.scalars(select(column).distinct()))  # type: ignore[call-overload]
 
 
@@ -104,12 +105,12 @@ def test_bare_install_is_told_how_to_add_the_encoder(
 
 def test_support_queue_has_every_state_and_sla_condition(demo: Demo) -> None:
     assert {"new", "open", "pending", "solved", "closed"} <= _values(demo.settings, Ticket.status)
-    with session_scope(demo.settings.store_url) as session:
-        waiting = sum(sum(row.values()) for row in counts_by_state(session).values())
+    with session_scope(demo.settings.storage.store_url) as session:
+        waiting = sum(sum(row.values()) for row in counts_by_state(session=session).values())
         board = sla_board(
             session,
             calendar=calendar_for(demo.settings),
-            warning=timedelta(hours=demo.settings.support_warning_hours),
+            warning=timedelta(hours=demo.settings.support.warning_hours),
             at=utcnow(),
         )
         on_board = {item.ticket_id for item in board}
@@ -149,13 +150,13 @@ def test_surveys_are_answered_and_reviews_analysed_in_both_languages(demo: Demo)
     assert {"positive", "negative"} <= _values(demo.settings, FeedbackItem.sentiment)
     # Product regret counts the complaints of reviews that name a product.
     assert _count(demo.settings, FeedbackItem.product_id.is_not(None), of=FeedbackItem) > 0
-    with session_scope(demo.settings.store_url) as session:
+    with session_scope(demo.settings.storage.store_url) as session:
         found = [item.aspects for item in session.scalars(select(FeedbackItem))]
     assert sum(bool(aspects) for aspects in found) > len(found) / 2
 
 
 def test_survey_answers_reach_the_warehouse_the_feedback_page_reads(demo: Demo) -> None:
-    backend = connect(demo.settings.resolved_warehouse_url)
+    backend = connect(demo.settings.storage.resolved_warehouse_url)
     try:
         response = backend.table("survey_response")
         answers = response.filter(response.response_id.startswith("survey:")).count().execute()
@@ -172,7 +173,7 @@ def test_running_the_steps_again_adds_nothing(demo: Demo) -> None:
 
 
 def _row_counts(settings: Settings) -> dict[str, int]:
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         return {
             table.name: int(session.scalar(select(func.count()).select_from(table)) or 0)
             for table in Base.metadata.sorted_tables

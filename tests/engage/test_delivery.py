@@ -51,10 +51,10 @@ def test_the_reorder_email_arrives_and_its_link_refills_the_cart(
         }
     )
     import_frame(messaging, "order-lines", lines, tmp_path)
-    ensure_store(messaging.store_url)
-    with session_scope(messaging.store_url) as session:
+    ensure_store(messaging.storage.store_url)
+    with session_scope(messaging.storage.store_url) as session:
         save_playbook(session=session, text=REORDER, at=now)
-    backend = connect(messaging.resolved_warehouse_url)
+    backend = connect(messaging.storage.resolved_warehouse_url)
     run_playbooks(settings=messaging, backend=backend, at=now)
     backend.disconnect()
 

@@ -35,13 +35,13 @@ def test_the_true_lift_lies_in_the_interval(settings: Settings, tmp_path: Path) 
         (f"F{n}", f"C{n:03d}", FIRST_ORDERS_AT + timedelta(seconds=n), 50.0) for n in range(COUNT)
     ]
     import_frame(settings, "orders", orders(first), tmp_path)
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         save_playbook(session=session, text=PLAYBOOK, at=FIRST_ORDERS_AT)
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     run_playbooks(settings=settings, backend=backend, at=FIRST_ORDERS_AT + timedelta(hours=6))
 
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         groups = dict(session.execute(select(Enrollment.customer_id, Enrollment.held_out)).all())
     rng = np.random.default_rng(11)
     second = []
@@ -52,7 +52,7 @@ def test_the_true_lift_lies_in_the_interval(settings: Settings, tmp_path: Path) 
             second.append((f"S{customer}", customer, FIRST_ORDERS_AT + timedelta(days=day), 30.0))
     import_frame(settings, "orders", orders(second), tmp_path)
 
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         stats = playbook_stats(
             session=session,
             backend=backend,

@@ -40,14 +40,14 @@ def shop(settings: Settings, tmp_path: Path) -> Settings:
         (f"O{n}", f"C{n:03d}", FIRST_ORDERS_AT + timedelta(minutes=n), 40.0) for n in range(COUNT)
     ]
     import_frame(settings, "orders", orders(first), tmp_path)
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         save_playbook(session=session, text=WELCOME, at=FIRST_ORDERS_AT)
     return settings
 
 
 def _run(settings: Settings, at: datetime) -> None:
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
         run_playbooks(settings=settings, backend=backend, at=at)
     finally:
@@ -55,7 +55,7 @@ def _run(settings: Settings, at: datetime) -> None:
 
 
 def _sends(settings: Settings, step: str) -> set[str]:
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         rows = session.scalars(select(Delivery.customer_id).where(Delivery.step == step))
         return set(rows)
 
@@ -70,7 +70,7 @@ def test_first_orders_enter_with_a_stable_holdout_and_no_repeats(shop: Settings)
         for n in range(COUNT)
         if held_out(playbook="welcome", customer_id=f"C{n:03d}", fraction=0.2, global_fraction=0)
     }
-    with session_scope(shop.store_url) as session:
+    with session_scope(shop.storage.store_url) as session:
         entries = session.scalars(select(Enrollment)).all()
         holdouts = set(
             session.scalars(select(Delivery.customer_id).where(Delivery.status == "holdout"))
@@ -79,7 +79,7 @@ def test_first_orders_enter_with_a_stable_holdout_and_no_repeats(shop: Settings)
     assert {e.customer_id for e in entries if e.held_out == "playbook"} == expected_held
     assert holdouts == expected_held
     assert _sends(shop, "hello") == {f"C{n:03d}" for n in range(COUNT)} - expected_held
-    with session_scope(shop.store_url) as session:
+    with session_scope(shop.storage.store_url) as session:
         assert session.scalar(select(func.count()).select_from(Delivery)) == COUNT
 
 
@@ -98,7 +98,7 @@ def test_waits_goals_and_branches(shop: Settings, tmp_path: Path) -> None:
 
     _run(shop, FIRST_ORDERS_AT + timedelta(days=4))
     assert _sends(shop, "nudge") == set(treated) - set(returning)
-    with session_scope(shop.store_url) as session:
+    with session_scope(shop.storage.store_url) as session:
         statuses = dict(
             session.execute(
                 select(Enrollment.customer_id, Enrollment.status).where(
@@ -122,7 +122,7 @@ steps: [{id: thanks, send: {channel: email, template: review-request}}]
 reenter_after_days: 5
 holdout: 0
 """
-    with session_scope(shop.store_url) as session:
+    with session_scope(shop.storage.store_url) as session:
         save_playbook(session=session, text=again, at=FIRST_ORDERS_AT)
     later = [
         ("L1", "C001", FIRST_ORDERS_AT + timedelta(days=1), 10.0),  # too soon: stays out
@@ -131,7 +131,7 @@ holdout: 0
     import_frame(shop, "orders", orders(later), tmp_path)
     _run(shop, FIRST_ORDERS_AT + timedelta(hours=12))
     _run(shop, FIRST_ORDERS_AT + timedelta(days=7))
-    with session_scope(shop.store_url) as session:
+    with session_scope(shop.storage.store_url) as session:
         counts = dict(
             session.execute(
                 select(Enrollment.customer_id, func.count())

@@ -28,14 +28,14 @@ def test_entering_a_segment_enters_its_playbook(settings: Settings, tmp_path: Pa
     recent = datetime.now() - timedelta(days=3)
     spent = [(f"O{n}", f"C{n:03d}", recent, 100.0 * n) for n in range(4)]
     import_frame(settings, "orders", orders(spent), tmp_path)
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         define_segment(session=session, name="big", rule="revenue >= 200")
         save_playbook(session=session, text=BIG_SPENDERS, at=recent)
 
     run_scheduled(settings)
     run_scheduled(settings)  # nobody enters twice
 
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         entered = list(session.scalars(select(Enrollment.customer_id)))
     assert sorted(entered) == ["C002", "C003"]

@@ -145,7 +145,7 @@ def test_api_imports_analyses_and_the_signed_page_takes_one_answer(
     negative = client.get("/api/v1/feedback/items", params={"sentiment": "negative"}).json()
     assert negative["total"] >= 20
     assert all(item["sentiment"] == "negative" for item in negative["items"])
-    topics = client.get("/api/v1/feedback/topics").json()
+    topics = client.get("/api/v1/feedback/topics").json()["items"]
     assert {row["aspect"] for row in topics} >= {"delivery", "quality"}
 
     created = client.post("/api/v1/surveys", json={"name": "csat", "kind": "CSAT"})
@@ -153,7 +153,7 @@ def test_api_imports_analyses_and_the_signed_page_takes_one_answer(
     assert client.post("/api/v1/surveys", json={"name": "csat", "kind": "CSAT"}).status_code == 409
     sent = client.post("/api/v1/surveys/csat/send", json={"customer_ids": ["C1"]}).json()
     assert sent["invited"] == 1
-    with session_scope(environment.store_url) as session:
+    with session_scope(environment.storage.store_url) as session:
         url = session.scalars(select(Delivery.context)).one()["survey_url"]
     token = re.sub(r"^.*/s/", "", url)
     page = client.get(f"/s/{token}")
@@ -163,10 +163,30 @@ def test_api_imports_analyses_and_the_signed_page_takes_one_answer(
     assert client.post(f"/s/{token}", data={"score": "2", "comment": "slow"}).status_code == 200
     assert client.post(f"/s/{token}", data={"score": "5"}).status_code == 409
     assert 'id="answered"' in client.get(f"/s/{token}").text
-    rates = client.get("/api/v1/surveys/results").json()
+    rates = client.get("/api/v1/surveys/results").json()["items"]
     assert rates == [
         {"survey": "csat", "invited": 1, "answered": 1, "reminded": 0, "response_rate": 1.0}
     ]
     client.post("/api/v1/feedback/analyze")
-    scores = client.get("/api/v1/feedback/scores").json()
+    scores = client.get("/api/v1/feedback/scores").json()["items"]
     assert [(row["csat_answers"], row["csat"]) for row in scores] == [(1, 0.0)]
+
+
+def test_search_treats_percent_and_underscore_as_the_characters_they_are(
+    environment: Settings,
+) -> None:
+    client = signed_in_client(environment)
+    texts = ["Shirt is 100% cotton", "snake_case label", "Lovely shop, quick delivery"]
+    items = [
+        {"source": "shop", "text": text, "posted_at": "2025-03-02T10:00:00+00:00"} for text in texts
+    ]
+    assert client.post("/api/v1/feedback/items", json={"kind": "review", "items": items}).is_success
+
+    def found(query: str) -> list[str]:
+        page = client.get("/api/v1/feedback/items", params={"q": query}).json()
+        return [item["text"] for item in page["items"]]
+
+    assert found("%") == ["Shirt is 100% cotton"]
+    assert found("_") == ["snake_case label"]
+    assert found("COTTON") == ["Shirt is 100% cotton"]
+    assert found("%%") == []

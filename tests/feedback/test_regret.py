@@ -62,12 +62,12 @@ def _reviews(settings: Settings, folder: Path) -> None:
         row["product"] = "B" if row["rating"] == 5 else "A"
     path = folder / "reviews.jsonl"
     path.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in rows))
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         reviews.import_file(session=session, kind="review", path=path)
-        service.analyze(session=session, data_dir=settings.data_dir, aspects=load_aspects())
-    backend = connect(settings.resolved_warehouse_url)
+        service.analyze(session=session, data_dir=settings.storage.data_dir, aspects=load_aspects())
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
-        with session_scope(settings.store_url) as session:
+        with session_scope(settings.storage.store_url) as session:
             service.export_items(session=session, backend=backend)
     finally:
         backend.disconnect()
@@ -75,7 +75,7 @@ def _reviews(settings: Settings, folder: Path) -> None:
 
 @pytest.fixture
 def shop(settings: Settings, tmp_path: Path) -> tuple[Settings, dict[str, int]]:
-    ensure_store(settings.store_url)
+    ensure_store(settings.storage.store_url)
     counts = _shop(settings, tmp_path)
     _reviews(settings, tmp_path)
     return settings, counts
@@ -85,7 +85,7 @@ def test_products_are_ranked_by_regret_with_evidence(
     shop: tuple[Settings, dict[str, int]],
 ) -> None:
     settings, counts = shop
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
         ranked = regret.rank_regret(backend, at=AT, min_orders=1)
         by_category = regret.rank_regret(backend, at=AT, by="category", min_orders=1)
@@ -113,7 +113,7 @@ def test_products_are_ranked_by_regret_with_evidence(
 
 def test_min_orders_leaves_small_products_out(shop: tuple[Settings, dict[str, int]]) -> None:
     settings, _ = shop
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
         ranked = regret.rank_regret(backend, at=AT, min_orders=COUNT // 2 + 1)
     finally:

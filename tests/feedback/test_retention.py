@@ -25,7 +25,7 @@ REACHED, REACHED_BACK, OTHERS_BACK = 10, 8, 2
 def test_followed_up_customers_are_compared_with_the_rest(
     settings: Settings, tmp_path: Path
 ) -> None:
-    ensure_store(settings.store_url)
+    ensure_store(settings.storage.store_url)
     ids = [f"C{n:03d}" for n in range(20)]
     import_frame(settings, "customers", customers(20), tmp_path)
     back = ids[:REACHED_BACK] + ids[REACHED : REACHED + OTHERS_BACK]
@@ -40,10 +40,10 @@ def test_followed_up_customers_are_compared_with_the_rest(
         )
         for c in ids
     ]
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         reviews.import_items(session=session, kind="review", items=items)
         assert service.follow_up(session=session) == 20
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         for task in session.scalars(select(CustomerTask).order_by(CustomerTask.customer_id)):
             reached = task.customer_id in ids[:REACHED]
             close_task(
@@ -51,9 +51,9 @@ def test_followed_up_customers_are_compared_with_the_rest(
                 task_id=task.task_id,
                 outcome="retained" if reached else "unreachable",
             )
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
-        with session_scope(settings.store_url) as session:
+        with session_scope(settings.storage.store_url) as session:
             found = follow_up_retention(
                 session=session, backend=backend, at=COMPLAINED + timedelta(days=150)
             )

@@ -13,8 +13,8 @@ FEEDBACK_TABLES = ("feedback_item", "survey", "survey_invitation", "survey_answe
 
 
 def test_the_migration_matches_the_feedback_models(settings: Settings) -> None:
-    upgrade_store(settings.store_url)
-    engine = get_engine(settings.store_url)
+    upgrade_store(settings.storage.store_url)
+    engine = get_engine(settings.storage.store_url)
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
         tables = set(engine.dialect.get_table_names(connection))

@@ -15,7 +15,9 @@ from retain.engage.definition import Trigger
 from retain.engage.triggers import triggered
 from retain.feedback import schedule, surveys
 from retain.feedback.models import Survey, SurveyInvitation
-from retain.messaging import worker
+from retain.jobs import worker
+from retain.jobs.periodic import register_periodic_jobs
+from retain.locales import ui_text
 from retain.messaging.models import Delivery
 from retain.settings import Settings
 from retain.store import ensure_store, session_scope
@@ -70,7 +72,7 @@ def test_a_one_off_survey_is_never_sent_twice() -> None:
 
 
 def _send(settings: Settings, customers: list[str], now: datetime) -> surveys.SendSummary:
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         survey = surveys.get_survey(session=session, name="nps")
         return surveys.send_survey(
             session=session,
@@ -83,7 +85,7 @@ def _send(settings: Settings, customers: list[str], now: datetime) -> surveys.Se
 
 
 def _tokens(settings: Settings) -> dict[str, str]:
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         invitations = session.scalars(select(SurveyInvitation)).all()
         return {
             i.customer_id: surveys.sign_link(
@@ -95,8 +97,8 @@ def _tokens(settings: Settings) -> dict[str, str]:
 
 @pytest.fixture
 def sent(settings: Settings) -> Settings:
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         session.add(CustomerProfile(customer_id="C2", language="zh-CN"))
         surveys.create_survey(session=session, name="nps", kind="NPS", now=T0, every_days=90)
     assert _send(settings, ["C1", "C2"], T0).invited == 2
@@ -104,11 +106,11 @@ def sent(settings: Settings) -> Settings:
 
 
 def test_send_queues_personal_links_in_each_language(sent: Settings) -> None:
-    with session_scope(sent.store_url) as session:
+    with session_scope(sent.storage.store_url) as session:
         deliveries = {d.customer_id: d for d in session.scalars(select(Delivery))}
     assert set(deliveries) == {"C1", "C2"}
     assert deliveries["C1"].template == "survey-invitation"
-    assert deliveries["C2"].context["question"] == surveys.QUESTIONS["NPS"][1]
+    assert deliveries["C2"].context["question"] == ui_text("survey_questions", "zh-CN")["NPS"]
     assert deliveries["C1"].context["survey_url"].startswith(f"{BASE}/s/")
     assert deliveries["C1"].context["survey_url"] != deliveries["C2"].context["survey_url"]
     # A second send inside the schedule adds nothing; after 90 days it invites again.
@@ -119,7 +121,7 @@ def test_send_queues_personal_links_in_each_language(sent: Settings) -> None:
 def test_links_cannot_be_forged_reused_or_moved(sent: Settings) -> None:
     tokens = _tokens(sent)
     at = T0 + timedelta(hours=1)
-    with session_scope(sent.store_url) as session:
+    with session_scope(sent.storage.store_url) as session:
         c1 = session.scalars(
             select(SurveyInvitation).where(SurveyInvitation.customer_id == "C1")
         ).one()
@@ -128,7 +130,7 @@ def test_links_cannot_be_forged_reused_or_moved(sent: Settings) -> None:
         moved = surveys.sign_link(secret=SECRET, invitation=c1, expires_at=at + timedelta(days=1))
         session.rollback()
     forged = tokens["C1"][:-3] + ("abc" if not tokens["C1"].endswith("abc") else "xyz")
-    with session_scope(sent.store_url) as session:
+    with session_scope(sent.storage.store_url) as session:
         for token in (forged, moved):
             with pytest.raises(signed_links.BadLink):
                 surveys.open_link(session=session, secret=SECRET, token=token, at=at)
@@ -145,13 +147,16 @@ def test_links_cannot_be_forged_reused_or_moved(sent: Settings) -> None:
         )
         assert answered.customer_id == "C1"
     with (
-        session_scope(sent.store_url) as session,
+        session_scope(sent.storage.store_url) as session,
         pytest.raises(surveys.SurveyError, match="already"),
     ):
         surveys.answer(
             session=session, secret=SECRET, token=tokens["C1"], score=10, comment=None, at=at
         )
-    with session_scope(sent.store_url) as session, pytest.raises(surveys.SurveyError, match="0-10"):
+    with (
+        session_scope(sent.storage.store_url) as session,
+        pytest.raises(surveys.SurveyError, match="0-10"),
+    ):
         surveys.answer(
             session=session, secret=SECRET, token=tokens["C2"], score=11, comment=None, at=at
         )
@@ -160,7 +165,7 @@ def test_links_cannot_be_forged_reused_or_moved(sent: Settings) -> None:
 def test_answers_reach_survey_response_and_fire_the_detractor_trigger(sent: Settings) -> None:
     tokens = _tokens(sent)
     at = T0 + timedelta(hours=2)
-    with session_scope(sent.store_url) as session:
+    with session_scope(sent.storage.store_url) as session:
         surveys.answer(
             session=session, secret=SECRET, token=tokens["C1"], score=2, comment="太慢", at=at
         )
@@ -171,11 +176,11 @@ def test_answers_reach_survey_response_and_fire_the_detractor_trigger(sent: Sett
     assert rates == [
         {"survey": "nps", "invited": 2, "answered": 2, "reminded": 0, "response_rate": 1.0}
     ]
-    backend = connect(sent.resolved_warehouse_url)
+    backend = connect(sent.storage.resolved_warehouse_url)
     try:
-        with session_scope(sent.store_url) as session:
+        with session_scope(sent.storage.store_url) as session:
             assert surveys.export_answers(session=session, backend=backend) == 2
-        with session_scope(sent.store_url) as session:
+        with session_scope(sent.storage.store_url) as session:
             assert surveys.export_answers(session=session, backend=backend) == 0
             fired = triggered(
                 trigger=Trigger(event="nps_detractor"),
@@ -194,7 +199,7 @@ def test_answers_reach_survey_response_and_fire_the_detractor_trigger(sent: Sett
 
 def test_one_reminder_after_the_delay_only_to_who_has_not_answered(sent: Settings) -> None:
     tokens = _tokens(sent)
-    with session_scope(sent.store_url) as session:
+    with session_scope(sent.storage.store_url) as session:
         surveys.answer(
             session=session,
             secret=SECRET,
@@ -228,22 +233,23 @@ def test_one_reminder_after_the_delay_only_to_who_has_not_answered(sent: Setting
 
 
 def test_the_worker_runs_recurring_surveys_only_and_registers_the_pass(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(worker, "_periodic", {})  # the process's registry: left as found
     import_frame(settings, "customers", customers(3), tmp_path)
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         surveys.create_survey(session=session, name="nps", kind="NPS", now=T0, every_days=90)
         surveys.create_survey(session=session, name="launch", kind="CSAT", now=T0, min_gap_days=0)
 
     first = schedule.run_recurring(settings)
     again = schedule.run_recurring(settings)
 
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         invited = session.execute(
             select(SurveyInvitation.survey_name, SurveyInvitation.customer_id)
         ).all()
     assert sorted(invited) == [("nps", "C000"), ("nps", "C001"), ("nps", "C002")]
     assert (first.invited, again.invited, again.skipped) == (3, 0, 3)
-    schedule.register(settings)
+    register_periodic_jobs(settings)
     assert "surveys" in worker.registered()

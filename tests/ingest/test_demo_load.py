@@ -22,7 +22,7 @@ def test_demo_imports_every_generated_row_and_a_rerun_adds_none(environment: Set
     second = CliRunner().invoke(app, command)
 
     assert first.exit_code == 0, first.output
-    demo_dir = environment.data_dir / "demo"
+    demo_dir = environment.storage.data_dir / "demo"
     for result in json.loads(first.stdout):
         kind = KINDS[result["kind"]]
         rows = pq.read_metadata(demo_dir / f"{kind.name}.parquet").num_rows

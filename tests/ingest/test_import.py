@@ -52,7 +52,7 @@ def test_customers_land_typed_in_warehouse_and_profiles_in_store(
     assert second["signup_at"] == datetime(2025, 1, 2, 15, 0)  # the offset wins over --timezone
     assert json.loads(first["attributes"]) == {"vip_level": "gold"}
     assert "name" not in first and "email" not in first  # personal data stays in the store
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         profile = session.get(CustomerProfile, "C1")
         assert profile is not None
         assert (profile.name, profile.email, profile.country) == ("王芳", "fang@example.com", "CN")
@@ -81,7 +81,7 @@ def test_reimport_changes_nothing_and_is_recorded(
 
     assert (again.rows_inserted, again.rows_unchanged) == (0, 2)
     assert warehouse_count(settings, "order") == 2
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         runs = session.query(ImportRun).order_by(ImportRun.id).all()
         assert [(run.kind, run.rows_inserted) for run in runs] == [
             ("customers", 2),
@@ -132,7 +132,7 @@ def test_failed_import_leaves_store_and_warehouse_untouched(
     assert (problem.row, problem.column) == (3, "signup_at")
     assert "already imported with a different value" in problem.reason
     assert warehouse_count(settings, "customer") == 2
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         assert session.get(CustomerProfile, "C3") is None
 
 
@@ -233,6 +233,6 @@ def test_gb18030_export_reads_with_its_encoding(settings: Settings, tmp_path: Pa
 
     ingest_file(kind="customers", path=people, settings=settings, encoding="gb18030")
 
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         profile = session.get(CustomerProfile, "C9")
         assert profile is not None and profile.name == "李伟"

@@ -80,7 +80,7 @@ def clv(*arguments: str) -> tuple[int, str, str]:
 
 
 def stored_predictions(settings: Settings) -> list[CustomerPrediction]:
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         return list(session.scalars(select(CustomerPrediction)))
 
 
@@ -142,7 +142,7 @@ def test_predict_stores_one_row_per_customer_and_a_rerun_replaces_it(
     assert first == {row["customer_id"]: pytest.approx(row["clv"]) for row in rows}
     assert again == 0 and "Top 20 of 300 customers" in table
     assert len(second) == SHOP_CUSTOMERS and {row.horizon for row in second} == {52}
-    with session_scope(environment.store_url) as session:
+    with session_scope(environment.storage.store_url) as session:
         assert session.scalar(select(func.count()).select_from(CustomerPrediction)) == 300
 
 

@@ -20,8 +20,8 @@ T0 = datetime(2026, 1, 5, 12, 0)  # a Monday
 
 def store_url(settings: Settings) -> str:
     """The settings' store, migrated."""
-    ensure_store(settings.store_url)
-    return settings.store_url
+    ensure_store(settings.storage.store_url)
+    return settings.storage.store_url
 
 
 def member(

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from retain.cli import app
-from retain.loyalty.ledger import utcnow
+from retain.clock import utcnow
 from retain.loyalty.member_page import sign_link
 from retain.settings import Settings, get_settings
 from retain.warehouse import connect
@@ -105,7 +105,7 @@ def test_cli_redeem_coupon_tiers_export_report(shop: Settings) -> None:
     assert [change["to_tier"] for change in changes] == ["silver"]
     assert (code, out.strip()) == (0, "4 loyalty events added to the warehouse")
     assert out_again.strip() == "0 loyalty events added to the warehouse" and code_again == 0
-    backend = connect(shop.resolved_warehouse_url)
+    backend = connect(shop.storage.resolved_warehouse_url)
     try:
         events = backend.table("loyalty_event").to_pandas()
     finally:
@@ -182,16 +182,19 @@ def test_api_members_points_rewards_coupons(client: TestClient) -> None:
     assert confirmed["status"] == "confirmed" and used.json()["valid"] is True
     assert reused["reason"] == "already used"
     assert short.status_code == 409 and "0 points available" in short.json()["detail"]
-    entries = client.get(f"{base}/members/C1/entries", params={"limit": 2, "offset": 1}).json()
+    entries = client.get(f"{base}/members/C1/entries", params={"limit": 2, "offset": 1}).json()[
+        "items"
+    ]
     assert [entry["kind"] for entry in entries] == ["adjust", "earn"]
     assert [
-        m["customer_id"] for m in client.get(f"{base}/members", params={"offset": 1}).json()
+        m["customer_id"]
+        for m in client.get(f"{base}/members", params={"offset": 1}).json()["items"]
     ] == ["C2"]
     assert client.get(f"{base}/members/NOBODY/balance").status_code == 404
     assert client.get(f"{base}/summary").json()["points_redeemed"] == 100
-    listed = client.get(f"{base}/redemptions", params={"customer_id": "C1"}).json()
+    listed = client.get(f"{base}/redemptions", params={"customer_id": "C1"}).json()["items"]
     assert [(item["code"], item["status"]) for item in listed] == [(reserved["code"], "used")]
-    assert client.get(f"{base}/redemptions", params={"customer_id": "C2"}).json() == []
+    assert client.get(f"{base}/redemptions", params={"customer_id": "C2"}).json()["items"] == []
 
 
 def test_api_rules_and_referrals(client: TestClient) -> None:
@@ -204,11 +207,11 @@ def test_api_rules_and_referrals(client: TestClient) -> None:
         json={"code": member["referral_code"], "friend_id": "F1", "ip": "1.2.3.4"},
     ).json()
     assert (flagged["status"], flagged["findings"]) == ("review", "same_ip")
-    waiting = client.get(f"{base}/referrals", params={"status": "review"}).json()
+    waiting = client.get(f"{base}/referrals", params={"status": "review"}).json()["items"]
     assert [item["id"] for item in waiting] == [flagged["id"]]
     approved = client.post(f"{base}/referrals/{flagged['id']}/approve").json()
     assert approved["status"] == "pending"
-    assert client.get(f"{base}/tiers/history").json() == []
+    assert client.get(f"{base}/tiers/history").json()["items"] == []
 
 
 def _page(client: TestClient, language: str) -> str:
@@ -263,7 +266,7 @@ def test_member_links_without_a_configured_secret_use_the_kept_one(
     client.post("/api/v1/loyalty/members", json={"customer_id": "C1"})
     response = client.post("/api/v1/loyalty/members/C1/link", json={})
     assert response.status_code == 200, response.text
-    assert (environment.data_dir / "secret.key").stat().st_mode & 0o077 == 0
+    assert (environment.storage.data_dir / "secret.key").stat().st_mode & 0o077 == 0
     assert client.get(response.json()["path"]).status_code == 200
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from retain.clock import utcnow
 from retain.customers.models import CustomerProfile
 from retain.messaging import service
 from retain.messaging.models import Delivery
@@ -12,7 +13,7 @@ from retain.settings import Settings
 from retain.store import ensure_store, session_scope
 
 # Tomorrow at midday UTC: after the moment anything is enqueued, so queued messages are due.
-NOON = (service.utcnow() + timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+NOON = (utcnow() + timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
 
 
 def add_customer(
@@ -25,8 +26,8 @@ def add_customer(
     phone: str | None = None,
     name: str | None = None,
 ) -> None:
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         session.add(
             CustomerProfile(
                 customer_id=customer_id,
@@ -43,12 +44,12 @@ def queue(settings: Settings, key: str, customer_id: str, **options: Any) -> Non
     options.setdefault("channel", "email")
     options.setdefault("template", "generic-news")
     options.setdefault("context", {"headline": "Spring collection"})
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         service.enqueue(session=session, key=key, customer_id=customer_id, **options)
 
 
 def delivery(settings: Settings, key: str) -> Delivery:
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         found = service.find(session=session, key=key)
         assert found is not None
         return found

@@ -16,10 +16,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, insert, select
 
+from retain.clock import utcnow
 from retain.customers.models import CustomerProfile
 from retain.messaging.channels import message_id
 from retain.messaging.models import Delivery
-from retain.messaging.service import utcnow
 from retain.store import ensure_store, get_engine, session_scope
 from tests.messaging.conftest import Inbox, free_port
 

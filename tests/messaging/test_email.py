@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from retain.api import create_app
+from retain.clock import utcnow
 from retain.messaging.channels import message_id
 from retain.messaging.service import deliver_due
 from retain.settings import Settings
@@ -69,7 +70,6 @@ def test_the_unsubscribe_link_of_a_received_email_works(
 def test_preferences_page_turns_channels_off_and_on(messaging: Settings) -> None:
     from retain.auth.sessions import signing_key
     from retain.messaging.consent import PREFERENCES, sign_customer_link
-    from retain.messaging.service import utcnow
 
     add_customer(messaging, "C1")
     token = sign_customer_link(

@@ -11,7 +11,8 @@ from huey import RedisHuey
 from typer.testing import CliRunner
 
 from retain.cli import app
-from retain.messaging import service, worker
+from retain.jobs import worker
+from retain.messaging import service
 from retain.messaging.service import deliver_due
 from retain.settings import Settings, get_settings
 from retain.store import ensure_store, session_scope
@@ -32,7 +33,7 @@ def test_final_outcomes_and_holdouts_reach_the_warehouse_once(
 ) -> None:
     add_customer(messaging, "C1")
     queue(messaging, "w:1", "C1", playbook="winback", step="email-1")
-    with session_scope(messaging.store_url) as session:
+    with session_scope(messaging.storage.store_url) as session:
         held = service.record_holdout(
             session=session, key="w:2", customer_id="C2", playbook="winback", step="email-1"
         )
@@ -53,7 +54,9 @@ def test_worker_runs_registered_hooks_and_queued_passes(
     messaging: Settings, smtp_server: tuple[Inbox, int]
 ) -> None:
     calls: list[str] = []
-    worker.register_periodic("test-hook", 3600, lambda settings: calls.append(settings.smtp_host))
+    worker.register_periodic(
+        "test-hook", 3600, lambda settings: calls.append(settings.email.smtp_host)
+    )
     try:
         worker.run_once(settings=messaging)
         worker.run_once(settings=messaging)  # within the hour: not again
@@ -64,7 +67,7 @@ def test_worker_runs_registered_hooks_and_queued_passes(
     add_customer(messaging, "C1")
     worker.request_pass(messaging)
     queue(messaging, "soon", "C1")
-    worker._drain(worker.task_queue(messaging.queue_url, str(messaging.data_dir)))
+    worker._drain(worker.task_queue(messaging.storage.queue_url, str(messaging.storage.data_dir)))
     assert delivery(messaging, "soon").status == "sent"
 
 
@@ -100,13 +103,13 @@ def test_api_lists_deliveries_and_sets_consent(messaging: Settings) -> None:
     assert page["total"] == 1 and page["items"][0]["key"] == "api-1"
     put = agent.put("/api/v1/customers/C1/consent", json={"channel": "sms", "granted": True})
     assert put.status_code == 200
-    assert agent.get("/api/v1/customers/C1/consent").json()[0]["channel"] == "sms"
+    assert agent.get("/api/v1/customers/C1/consent").json()["items"][0]["channel"] == "sms"
 
 
 def test_queued_passes_run_through_redis(
     messaging: Settings, smtp_server: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    redis_url = REDIS_URLS[messaging.store_url.split(":", 1)[0]]
+    redis_url = REDIS_URLS[messaging.storage.store_url.split(":", 1)[0]]
     try:
         redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
     except redis.RedisError as error:
@@ -116,7 +119,7 @@ def test_queued_passes_run_through_redis(
     monkeypatch.setenv("RETAIN_QUEUE_URL", redis_url)
     get_settings.cache_clear()
     settings = get_settings()
-    tasks = worker.task_queue(settings.queue_url, str(settings.data_dir))
+    tasks = worker.task_queue(settings.storage.queue_url, str(settings.storage.data_dir))
     assert isinstance(tasks, RedisHuey)
     tasks.flush()
     add_customer(settings, "C1")
@@ -129,12 +132,12 @@ def test_queued_passes_run_through_redis(
 
 
 def test_enqueue_many_skips_keys_already_queued(messaging: Settings) -> None:
-    ensure_store(messaging.store_url)
+    ensure_store(messaging.storage.store_url)
     first = service.Outgoing("k1", "C1", "email", "generic-news", {})
-    with session_scope(messaging.store_url) as session:
+    with session_scope(messaging.storage.store_url) as session:
         assert service.enqueue_many(session=session, messages=[first]) == 1
     second = service.Outgoing("k2", "C1", "email", "generic-news", {})
-    with session_scope(messaging.store_url) as session:
+    with session_scope(messaging.storage.store_url) as session:
         assert service.enqueue_many(session=session, messages=[first, second]) == 1
         with pytest.raises(ValueError, match="distinct"):
             service.enqueue_many(session=session, messages=[second, second])

@@ -80,7 +80,7 @@ def test_a_deferred_message_waits_for_the_morning(
     monkeypatch.delenv("RETAIN_QUIET_HOURS")
     get_settings.cache_clear()
     settings = get_settings()
-    assert settings.quiet_hours == "21:00-08:00"
+    assert settings.messaging.quiet_hours == "21:00-08:00"
     add_customer(settings, "C1", time_zone=zone)
     queue(settings, "evening", "C1")
     night = NOON + timedelta(hours=2)  # 22:00 in Shanghai

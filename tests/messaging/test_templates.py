@@ -58,11 +58,29 @@ def test_shipped_templates_have_both_languages() -> None:
     assert {"generic-news", "generic-reminder", "generic-offer"} <= set(names)
     for name in names:
         spec = parse_template((templates.TEMPLATES / f"{name}.yaml").read_text())
-        assert {"en", "zh"} <= set(spec["languages"]), name
+        assert {"en", "zh-CN"} <= set(spec["languages"]), name
+
+
+def test_an_override_saved_with_the_old_zh_key_is_read_as_zh_cn() -> None:
+    source = ENGLISH_ONLY + '  zh:\n    subject: "你好"\n    text: "正文"\n'
+    spec = parse_template(source)
+    assert set(spec["languages"]) == {"en", "zh-CN"}
+    rendered = render_spec(spec, name="t", language="zh", context={"customer": {}})
+    assert rendered.language == "zh-CN" and rendered.subject == "你好"
+
+
+def test_a_language_written_twice_or_unknown_is_refused() -> None:
+    twice = (
+        ENGLISH_ONLY + "  zh:\n    subject: a\n    text: b\n  zh-CN:\n    subject: a\n    text: b\n"
+    )
+    with pytest.raises(TemplateProblem, match="twice"):
+        parse_template(twice)
+    with pytest.raises(TemplateProblem, match="not one of en, zh-CN"):
+        parse_template(ENGLISH_ONLY + "  fr:\n    subject: a\n    text: b\n")
 
 
 def _orders(settings: Settings) -> None:
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     day = pd.Timestamp("2026-01-01")
     orders = pd.DataFrame(
         {
@@ -102,7 +120,7 @@ def test_preview_and_override_through_the_api(environment: Settings) -> None:
     preview = analyst.post("/api/v1/templates/generic-news/preview", json={"customer_id": "C1"})
     assert preview.status_code == 200, preview.text
     body = preview.json()
-    assert body["language"] == "zh" and body["subject"] == "Ann，我们有新消息"
+    assert body["language"] == "zh-CN" and body["subject"] == "Ann，我们有新消息"
     # C1 bought green tea: the best sellers of tea they have not bought come first.
     assert "Oolong tea、Black tea" in body["text"]
 
@@ -110,7 +128,7 @@ def test_preview_and_override_through_the_api(environment: Settings) -> None:
     assert analyst.put("/api/v1/templates/generic-news", json={"source": edited}).status_code == 200
     again = analyst.post("/api/v1/templates/generic-news/preview", json={"customer_id": "C1"})
     assert again.json()["text"].startswith("Edited") and again.json()["language"] == "en"
-    listed = {row["name"]: row for row in analyst.get("/api/v1/templates").json()}
+    listed = {row["name"]: row for row in analyst.get("/api/v1/templates").json()["items"]}
     assert listed["generic-news"]["overridden"] is True
     broken = analyst.put("/api/v1/templates/x", json={"source": "languages: {en: {subject: '{{'}}"})
     assert broken.status_code == 422
@@ -118,8 +136,8 @@ def test_preview_and_override_through_the_api(environment: Settings) -> None:
 
 
 def test_a_stored_override_wins_over_the_file(environment: Settings) -> None:
-    ensure_store(environment.store_url)
-    with session_scope(environment.store_url) as session:
+    ensure_store(environment.storage.store_url)
+    with session_scope(environment.storage.store_url) as session:
         templates.save_override(
             session=session, name="generic-news", source=ENGLISH_ONLY, at=pd.Timestamp.now()
         )

@@ -8,9 +8,9 @@ import time
 from fastapi.testclient import TestClient
 
 from retain.api import create_app
-from retain.ingest.intake import signature
 from retain.messaging.service import deliver_due
 from retain.settings import Settings
+from retain.signatures import sign
 from tests.messaging.conftest import BOUNCE_SECRET, WEBHOOK_SECRET, Inbox, Sink
 from tests.messaging.helpers import NOON, add_customer, delivery, queue
 
@@ -24,11 +24,13 @@ def test_webhook_is_signed_as_intake_and_carries_the_idempotency_key(
 
     (request,) = webhook_sink.requests
     headers = request["headers"]
-    expected = signature(WEBHOOK_SECRET, headers["X-Retain-Timestamp"], request["body"])
+    expected = sign(
+        secret=WEBHOOK_SECRET, timestamp=headers["X-Retain-Timestamp"], body=request["body"]
+    )
     assert headers["X-Retain-Signature"] == expected
     assert headers["Idempotency-Key"] == "hook-1"
     payload = json.loads(request["body"])
-    assert payload["playbook"] == "winback" and payload["language"] == "zh"
+    assert payload["playbook"] == "winback" and payload["language"] == "zh-CN"
     assert payload["unsubscribe_url"].startswith("https://shop.example/m/unsubscribe/")
     assert delivery(messaging, "hook-1").status == "sent"
 
@@ -42,14 +44,16 @@ def test_a_failing_receiver_is_retried_with_backoff_then_given_up(
     first = deliver_due(settings=messaging, at=NOON)
     row = delivery(messaging, "hook-retry")
     assert first.retried == 1 and row.status == "queued" and row.attempts == 1
-    assert (row.next_attempt_at - NOON).total_seconds() == messaging.delivery_retry_seconds
+    assert (
+        row.next_attempt_at - NOON
+    ).total_seconds() == messaging.messaging.delivery_retry_seconds
     assert deliver_due(settings=messaging, at=NOON).claimed == 0  # not due before its backoff
     at = NOON
-    for _ in range(messaging.delivery_max_attempts - 1):
+    for _ in range(messaging.messaging.delivery_max_attempts - 1):
         at = delivery(messaging, "hook-retry").next_attempt_at
         deliver_due(settings=messaging, at=at)
     row = delivery(messaging, "hook-retry")
-    assert row.status == "failed" and row.attempts == messaging.delivery_max_attempts
+    assert row.status == "failed" and row.attempts == messaging.messaging.delivery_max_attempts
     assert row.last_error == "webhook answered 503"
 
 
@@ -81,7 +85,7 @@ def test_signed_bounce_suppresses_the_address(
         content=body,
         headers={
             "X-Retain-Timestamp": stamp,
-            "X-Retain-Signature": signature(BOUNCE_SECRET, stamp, body),
+            "X-Retain-Signature": sign(secret=BOUNCE_SECRET, timestamp=stamp, body=body),
         },
     )
     assert signed.status_code == 200 and signed.json()["deliveries_marked"] == 1

@@ -9,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from retain.currency.money import Money
 from retain.ingest.demo import generate_demo
 from retain.ingest.kinds import KINDS
-from retain.metrics import CohortQuery, MetricsQuery, Money, compute_cohorts, compute_metrics
+from retain.metrics import CohortQuery, MetricsQuery, compute_cohorts, compute_metrics
 from retain.warehouse import connect
 from tests.metrics.conftest import Loader
 from tests.metrics.warehouse_data import fill_canonical_tables

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import ibis
 
-from retain.metrics import MetricsQuery, Money, compute_metrics
+from retain.currency.money import Money
+from retain.metrics import MetricsQuery, compute_metrics
 from tests.metrics.scenarios import shop
 from tests.metrics.warehouse_data import fill_canonical_tables
 

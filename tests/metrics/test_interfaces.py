@@ -116,6 +116,6 @@ def test_api_serves_metrics_and_cohorts(environment: Settings, tmp_path: Path) -
     bad = client.get("/api/v1/metrics", params={"from": "2025-03-01", "to": "2025-01-01"})
 
     assert metrics.status_code == 200
-    assert [row["orders"] for row in metrics.json()] == [1, 1]
-    assert cohorts.status_code == 200 and cohorts.json()[0]["cohort_size"] == 1
+    assert [row["orders"] for row in metrics.json()["items"]] == [1, 1]
+    assert cohorts.status_code == 200 and cohorts.json()["items"][0]["cohort_size"] == 1
     assert bad.status_code == 422 and "is after" in bad.json()["detail"]

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from retain.metrics import CohortQuery, MetricsInputError, MetricsQuery, Money, compute_cohorts
+from retain.currency.money import Money
+from retain.metrics import CohortQuery, MetricsInputError, MetricsQuery, compute_cohorts
 from retain.metrics import compute_metrics as compute
 from tests.metrics.conftest import Loader
 from tests.metrics.scenarios import shop, subscriptions

@@ -34,8 +34,8 @@ sla_hours: {requested: 48, approved: 336}
 
 def store_url(settings: Settings) -> str:
     """The settings' store, migrated."""
-    ensure_store(settings.store_url)
-    return settings.store_url
+    ensure_store(settings.storage.store_url)
+    return settings.storage.store_url
 
 
 def order(
@@ -127,7 +127,7 @@ def move(url: str, return_id: str, *states: str, at: datetime = T0) -> None:
 
 def warehouse_orders(settings: Settings, facts: OrderFacts, *, email_customer: bool = True) -> None:
     """Put ``facts`` into the warehouse as an order and its lines."""
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     total = sum(line.paid for line in facts.lines)
     try:
         backend.insert(

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from retain.auth.roles import Role
-from retain.returns import webhooks
 from retain.returns.models import ReturnRequest
 from retain.settings import Settings
+from retain.signatures import sign
 from retain.store import session_scope
 from tests.api.conftest import auth
 from tests.returns.helpers import order, profile, store_url, warehouse_orders
@@ -127,7 +127,7 @@ def test_admins_set_policy_and_webhook_and_the_shop_confirms(
     for step in ("in_transit", "received", "inspected"):
         client.post(f"/api/v1/returns/{return_id}/transition", json={"to": step}, headers=admin)
     client.post(f"/api/v1/returns/{return_id}/resolve", json={}, headers=admin)
-    key = client.get("/api/v1/returns/instructions", headers=admin).json()[0]["key"]
+    key = client.get("/api/v1/returns/instructions", headers=admin).json()["items"][0]["key"]
     payload = json.dumps({"status": "refunded", "reference": "re_123"}).encode()
     stamp = str(int(time.time()))
     route = f"/api/v1/returns/instructions/{key}/confirm"
@@ -139,14 +139,16 @@ def test_admins_set_policy_and_webhook_and_the_shop_confirms(
     assert forged.status_code == 401
     signed = {
         "X-Retain-Timestamp": stamp,
-        "X-Retain-Signature": webhooks.signature(SECRET, stamp, payload),
+        "X-Retain-Signature": sign(secret=SECRET, timestamp=stamp, body=payload),
     }
     assert client.post(route, content=payload, headers=signed).json() == {
         "confirmed": True,
         "new": True,
     }
     assert client.post(route, content=payload, headers=signed).json()["new"] is False
-    found = client.get("/api/v1/returns/instructions?status=confirmed", headers=admin).json()
+    found = client.get("/api/v1/returns/instructions?status=confirmed", headers=admin).json()[
+        "items"
+    ]
     assert [item["key"] for item in found] == [key]
 
 
@@ -182,10 +184,12 @@ def test_the_portal_finds_the_order_previews_and_submits_once(
     )
     assert submitted.status_code == 200 and "您的退货已登记" in submitted.text
     client.post(found.headers["location"], data={**form, "action": "submit"})
-    with session_scope(environment.store_url) as session:
+    with session_scope(environment.storage.store_url) as session:
         requests = session.query(ReturnRequest).all()
         assert len(requests) == 1 and requests[0].photos.endswith(".png")
-    assert (environment.data_dir / "returns" / "photos" / requests[0].photos).read_bytes() == PNG
+    assert (
+        environment.storage.data_dir / "returns" / "photos" / requests[0].photos
+    ).read_bytes() == PNG
     fake = client.post(
         found.headers["location"],
         data={**form, "key": "other", "action": "submit"},

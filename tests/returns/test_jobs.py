@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from retain.messaging import worker
+import pytest
+
+from retain.jobs import worker
+from retain.jobs.periodic import register_periodic_jobs
 from retain.messaging.models import Delivery
 from retain.returns import jobs, service
 from retain.returns.service import ItemRequest
@@ -29,13 +32,16 @@ def test_a_pass_expires_stale_approvals_and_exports_resolutions(settings: Settin
         assert service.get(session=session, return_id=stale.return_id).state == "expired"
         keys = {row.key for row in session.query(Delivery).all()}
     assert f"return:{stale.return_id}:expired" in keys  # the customer is told
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
         assert backend.table("return_event").count().to_pandas() == 1
     finally:
         backend.disconnect()
 
 
-def test_the_worker_runs_returns_passes(settings: Settings) -> None:
-    jobs.register(settings)
+def test_the_worker_runs_returns_passes(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker, "_periodic", {})  # the process's registry: left as found
+    register_periodic_jobs(settings)
     assert "returns" in worker.registered()

@@ -36,7 +36,7 @@ def _load(settings: Settings) -> None:
         returned = buy("S", day, 10.0)
         returns.append((f"RS{day}", returned, "S", DAY0 + timedelta(days=day + 2), 10.0))
     buy("Z", 400, 5.0, "tea")  # the last order: 400 days of history
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
         backend.insert("order", pd.DataFrame(orders, columns=list(backend.table("order").columns)))
         backend.insert(
@@ -53,7 +53,7 @@ def _load(settings: Settings) -> None:
 
 def test_rates_serial_returners_and_retention_against_look_alikes(settings: Settings) -> None:
     _load(settings)
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
         categories = report.rate_by_line_field(backend, "category").to_pandas()
         customers = report.rate_by_customer(backend).to_pandas().set_index("customer_id")
@@ -84,7 +84,7 @@ def test_processing_time_and_auto_approval_cut_the_returners(settings: Settings)
             for index in range(4)
         ]
     )
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
         rows = report.retention_after_return(backend, details=details)
     finally:

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from retain.currency.money import Money
 from retain.loyalty.orders import undone_orders
-from retain.metrics.service import MetricsQuery, Money, compute_metrics
+from retain.metrics.service import MetricsQuery, compute_metrics
 from retain.returns import credit, events, service
 from retain.returns.models import ReturnInstruction
 from retain.returns.service import ItemRequest, ReturnError
@@ -74,7 +75,7 @@ def test_resolved_returns_reach_the_warehouse_once_and_net_revenue(settings: Set
     ]
     for request in requests:
         move(url, request.return_id, "approved", *TO_RESOLVE)
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
         assert events.export_events(store_url=url, backend=backend) == 2
         assert events.export_events(store_url=url, backend=backend) == 0

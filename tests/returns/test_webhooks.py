@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -14,6 +15,7 @@ from retain.returns import jobs, service, webhooks
 from retain.returns.models import ReturnInstruction
 from retain.returns.service import ItemRequest
 from retain.settings import Settings
+from retain.signatures import sign
 from retain.store import session_scope
 from tests.returns.helpers import T0, ask, move, order, store_url
 
@@ -103,6 +105,19 @@ def test_retried_until_confirmed_without_duplicates(settings: Settings, shop: Sh
         assert service.get(session=session, return_id=return_id).state == "closed"
 
 
+def test_instructions_carry_the_signature_format_of_every_retain_webhook(
+    settings: Settings, shop: Shop
+) -> None:
+    url = store_url(settings)
+    _resolved(url, shop)
+    webhooks.deliver_due(store_url=url, at=T0)
+    (headers, body), *_ = shop.received
+    sent = headers["X-Retain-Signature"]
+    assert re.fullmatch(r"sha256=[0-9a-f]{64}", sent)
+    # The very value event intake, the bounce webhook and the message webhook channel use.
+    assert sent == sign(secret=SECRET, timestamp=headers["X-Retain-Timestamp"], body=body)
+
+
 def test_a_failed_attempt_waits_its_backoff(settings: Settings, shop: Shop) -> None:
     url = store_url(settings)
     _resolved(url, shop)
@@ -115,7 +130,7 @@ def test_a_failed_attempt_waits_its_backoff(settings: Settings, shop: Shop) -> N
 
 def test_signatures_refuse_tampering_and_old_timestamps() -> None:
     body = b'{"a":1}'
-    sent = webhooks.signature(SECRET, "1000", body)
+    sent = sign(secret=SECRET, timestamp="1000", body=body)
     webhooks.verify(SECRET, "1000", body, sent, now=1000.0)
     with pytest.raises(webhooks.WebhookError, match="signature"):
         webhooks.verify(SECRET, "1000", b'{"a":2}', sent, now=1000.0)

@@ -113,8 +113,8 @@ def test_sla_timers_flag_overdue_waiting_states(settings: Settings) -> None:
     with session_scope(url) as session:
         found = service.get(session=session, return_id=request.return_id)
         assert found.due_at == T0 + timedelta(hours=48)
-        assert not service.overdue(found, T0 + timedelta(hours=47))
-        assert service.overdue(found, T0 + timedelta(hours=49))
+        assert not service.overdue(request=found, at=T0 + timedelta(hours=47))
+        assert service.overdue(request=found, at=T0 + timedelta(hours=49))
         late, total = service.list_returns(session=session, overdue_at=T0 + timedelta(hours=49))
         assert [item.return_id for item in late] == [request.return_id] and total == 1
     move(url, request.return_id, "cancelled")

@@ -57,13 +57,13 @@ def shop_frames() -> dict[str, pd.DataFrame]:
 
 def fill_shop(settings: Settings) -> None:
     """The shop in the warehouse and its churn scores and CLVs in the store."""
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
         fill_canonical_tables(backend, shop_frames())
     finally:
         backend.disconnect()
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         for customer, risk in CHURN_RISK.items():
             session.add(
                 ChurnScore(

@@ -84,7 +84,7 @@ def test_api_defines_refreshes_pages_and_deletes(shop: Settings) -> None:
     assert (page["total"], [m["customer_id"] for m in page["items"]]) == (3, ["C5", "C9"])
     customer = client.get("/api/v1/customers/C5").json()
     assert customer["segments"] == ["risky"]
-    names = [segment["name"] for segment in client.get("/api/v1/segments").json()]
+    names = [segment["name"] for segment in client.get("/api/v1/segments").json()["items"]]
     assert "rfm:champions" in names and "risky" in names
     assert client.delete("/api/v1/segments/rfm:lost").status_code == 409
     assert client.delete("/api/v1/segments/risky").status_code == 204
@@ -100,7 +100,7 @@ def test_api_refresh_refuses_moving_back_in_time(shop: Settings) -> None:
 
 
 def test_the_customer_page_lists_the_segments(shop: Settings) -> None:
-    with session_scope(shop.store_url) as session:
+    with session_scope(shop.storage.store_url) as session:
         create_user(
             session=session, username="analyst", password=PASSWORD, role=Role.analyst, actor="test"
         )

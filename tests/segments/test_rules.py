@@ -122,3 +122,22 @@ def test_rule_fields() -> None:
     text = "clv > 1 and (country is null or not churn_risk < 0.2)"
     assert rule_fields(text) == {"clv", "country", "churn_risk"}
     assert rule_fields(parse_rule(text)) == {"clv", "country", "churn_risk"}
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("(" * 500 + "clv > 1" + ")" * 500, "nested deeper than 32 levels"),
+        ("not " * 500 + "clv > 1", "nested deeper than 32 levels"),
+        ("clv > 1" + " or clv > 1" * 2_000, "longer than 10,000"),
+    ],
+)
+def test_a_hostile_rule_is_refused_not_a_recursion_error(text: str, words: str) -> None:
+    with pytest.raises(RuleError) as raised:
+        parse_rule(text)
+    assert words in raised.value.reason
+
+
+def test_a_rule_nested_within_the_bound_still_parses() -> None:
+    root = parse_rule("(" * 30 + "clv > 1" + ")" * 30).root
+    assert isinstance(root, Compare) and (root.field, root.operator) == ("clv", ">")

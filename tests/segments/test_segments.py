@@ -27,9 +27,9 @@ RISKY = 'churn_risk > 0.6 and clv > 500 and country in ["CN","SG"]'
 
 
 def _attributes(settings: Settings) -> pd.DataFrame:
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
-        with session_scope(settings.store_url) as session:
+        with session_scope(settings.storage.store_url) as session:
             store = read_store_inputs(session=session)
         return customer_attributes(backend, at=AT, store=store).execute().set_index("customer_id")
     finally:
@@ -37,9 +37,9 @@ def _attributes(settings: Settings) -> pd.DataFrame:
 
 
 def _selected(settings: Settings, rule: str) -> set[str]:
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
-        with session_scope(settings.store_url) as session:
+        with session_scope(settings.storage.store_url) as session:
             store = read_store_inputs(session=session)
         table = customer_attributes(backend, at=AT, store=store)
         return set(table.filter(compile_rule(rule, table)).customer_id.execute())
@@ -121,15 +121,15 @@ def test_compiled_rules_select_the_hand_expected_customers(
 
 def test_refresh_records_entries_and_exits_once(shop: Settings) -> None:
     later, latest = AT + timedelta(days=7), AT + timedelta(days=14)
-    backend = connect(shop.resolved_warehouse_url)
+    backend = connect(shop.storage.resolved_warehouse_url)
     try:
-        with session_scope(shop.store_url) as session:
+        with session_scope(shop.storage.store_url) as session:
             define_segment(session=session, name="risky", rule=RISKY)
             (first,) = refresh_segments(session=session, backend=backend, at=AT, names=["risky"])
-        with session_scope(shop.store_url) as session:
+        with session_scope(shop.storage.store_url) as session:
             session.get(ChurnScore, "C9").probability = 0.1  # type: ignore[union-attr]
             session.get(ChurnScore, "C1").probability = 0.2  # type: ignore[union-attr]
-        with session_scope(shop.store_url) as session:
+        with session_scope(shop.storage.store_url) as session:
             (second,) = refresh_segments(
                 session=session, backend=backend, at=later, names=["risky"]
             )
@@ -174,7 +174,7 @@ def _scores(customer: str) -> tuple[int, int]:
 
 
 def test_definitions_are_checked_and_built_ins_stay(shop: Settings) -> None:
-    with session_scope(shop.store_url) as session:
+    with session_scope(shop.storage.store_url) as session:
         with pytest.raises(SegmentError, match="reserved"):
             define_segment(session=session, name="rfm:mine", rule="clv > 1")
         with pytest.raises(SegmentError, match="invalid segment name"):

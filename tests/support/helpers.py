@@ -24,14 +24,14 @@ PATH_TO = {
 
 def store_url(settings: Settings) -> str:
     """The settings' store, migrated."""
-    ensure_store(settings.store_url)
-    return settings.store_url
+    ensure_store(settings.storage.store_url)
+    return settings.storage.store_url
 
 
 def ticket_in(session: Session, state: str, *, customer_id: str = "C1") -> Ticket:
     """A ticket moved along the legal path into ``state``."""
     ticket = service.open_ticket(
-        session,
+        session=session,
         customer_id=customer_id,
         requester_email=None,
         subject="Parcel missing",
@@ -40,5 +40,5 @@ def ticket_in(session: Session, state: str, *, customer_id: str = "C1") -> Ticke
         at=T0,
     )
     for step in PATH_TO[state]:
-        service.change_status(session, ticket=ticket, status=step, at=T0)
+        service.change_status(session=session, ticket=ticket, status=step, at=T0)
     return ticket

@@ -72,7 +72,7 @@ def test_a_ticket_from_open_to_rated(
     detail = client.get(f"/api/v1/tickets/{tid}", headers=agent).json()
     assert [m["author_kind"] for m in detail["messages"]] == ["customer", "agent", "note"]
 
-    with session_scope(environment.store_url) as session:
+    with session_scope(environment.storage.store_url) as session:
         [delivery] = session.scalars(select(Delivery).where(Delivery.template == "ticket-csat"))
         link = delivery.context["rate_url_2"]
     path = link.split("://", 1)[1].split("/", 1)[1]
@@ -84,7 +84,7 @@ def test_a_ticket_from_open_to_rated(
         "/help/rate/" + "x" + path.split("/")[-1].split("?")[0], data={"score": "5"}
     )
     assert forged.status_code == 403
-    report = client.get("/api/v1/support/csat", headers=auth(tokens[Role.viewer])).json()
+    report = client.get("/api/v1/support/csat", headers=auth(tokens[Role.viewer])).json()["items"]
     assert {(row["group"], row["ratings"]) for row in report} == {("agent", 1), ("team", 1)}
 
 

@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, expect
 
 from retain.auth.roles import Role
 from retain.auth.service import create_user
+from retain.clock import utcnow
 from retain.settings import get_settings
 from retain.store import ensure_store, session_scope
 from retain.support import knowledge, service
@@ -29,9 +30,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         patch.setenv("RETAIN_RATE_LIMIT_STORAGE", f"memory://?browser={folder}")
         get_settings.cache_clear()
         settings = get_settings()
-        ensure_store(settings.store_url)
-        now = service.utcnow()
-        with session_scope(settings.store_url) as session:
+        ensure_store(settings.storage.store_url)
+        now = utcnow()
+        with session_scope(settings.storage.store_url) as session:
             for slug, title, body, language in (
                 ("reset-password", "Reset your password", "Use the forgot password link.", "en"),
                 (
@@ -53,7 +54,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 )
             # Opened long enough ago that every target is breached: it must show on /support.
             service.open_ticket(
-                session,
+                session=session,
                 customer_id="C1",
                 requester_email=None,
                 subject="Cannot sign in",

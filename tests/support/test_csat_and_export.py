@@ -60,7 +60,7 @@ def test_a_rating_link_cannot_be_forged_or_moved(settings: Settings) -> None:
         for bad in (forged, other_purpose, token[:-3] + "abc"):
             with pytest.raises(signed_links.BadLink):
                 csat.read_rating_token(settings, token=bad, at=T0)
-        expired = T0 + timedelta(days=settings.csat_link_days + 1)
+        expired = T0 + timedelta(days=settings.support.csat_link_days + 1)
         with pytest.raises(signed_links.BadLink, match="expired"):
             csat.read_rating_token(settings, token=token, at=expired)
 
@@ -70,11 +70,11 @@ def test_ratings_are_reported_by_agent_and_team(settings: Settings) -> None:
         agents = [User(username=n, password_hash="x", role="agent", created_at=T0) for n in "ab"]
         session.add_all(agents)
         session.flush()
-        service.create_team(session, name="care", member_ids=[a.id for a in agents])
+        service.create_team(session=session, name="care", member_ids=[a.id for a in agents])
         for agent, score in ((agents[0], 5), (agents[0], 2), (agents[1], 4)):
             ticket = ticket_in(session, "open")
-            service.assign(session, ticket=ticket, assignee_id=agent.id, team="care", at=T0)
-            service.change_status(session, ticket=ticket, status="solved", at=T0)
+            service.assign(session=session, ticket=ticket, assignee_id=agent.id, team="care", at=T0)
+            service.change_status(session=session, ticket=ticket, status="solved", at=T0)
             csat.rate(session, ticket=ticket, score=score, at=T0)
         with pytest.raises(SupportError, match="once solved"):
             csat.rate(session, ticket=ticket_in(session, "open"), score=5, at=T0)
@@ -92,7 +92,7 @@ def test_ticket_events_reach_the_warehouse_exactly_once(settings: Settings) -> N
         known = ticket_in(session, "solved", customer_id="C1")
         csat.rate(session, ticket=known, score=4, at=T0)
         service.open_ticket(
-            session,
+            session=session,
             customer_id=None,
             requester_email="x@example.com",
             subject="s",
@@ -100,7 +100,7 @@ def test_ticket_events_reach_the_warehouse_exactly_once(settings: Settings) -> N
             channel="web",
             at=T0,
         )
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
         first = export_events(store_url=url, backend=backend)
         again = export_events(store_url=url, backend=backend)

@@ -117,7 +117,7 @@ def test_deflection_counts_visitors_who_opened_no_ticket(settings: Settings) -> 
         # v1 asks within the window (not deflected); v2 asks only after it (deflected).
         for visitor, later in (("v1", timedelta(days=1)), ("v2", window + timedelta(hours=1))):
             service.open_ticket(
-                session,
+                session=session,
                 customer_id=None,
                 requester_email=f"{visitor}@example.com",
                 visitor=visitor,

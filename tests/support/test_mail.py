@@ -40,16 +40,18 @@ def _send(port: int, sender: str, subject: str, body: str, **headers: str) -> No
 
 
 def _tickets(settings: Settings) -> list[tuple[int, str | None, str, list[str]]]:
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         found = []
         for ticket in session.scalars(select(Ticket).order_by(Ticket.id)):
-            bodies = [m.body.strip() for m in service.messages(session, ticket_id=ticket.id)]
+            bodies = [
+                m.body.strip() for m in service.messages(session=session, ticket_id=ticket.id)
+            ]
             found.append((ticket.id, ticket.customer_id, ticket.status, bodies))
         return found
 
 
 def test_email_opens_tickets_and_replies_thread_to_them(settings: Settings, smtp_port: int) -> None:
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         session.add(CustomerProfile(customer_id="C7", email="mei@example.com"))
     _send(
         smtp_port, "Mei <MEI@example.com>", "Broken lid", "The lid cracked.", Message_ID="<a1@mail>"
@@ -59,10 +61,12 @@ def test_email_opens_tickets_and_replies_thread_to_them(settings: Settings, smtp
     )
     [(ticket_id, customer, status, bodies)] = _tickets(settings)
     assert (customer, status, bodies) == ("C7", "new", ["The lid cracked."])
-    with session_scope(settings.store_url) as session:
-        ticket = service.get_ticket(session, ticket_id=ticket_id)
-        service.add_message(session, ticket=ticket, author_kind="agent", body="Sorry!", at=T0)
-        service.change_status(session, ticket=ticket, status="solved", at=T0)
+    with session_scope(settings.storage.store_url) as session:
+        ticket = service.get_ticket(session=session, ticket_id=ticket_id)
+        service.add_message(
+            session=session, ticket=ticket, author_kind="agent", body="Sorry!", at=T0
+        )
+        service.change_status(session=session, ticket=ticket, status="solved", at=T0)
     _send(
         smtp_port,
         "mei@example.com",
@@ -87,15 +91,19 @@ def test_agent_replies_go_back_by_email_in_the_thread(
     settings: Settings, smtp_port: int, smtp_server: tuple[Inbox, int]
 ) -> None:
     inbox, outgoing_port = smtp_server
-    sending = settings.model_copy(
-        update={"smtp_port": outgoing_port, "mail_from": "Help <help@shop.example>"}
+    sending = settings.replacing(
+        email={"smtp_port": outgoing_port, "mail_from": "Help <help@shop.example>"}
     )
     _send(smtp_port, "ann@example.com", "Wrong size", "Can I swap it?", Message_ID="<q1@mail>")
     [(ticket_id, *_)] = _tickets(settings)
-    with session_scope(settings.store_url) as session:
-        ticket = service.get_ticket(session, ticket_id=ticket_id)
-        service.add_message(session, ticket=ticket, author_kind="note", body="stock ok", at=T0)
-        service.add_message(session, ticket=ticket, author_kind="agent", body="Yes, gladly.", at=T0)
+    with session_scope(settings.storage.store_url) as session:
+        ticket = service.get_ticket(session=session, ticket_id=ticket_id)
+        service.add_message(
+            session=session, ticket=ticket, author_kind="note", body="stock ok", at=T0
+        )
+        service.add_message(
+            session=session, ticket=ticket, author_kind="agent", body="Yes, gladly.", at=T0
+        )
     assert send_pending_replies(sending, at=T0) == 1
     assert send_pending_replies(sending, at=T0) == 0  # sent once
     [reply] = inbox.messages

@@ -108,7 +108,7 @@ def test_deadlines_warn_then_breach_once(settings: Settings) -> None:
     url = store_url(settings)
     with session_scope(url) as session:
         ticket = service.open_ticket(
-            session,
+            session=session,
             customer_id="C1",
             requester_email=None,
             subject="Broken",
@@ -134,7 +134,7 @@ def test_a_late_solve_is_a_breach_and_undated_tickets_get_targets(settings: Sett
     url = store_url(settings)
     with session_scope(url) as session:
         ticket = service.open_ticket(
-            session,
+            session=session,
             customer_id="C1",
             requester_email=None,
             subject="s",
@@ -145,8 +145,10 @@ def test_a_late_solve_is_a_breach_and_undated_tickets_get_targets(settings: Sett
         assert ticket.resolution_due_at is None
         check_deadlines(session, calendar=LONDON, warning=HOUR, at=T0)
         assert ticket.resolution_due_at == LONDON.add(T0, 16 * HOUR)
-        service.add_message(session, ticket=ticket, author_kind="agent", body="hi", at=T0 + HOUR)
+        service.add_message(
+            session=session, ticket=ticket, author_kind="agent", body="hi", at=T0 + HOUR
+        )
         assert ticket.first_response_breached_at is None
         late = ticket.resolution_due_at + HOUR
-        service.change_status(session, ticket=ticket, status="solved", at=late)
+        service.change_status(session=session, ticket=ticket, status="solved", at=late)
         assert ticket.resolution_breached_at == late

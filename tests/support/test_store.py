@@ -14,7 +14,6 @@ SUPPORT_TABLES = (
     "ticket",
     "ticket_message",
     "ticket_event_log",
-    "ticket_export",
     "support_team",
     "support_team_member",
     "canned_reply",

@@ -80,8 +80,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         result = runner.invoke(app, command)
         assert result.exit_code == 0, result.output
         settings = get_settings()
-        ensure_store(settings.store_url)
-        with session_scope(settings.store_url) as session:
+        ensure_store(settings.storage.store_url)
+        with session_scope(settings.storage.store_url) as session:
             for role in (Role.analyst, Role.viewer):
                 create_user(
                     session=session, username=role.value, password=PASSWORD, role=role, actor="test"

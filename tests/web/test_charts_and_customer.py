@@ -80,7 +80,7 @@ def pages(browser: Browser, server: str) -> Iterator[Callable[..., Page]]:
 @pytest.fixture(scope="module")
 def demo_facts(server: str) -> Iterator[dict[str, str]]:
     """Customers of the demo that show each defect: stale renewals, many tickets, a CLV."""
-    backend = connect(get_settings().resolved_warehouse_url)
+    backend = connect(get_settings().storage.resolved_warehouse_url)
     try:
         now = datetime.now(UTC).replace(tzinfo=None)
         changes = backend.table("subscription_change").to_pandas()
@@ -232,7 +232,7 @@ def test_one_customers_clv_is_called_predicted_not_average(
     expect(predictions).to_contain_text(label)
     expect(predictions).not_to_contain_text(average)
     clv = predictions.locator("tr", has_text=label).locator("td")
-    expect(clv).to_contain_text(get_settings().reporting_currency)
+    expect(clv).to_contain_text(get_settings().region.reporting_currency)
 
 
 def test_an_active_subscription_renews_after_today(
@@ -276,7 +276,7 @@ def test_actual_and_predicted_purchases_differ_in_colour_and_line(
 def test_the_clv_chart_is_in_the_reporting_currency(
     pages: Callable[..., Page], server: str
 ) -> None:
-    currency = get_settings().reporting_currency
+    currency = get_settings().region.reporting_currency
     page = pages(viewport=DESKTOP)
     page.goto(f"{server}/lifetime")
     option = chart_option(page, "clv-histogram")

@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 from jinja2 import Environment, nodes
 from playwright.sync_api import Browser, Page, expect
 
+from retain.clock import utcnow
 from retain.locales import vocab
 from retain.messaging.models import Delivery
-from retain.messaging.service import record_holdout, utcnow
+from retain.messaging.service import record_holdout
 from retain.settings import get_settings
 from retain.store import session_scope
 from tests.web.conftest import ARTIFACTS
@@ -145,11 +146,11 @@ def test_serve_points_links_at_the_address_it_serves() -> None:
         os.environ.pop("RETAIN_PUBLIC_BASE_URL", None)
         get_settings.cache_clear()
         follow_served_address(host="0.0.0.0", port=8123)
-        assert get_settings().public_base_url == "http://127.0.0.1:8123"
+        assert get_settings().server.public_base_url == "http://127.0.0.1:8123"
         os.environ["RETAIN_PUBLIC_BASE_URL"] = "https://shop.example/retain"
         get_settings.cache_clear()
         follow_served_address(host="127.0.0.1", port=8124)
-        assert get_settings().public_base_url == "https://shop.example/retain"
+        assert get_settings().server.public_base_url == "https://shop.example/retain"
     get_settings.cache_clear()
 
 
@@ -163,7 +164,7 @@ TEST_STEP = "test-step"
 def win_back_sends(server: str) -> str:
     """Two queued messages, one sent and one holdout for the win-back playbook, in a step of
     their own (the demo's past runs have sent win-back messages of the real steps)."""
-    with session_scope(get_settings().store_url) as session:
+    with session_scope(get_settings().storage.store_url) as session:
         for index, status in enumerate(("queued", "queued", "sent")):
             session.add(
                 Delivery(

@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from retain.auth.roles import Role
 from retain.auth.service import create_user, get_user
 from retain.auth.sessions import signing_key
+from retain.clock import utcnow
 from retain.customers.models import CustomerProfile
 from retain.feedback import surveys
 from retain.feedback.models import SurveyInvitation
@@ -28,7 +29,6 @@ from retain.loyalty import member_page as loyalty_page
 from retain.loyalty import service as loyalty_service
 from retain.loyalty.ledger import NotAMember
 from retain.messaging.consent import PREFERENCES, UNSUBSCRIBE, sign_customer_link
-from retain.returns.service import now
 from retain.settings import Settings, get_settings
 from retain.store import ensure_store, session_scope
 from retain.warehouse import connect
@@ -140,13 +140,13 @@ def settings(server: str) -> Settings:
 @pytest.fixture(scope="module")
 def chinese_customer(settings: Settings) -> dict[str, Any]:
     """A Chinese-speaking customer with an e-mail address and their latest order."""
-    backend = connect(settings.resolved_warehouse_url, create_tables=False)
+    backend = connect(settings.storage.resolved_warehouse_url, create_tables=False)
     orders = backend.table("order")
     latest = orders.group_by("customer_id").aggregate(
         order_id=orders.order_id.argmax(orders.ordered_at), ordered_at=orders.ordered_at.max()
     )
     candidates = latest.order_by(latest.ordered_at.desc()).limit(200).to_pyarrow().to_pylist()
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         for row in candidates:
             profile = session.get(CustomerProfile, row["customer_id"])
             if profile and profile.email and (profile.language or "").startswith("zh"):
@@ -157,8 +157,8 @@ def chinese_customer(settings: Settings) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def english_user(settings: Settings) -> str:
     """A user who chose English for the dashboard."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         if get_user(session=session, username="english") is None:
             create_user(
                 session=session,
@@ -241,8 +241,8 @@ def _return_an_item(page: Page, server: str, customer: dict[str, Any]) -> None:
 
 def _signed_pages(settings: Settings, customer_id: str) -> list[str]:
     """Links a customer gets by message: survey, loyalty member page, preferences, unsubscribe."""
-    secret, at = signing_key(settings), now()
-    with session_scope(settings.store_url) as session:
+    secret, at = signing_key(settings), utcnow()
+    with session_scope(settings.storage.store_url) as session:
         loyalty_service.save_rules(session=session, text=LOYALTY_RULES, at=at)
         try:
             loyalty_service.get_member(session=session, customer_id=customer_id)

@@ -10,28 +10,9 @@ import ibis
 from ibis.backends import BaseBackend
 
 from retain.assistant.intents import Action
-from retain.locales import language_or_default, vocab
+from retain.locales import language_or_default, ui_text, vocab
 
 RETURN_PORTAL_PATH = "/r/start"
-
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "order": "Your order {order_id} of {ordered_at:%Y-%m-%d} is {status}.",
-        "no_order": "I cannot find an order on your account yet.",
-        "return": "You can start a return here: {url} (you need your order number and e-mail).",
-        "renewal": "Your {plan} subscription renews on {renews_at:%Y-%m-%d}.",
-        "no_renewal": "I cannot find an active subscription that renews on your account.",
-        "sign_in": "Please open this chat from your account so that I can see your data.",
-    },
-    "zh-CN": {
-        "order": "您的订单 {order_id}（{ordered_at:%Y-%m-%d}）状态：{status}。",
-        "no_order": "您的账户中暂时没有订单。",
-        "return": "您可以在这里申请退货：{url}（需要订单号和邮箱）。",
-        "renewal": "您的 {plan} 订阅将于 {renews_at:%Y-%m-%d} 续费。",
-        "no_renewal": "您的账户中没有需要续费的有效订阅。",
-        "sign_in": "请从您的账户页面打开此对话，以便我查看您的信息。",
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -50,7 +31,7 @@ def run_action(
 ) -> ActionResult:
     """Carry out ``action`` for the customer and say the result in ``language``."""
     language = language_or_default(language)
-    words = TEXT[language]
+    words = ui_text("assistant_answers", language)
     if action == "start_return":
         url = public_base_url.rstrip("/") + RETURN_PORTAL_PATH
         return ActionResult(words["return"].format(url=url), resolved=True)

@@ -11,102 +11,45 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from datetime import timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from ibis.backends import BaseBackend
-from pydantic import BaseModel, Field
 
 from retain.assistant import report
 from retain.assistant.brain import load_brain
 from retain.assistant.encoder import EncoderUnavailable
+from retain.assistant.schemas import (
+    CitationRead,
+    MessageCreate,
+    MessageRead,
+    RatingCreate,
+    RatingRead,
+    SummaryRead,
+    TokenCreate,
+    TokenRead,
+    UnansweredRead,
+)
 from retain.assistant.service import (
     ConversationNotFound,
     answer_message,
     customer_from_token,
     issue_customer_token,
     rate_conversation,
-    utcnow,
 )
 from retain.auth.dependencies import allow
 from retain.auth.ratelimit import enforce
 from retain.auth.roles import READ_AGGREGATES, SERVE_CUSTOMERS
 from retain.auth.sessions import signing_key
-from retain.dependencies import RequestSettingsDep, SettingsDep
+from retain.clock import utcnow
+from retain.dependencies import RequestSettingsDep, SessionDep, SettingsDep, answering
 from retain.settings import Settings
 from retain.signed_links import BadLink
-from retain.store import ensure_store, session_scope
 from retain.support.service import SupportError
 from retain.warehouse.pool import pool_for
 
 router = APIRouter(prefix="/api/v1/assistant", tags=["assistant"])
-
-
-class MessageCreate(BaseModel):
-    text: str = Field(min_length=1, max_length=2000)
-    conversation_id: str | None = Field(default=None, max_length=36)
-    token: str | None = Field(default=None, max_length=2000, description="Signed customer token.")
-    email: str | None = Field(
-        default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$", description="Hand-off contact."
-    )
-    language: Literal["en", "zh-CN"] | None = None
-
-
-class CitationRead(BaseModel):
-    article_id: int
-    title: str
-    url: str
-
-
-class MessageRead(BaseModel):
-    conversation_id: str
-    text: str
-    resolution: str
-    intent: str | None
-    confidence: float | None
-    ticket_id: int | None
-    citations: list[CitationRead]
-
-
-class RatingCreate(BaseModel):
-    rating: int = Field(ge=1, le=5, description="1-5; a thumbs up is 5, a thumbs down 1.")
-    token: str | None = Field(default=None, max_length=2000)
-
-
-class RatingRead(BaseModel):
-    conversation_id: str
-    rating: int
-
-
-class TokenCreate(BaseModel):
-    customer_id: str = Field(min_length=1, max_length=128)
-
-
-class TokenRead(BaseModel):
-    customer_id: str
-    token: str
-    chat_url: str
-
-
-class UnansweredRead(BaseModel):
-    question: str
-    times: int
-
-
-class SummaryRead(BaseModel):
-    since: datetime
-    conversations: int
-    customer_messages: int
-    auto_resolution_rate: float | None
-    escalation_rate: float | None
-    handed_off: int
-    answered_accuracy: float | None
-    evaluated_at: datetime | None
-    csat: float | None
-    csat_satisfied: float | None
-    ratings: int
-    unanswered: list[UnansweredRead]
 
 
 def _client(request: Request) -> str:
@@ -130,7 +73,9 @@ def _warehouse(settings: Settings, needed: bool) -> Iterator[BaseBackend | None]
     if not needed:
         yield None
         return
-    pool = pool_for(settings.resolved_warehouse_url, idle_seconds=settings.warehouse_idle_seconds)
+    pool = pool_for(
+        settings.storage.resolved_warehouse_url, idle_seconds=settings.server.warehouse_idle_seconds
+    )
     backend = pool.acquire()
     try:
         yield backend
@@ -142,12 +87,12 @@ def _warehouse(settings: Settings, needed: bool) -> Iterator[BaseBackend | None]
 
 @router.post("/messages")
 def post_message(
-    body: MessageCreate, request: Request, settings: RequestSettingsDep
+    body: MessageCreate, request: Request, settings: RequestSettingsDep, session: SessionDep
 ) -> MessageRead:
     """The assistant's reply to a customer's message; a hand-off opens one ticket per chat."""
     enforce(
-        storage_url=settings.rate_limit_storage,
-        limit=settings.assistant_rate_limit,
+        storage_url=settings.server.rate_limit_storage,
+        limit=settings.assistant.rate_limit,
         scope="assistant",
         key=_client(request),
     )
@@ -156,27 +101,21 @@ def post_message(
         brain = load_brain(settings)
     except EncoderUnavailable as error:
         raise HTTPException(status_code=503, detail=str(error)) from None
-    ensure_store(settings.store_url)
-    try:
-        with (
-            _warehouse(settings, customer_id is not None) as backend,
-            session_scope(settings.store_url) as session,
-        ):
-            reply = answer_message(
-                session,
-                settings=settings,
-                brain=brain,
-                text=body.text,
-                conversation_id=body.conversation_id,
-                customer_id=customer_id,
-                email=body.email,
-                language=body.language,
-                backend=backend,
-            )
-    except ConversationNotFound as error:
-        raise HTTPException(status_code=404, detail=str(error)) from None
-    except SupportError as error:
-        raise HTTPException(status_code=422, detail=str(error)) from None
+    with (
+        answering({ConversationNotFound: 404, SupportError: 422}),
+        _warehouse(settings, customer_id is not None) as backend,
+    ):
+        reply = answer_message(
+            session=session,
+            settings=settings,
+            brain=brain,
+            text=body.text,
+            conversation_id=body.conversation_id,
+            customer_id=customer_id,
+            email=body.email,
+            language=body.language,
+            backend=backend,
+        )
     return MessageRead(
         conversation_id=reply.conversation_id,
         text=reply.text,
@@ -190,27 +129,27 @@ def post_message(
 
 @router.post("/conversations/{conversation_id}/rating")
 def post_rating(
-    conversation_id: str, body: RatingCreate, request: Request, settings: SettingsDep
+    conversation_id: str,
+    body: RatingCreate,
+    request: Request,
+    settings: SettingsDep,
+    session: SessionDep,
 ) -> RatingRead:
     """The customer's CSAT for a conversation (the last rating counts)."""
     enforce(
-        storage_url=settings.rate_limit_storage,
-        limit=settings.assistant_rate_limit,
+        storage_url=settings.server.rate_limit_storage,
+        limit=settings.assistant.rate_limit,
         scope="assistant",
         key=_client(request),
     )
     customer_id = _customer(settings, body.token)
-    ensure_store(settings.store_url)
-    try:
-        with session_scope(settings.store_url) as session:
-            rate_conversation(
-                session,
-                conversation_id=conversation_id,
-                customer_id=customer_id,
-                rating=body.rating,
-            )
-    except ConversationNotFound as error:
-        raise HTTPException(status_code=404, detail=str(error)) from None
+    with answering({ConversationNotFound: 404}):
+        rate_conversation(
+            session=session,
+            conversation_id=conversation_id,
+            customer_id=customer_id,
+            rating=body.rating,
+        )
     return RatingRead(conversation_id=conversation_id, rating=body.rating)
 
 
@@ -220,21 +159,19 @@ def post_token(body: TokenCreate, settings: RequestSettingsDep) -> TokenRead:
     token = issue_customer_token(
         secret=signing_key(settings),
         customer_id=body.customer_id,
-        days=settings.assistant_link_days,
+        days=settings.assistant.link_days,
     )
-    chat_url = f"{settings.public_base_url.rstrip('/')}/chat?token={token}"
+    chat_url = f"{settings.server.public_base_url.rstrip('/')}/chat?token={token}"
     return TokenRead(customer_id=body.customer_id, token=token, chat_url=chat_url)
 
 
 @router.get("/summary", dependencies=[Depends(allow(READ_AGGREGATES))])
 def get_summary(
-    settings: SettingsDep, days: Annotated[int, Query(ge=1, le=3660)] = 30
+    session: SessionDep, days: Annotated[int, Query(ge=1, le=3660)] = 30
 ) -> SummaryRead:
     """Auto-resolution, escalation, answered accuracy, CSAT and the top unanswered questions."""
     since = utcnow() - timedelta(days=days)
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
-        found = report.assistant_summary(session, since=since)
+    found = report.assistant_summary(session, since=since)
     return SummaryRead(
         since=since,
         **{name: value for name, value in vars(found).items() if name != "unanswered"},

@@ -37,11 +37,11 @@ def default_embed() -> Embed | None:
 
 
 def model_path(settings: Settings) -> Path:
-    return settings.assistant_model or settings.data_dir / "assistant" / "model.joblib"
+    return settings.assistant.model or settings.storage.data_dir / "assistant" / "model.joblib"
 
 
 def intents_path(settings: Settings) -> Path:
-    return settings.assistant_intents or DEMO_INTENTS
+    return settings.assistant.intents or DEMO_INTENTS
 
 
 @dataclass(frozen=True)
@@ -88,8 +88,8 @@ def train_from_file(
         train,
         validation,
         embed=embed,
-        out_of_scope_label=settings.assistant_out_of_scope_label,
-        target_escalation=settings.assistant_target_escalation,
+        out_of_scope_label=settings.assistant.out_of_scope_label,
+        target_escalation=settings.assistant.target_escalation,
     )
     save_model(model, model_path(settings))
     return model

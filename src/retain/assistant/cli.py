@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from retain.output import FormatOption, OutputFormat, command_session, refuse, render
+from retain.clock import utcnow
+from retain.output import (
+    FormatOption,
+    OutputFormat,
+    command_session,
+    command_warehouse,
+    refuse,
+    render,
+)
 
 if TYPE_CHECKING:
     from retain.assistant.brain import Embed
@@ -100,7 +109,6 @@ def evaluate(
     from retain.assistant.examples import ExamplesError, read_examples
     from retain.assistant.model import IntentModelError, load_model
     from retain.assistant.models import AssistantEvaluation
-    from retain.assistant.service import utcnow
     from retain.settings import get_settings
 
     settings = get_settings()
@@ -144,28 +152,24 @@ def ask(
     from retain.assistant.model import IntentModelError
     from retain.assistant.service import answer_message
     from retain.settings import get_settings
-    from retain.warehouse import connect
 
     settings = get_settings()
     try:
         brain = assistant_brain.load_brain(settings)
     except (ExamplesError, IntentModelError, IntentsError, EncoderUnavailable) as error:
         refuse(f"error: {error}")
-    backend = connect(settings.resolved_warehouse_url) if customer else None
-    try:
-        with command_session() as session:
-            reply = answer_message(
-                session,
-                settings=settings,
-                brain=brain,
-                text=text,
-                customer_id=customer,
-                email=email,
-                backend=backend,
-            )
-    finally:
-        if backend is not None:
-            backend.disconnect()
+    # Only a known customer's questions read the warehouse (their orders, their returns).
+    warehouse = command_warehouse() if customer else nullcontext()
+    with warehouse as backend, command_session() as session:
+        reply = answer_message(
+            session=session,
+            settings=settings,
+            brain=brain,
+            text=text,
+            customer_id=customer,
+            email=email,
+            backend=backend,
+        )
     row = {
         "answer": reply.text,
         "resolution": reply.resolution,
@@ -189,6 +193,6 @@ def token(
     settings = get_settings()
     typer.echo(
         issue_customer_token(
-            secret=signing_key(settings), customer_id=customer, days=settings.assistant_link_days
+            secret=signing_key(settings), customer_id=customer, days=settings.assistant.link_days
         )
     )

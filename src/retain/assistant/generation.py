@@ -44,14 +44,14 @@ class GeneratedAnswer:
 
 
 def generation_enabled(settings: Settings) -> bool:
-    return settings.assistant_llm_base_url is not None
+    return settings.assistant.llm_base_url is not None
 
 
 def generate_answer(
     *, settings: Settings, question: str, sources: Sequence[Source]
 ) -> GeneratedAnswer | None:
     """A grounded answer citing ``sources``, or None when the model declines or cites nothing."""
-    if settings.assistant_llm_base_url is None:
+    if settings.assistant.llm_base_url is None:
         raise GenerationError("generation is off: set RETAIN_ASSISTANT_LLM_BASE_URL")
     numbered = "\n\n".join(
         f"[{position}] {source.title}\n{source.body}"
@@ -71,11 +71,11 @@ def generate_answer(
 
 
 def _complete(settings: Settings, messages: list[dict[str, str]]) -> str:
-    base = (settings.assistant_llm_base_url or "").rstrip("/")
+    base = (settings.assistant.llm_base_url or "").rstrip("/")
     headers = {"Content-Type": "application/json"}
-    if settings.assistant_llm_api_key is not None:
-        headers["Authorization"] = f"Bearer {settings.assistant_llm_api_key.get_secret_value()}"
-    payload = {"model": settings.assistant_llm_model, "messages": messages, "temperature": 0}
+    if settings.assistant.llm_api_key is not None:
+        headers["Authorization"] = f"Bearer {settings.assistant.llm_api_key.get_secret_value()}"
+    payload = {"model": settings.assistant.llm_model, "messages": messages, "temperature": 0}
     request = urllib.request.Request(
         f"{base}/chat/completions",
         data=json.dumps(payload).encode(),
@@ -84,7 +84,7 @@ def _complete(settings: Settings, messages: list[dict[str, str]]) -> str:
     )
     try:
         with urllib.request.urlopen(  # noqa: S310 - the URL is the operator's setting
-            request, timeout=settings.assistant_llm_timeout_seconds
+            request, timeout=settings.assistant.llm_timeout_seconds
         ) as response:
             answer = json.loads(response.read())
         return str(answer["choices"][0]["message"]["content"])

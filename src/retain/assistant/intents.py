@@ -12,6 +12,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from retain.sandbox import load_yaml
+
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 DEMO_EXAMPLES = EXAMPLES_DIR / "demo.csv"
 DEMO_INTENTS = EXAMPLES_DIR / "intents.yaml"
@@ -52,7 +54,7 @@ class IntentsFile(BaseModel):
 def load_intents(path: Path = DEMO_INTENTS) -> dict[str, IntentReply]:
     """The intents of ``path``, validated."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise IntentsError(f"{path}: {error}") from None
     try:

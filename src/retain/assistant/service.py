@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from ibis.backends import BaseBackend
 from sqlalchemy import select
@@ -27,6 +27,8 @@ from retain.assistant.generation import (
 )
 from retain.assistant.intents import IntentReply
 from retain.assistant.models import AssistantConversation, AssistantMessage
+from retain.clock import aware_utcnow, utcnow
+from retain.locales import normalise_language, ui_text
 from retain.settings import Settings
 from retain.signed_links import BadLink, read, sign
 from retain.support.deadlines import calendar_for
@@ -38,24 +40,10 @@ LINK_PURPOSE = "assistant"
 CJK = re.compile(r"[\u3400-\u9fff]")
 TRANSCRIPT_AUTHORS = {"customer": "Customer", "assistant": "Assistant"}
 
-WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "handoff": "I am not sure I can answer that well, so I have passed your conversation to "
-        "our team (ticket #{ticket}). A person will reply to you by e-mail.",
-        "already": "Your conversation is with our team (ticket #{ticket}); a person will reply.",
-        "email": "I cannot answer that myself. Leave your e-mail address and a person will reply.",
-        "article": "This article should help: {title}\n{summary}\n{url}",
-        "subject": "Assistant hand-off: {question}",
-    },
-    "zh-CN": {
-        "handoff": "这个问题我可能回答不好，已将对话转给我们的团队（工单 #{ticket}），"
-        "工作人员会通过邮件回复您。",
-        "already": "您的对话已转给我们的团队（工单 #{ticket}），工作人员会回复您。",
-        "email": "这个问题我无法回答。请留下您的邮箱，工作人员会回复您。",
-        "article": "这篇文章可能有帮助：{title}\n{summary}\n{url}",
-        "subject": "助手转人工：{question}",
-    },
-}
+
+def _reply_words(language: str, key: str, **values: object) -> str:
+    """One of the assistant's replies in ``language``, its blanks filled with ``values``."""
+    return ui_text("assistant_replies", language)[key].format(**values)
 
 
 class ConversationNotFound(LookupError):
@@ -80,11 +68,7 @@ class Reply:
     citations: list[Citation] = field(default_factory=list)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def detect_language(text: str) -> str:
+def detect_language(*, text: str) -> str:
     """zh-CN when the message has Chinese characters, else en."""
     return "zh-CN" if CJK.search(text) else "en"
 
@@ -93,7 +77,7 @@ def issue_customer_token(
     *, secret: str, customer_id: str, days: int, at: datetime | None = None
 ) -> str:
     """The signed token a business gives its signed-in customer to chat as themselves."""
-    expires_at = (at or datetime.now(UTC)) + timedelta(days=days)
+    expires_at = (at or aware_utcnow()) + timedelta(days=days)
     return sign(
         secret=secret,
         purpose=LINK_PURPOSE,
@@ -104,7 +88,7 @@ def issue_customer_token(
 
 def customer_from_token(*, secret: str, token: str, at: datetime | None = None) -> str:
     """The customer id a token was issued for; BadLink when it is forged or expired."""
-    claims = read(secret=secret, purpose=LINK_PURPOSE, token=token, at=at or datetime.now(UTC))
+    claims = read(secret=secret, purpose=LINK_PURPOSE, token=token, at=at or aware_utcnow())
     customer_id = claims.get("customer_id")
     if not isinstance(customer_id, str) or not customer_id:
         raise BadLink("the token names no customer")
@@ -112,8 +96,8 @@ def customer_from_token(*, secret: str, token: str, at: datetime | None = None) 
 
 
 def answer_message(
-    session: Session,
     *,
+    session: Session,
     settings: Settings,
     brain: Brain,
     text: str,
@@ -126,7 +110,7 @@ def answer_message(
 ) -> Reply:
     """Store the customer's message and the assistant's reply to it; hand off when unsure."""
     at = at or utcnow()
-    language = language if language in WORDS else detect_language(text)
+    language = normalise_language(language) or detect_language(text=text)
     conversation = _conversation(
         session, conversation_id=conversation_id, customer_id=customer_id, language=language, at=at
     )
@@ -171,7 +155,7 @@ def _decide(
     at: datetime,
 ) -> Reply:
     if conversation.ticket_id is not None:
-        words = WORDS[language]["already"].format(ticket=conversation.ticket_id)
+        words = _reply_words(language, "already", ticket=conversation.ticket_id)
         return Reply(conversation.id, words, "handoff", ticket_id=int(conversation.ticket_id))
     prediction = brain.understand(text)
     configured = brain.intents.get(prediction.intent)
@@ -188,7 +172,7 @@ def _decide(
         reply.intent, reply.confidence = prediction.intent, prediction.confidence
         return reply
     hits = search_articles(session, text, language=language, limit=3)
-    hits = [hit for hit in hits if hit.score >= settings.assistant_article_min_score]
+    hits = [hit for hit in hits if hit.score >= settings.assistant.article_min_score]
     if hits:
         reply_from_articles = _from_articles(
             session,
@@ -229,7 +213,7 @@ def _from_intent(
             backend=backend,
             customer_id=conversation.customer_id,
             language=language,
-            public_base_url=settings.public_base_url,
+            public_base_url=settings.server.public_base_url,
         )
         return Reply(conversation.id, result.text, "intent" if result.resolved else "sign_in")
     citations: list[Citation] = []
@@ -280,8 +264,8 @@ def _from_articles(
     else:
         best = hits[0].article
         summary = best.body.strip().split("\n\n")[0][:400]
-        text = WORDS[language]["article"].format(
-            title=best.title, summary=summary, url=citations[0].url
+        text = _reply_words(
+            language, "article", title=best.title, summary=summary, url=citations[0].url
         )
         cited, resolution = citations[:1], "article"
     for citation in cited:
@@ -307,7 +291,9 @@ def _hand_off(
     confidence: float,
 ) -> Reply:
     if conversation.customer_id is None and not email:
-        return Reply(conversation.id, WORDS[language]["email"], "needs_email", intent, confidence)
+        return Reply(
+            conversation.id, _reply_words(language, "email"), "needs_email", intent, confidence
+        )
     first_question = (
         session.scalar(
             select(AssistantMessage.text)
@@ -319,11 +305,11 @@ def _hand_off(
         or ""
     )
     ticket = open_ticket(
-        session,
+        session=session,
         customer_id=conversation.customer_id,
         requester_email=email,
-        subject=WORDS[language]["subject"].format(question=first_question[:120]),
-        body=transcript(session, conversation_id=conversation.id),
+        subject=_reply_words(language, "subject", question=first_question[:120]),
+        body=transcript(session=session, conversation_id=conversation.id),
         channel="assistant",
         language=language,
         tags=("assistant",),
@@ -332,11 +318,11 @@ def _hand_off(
     )
     conversation.ticket_id = str(ticket.id)
     conversation.status = "handed_off"
-    text = WORDS[language]["handoff"].format(ticket=ticket.id)
+    text = _reply_words(language, "handoff", ticket=ticket.id)
     return Reply(conversation.id, text, "handoff", intent, confidence, ticket_id=ticket.id)
 
 
-def transcript(session: Session, *, conversation_id: str) -> str:
+def transcript(*, session: Session, conversation_id: str) -> str:
     """The conversation so far as plain text, oldest first."""
     messages = session.scalars(
         select(AssistantMessage)
@@ -350,8 +336,8 @@ def transcript(session: Session, *, conversation_id: str) -> str:
 
 
 def rate_conversation(
-    session: Session,
     *,
+    session: Session,
     conversation_id: str,
     customer_id: str | None,
     rating: int,
@@ -441,7 +427,7 @@ def _visitor(conversation: AssistantConversation) -> str:
 
 
 def _cite(settings: Settings, article_id: int, title: str, slug: str) -> Citation:
-    url = f"{settings.public_base_url.rstrip('/')}/help/articles/{slug}"
+    url = f"{settings.server.public_base_url.rstrip('/')}/help/articles/{slug}"
     return Citation(article_id=article_id, title=title, url=url)
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from retain.auth.roles import Role
-from retain.output import FormatOption, OutputFormat, render
+from retain.output import FormatOption, OutputFormat, command_session, render
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -34,17 +34,9 @@ def _actor() -> str:
 def _in_store(work: Callable[[Session], T]) -> T:
     """Run ``work`` in a store transaction; an AuthError ends the command with exit code 2."""
     from retain.auth.service import AuthError
-    from retain.settings import get_settings
-    from retain.store import ensure_store, session_scope
 
-    settings = get_settings()
-    ensure_store(settings.store_url)
-    try:
-        with session_scope(settings.store_url) as session:
-            return work(session)
-    except AuthError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
+    with command_session(AuthError) as session:
+        return work(session)
 
 
 @users_app.command("create")

@@ -16,7 +16,7 @@ from retain.auth.service import Principal
 from retain.auth.sessions import SESSION_COOKIE, read_session
 from retain.dependencies import SettingsDep
 from retain.settings import Settings
-from retain.store import ensure_store, session_scope
+from retain.store import migrated_session
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
@@ -67,6 +67,10 @@ def allow(roles: Collection[Role]) -> Callable[..., Principal]:
     return require
 
 
+CurrentUser = Annotated[Principal, Depends(allow(frozenset(Role)))]
+"""Whoever is signed in or holds an API key, whatever their role (401 for anonymous callers)."""
+
+
 def check_csrf(sent: str | None, principal: Principal) -> None:
     """Refuse a state-changing cookie request that lacks its session's CSRF token."""
     if not sent or not secrets.compare_digest(sent, principal.session_csrf or ""):
@@ -76,8 +80,7 @@ def check_csrf(sent: str | None, principal: Principal) -> None:
 
 
 def _principal_from_key(settings: Settings, token: str) -> Principal:
-    ensure_store(settings.store_url)
-    key = service.verify_key(store_url=settings.store_url, token=token)
+    key = service.verify_key(store_url=settings.storage.store_url, token=token)
     if key is None:
         raise HTTPException(
             status_code=401,
@@ -91,8 +94,7 @@ def _principal_from_session(settings: Settings, cookie: str) -> Principal | None
     data = read_session(settings, cookie)
     if data is None:
         return None
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    with migrated_session(settings.storage.store_url) as session:
         user = session.get(User, data.user_id)
         if user is None or not user.active or user.session_epoch != data.epoch:
             return None

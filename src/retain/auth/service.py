@@ -7,7 +7,7 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from retain.auth.models import ApiKey, AuditEntry, User
 from retain.auth.roles import Role
+from retain.clock import utcnow
 from retain.locales import LANGUAGES, normalise_language
-from retain.store import session_scope
+from retain.store import migrated_session
 
 KEY_PREFIX = "rtn"
 MIN_PASSWORD_LENGTH = 10
@@ -70,11 +71,6 @@ class IssuedKey:
     token: str
 
 
-def now() -> datetime:
-    """The current time in UTC, naive as the store keeps it."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def create_user(
     *,
     session: Session,
@@ -103,7 +99,7 @@ def create_user(
         language=chosen,
         active=True,
         session_epoch=0,
-        created_at=now(),
+        created_at=utcnow(),
     )
     session.add(user)
     try:
@@ -176,7 +172,7 @@ def create_key(*, session: Session, name: str, role: Role, actor: str) -> Issued
         digest=_digest(token),
         role=role.value,
         created_by=actor,
-        created_at=now(),
+        created_at=utcnow(),
     )
     session.add(key)
     session.flush()
@@ -190,7 +186,7 @@ def revoke_key(*, session: Session, key_id: int, actor: str) -> ApiKey:
     if key is None:
         raise AuthError(f"no API key with id {key_id}")
     if key.revoked_at is None:
-        key.revoked_at = now()
+        key.revoked_at = utcnow()
         _verified_keys.clear()
         record(session=session, actor=actor, action="key.revoke", target=f"{key.id}:{key.name}")
     return key
@@ -220,7 +216,7 @@ def verify_key(*, store_url: str, token: str) -> VerifiedKey | None:
     cached = _verified_keys.get(digest)
     if cached is not None and cached[0] > moment:
         return cached[1]
-    with session_scope(store_url) as session:
+    with migrated_session(store_url) as session:
         key = authenticate_key(session=session, token=token)
         found = VerifiedKey(id=key.id, name=key.name, role=Role(key.role)) if key else None
     if found is not None:
@@ -238,7 +234,7 @@ def authenticate_key(*, session: Session, token: str) -> ApiKey | None:
         return None
     if not hmac.compare_digest(key.digest, _digest(token)):
         return None
-    moment = now()
+    moment = utcnow()
     if key.last_used_at is None or moment - key.last_used_at >= LAST_USED_RESOLUTION:
         key.last_used_at = moment
     return key
@@ -246,7 +242,7 @@ def authenticate_key(*, session: Session, token: str) -> ApiKey | None:
 
 def record(*, session: Session, actor: str, action: str, target: str, **detail: Any) -> None:
     """Append an audit entry."""
-    session.add(AuditEntry(at=now(), actor=actor, action=action, target=target, detail=detail))
+    session.add(AuditEntry(at=utcnow(), actor=actor, action=action, target=target, detail=detail))
 
 
 def list_audit(

@@ -26,9 +26,9 @@ class SessionData:
 
 def signing_key(settings: Settings) -> str:
     """RETAIN_SECRET_KEY, or else a random key kept in ``<data dir>/secret.key`` (mode 0600)."""
-    if settings.secret_key is not None:
-        return settings.secret_key.get_secret_value()
-    return _generated_key(settings.data_dir.resolve())
+    if settings.auth.secret_key is not None:
+        return settings.auth.secret_key.get_secret_value()
+    return _generated_key(settings.storage.data_dir.resolve())
 
 
 @cache
@@ -61,7 +61,7 @@ def read_session(settings: Settings, cookie: str) -> SessionData | None:
     """The session a cookie holds, or None when it is forged, altered or expired."""
     try:
         user_id, epoch, csrf = _serializer(settings, "session").loads(
-            cookie, max_age=settings.session_hours * 3600
+            cookie, max_age=settings.auth.session_hours * 3600
         )
     except (BadSignature, ValueError, TypeError):
         return None

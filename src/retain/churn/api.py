@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from retain.auth.dependencies import allow
 from retain.auth.roles import READ_CUSTOMERS, SERVE_CUSTOMERS
-from retain.churn.health import health_history, latest_health
+from retain.churn.health import health_history, latest_health_query
 from retain.churn.jobs import renewal_report
 from retain.churn.model import ChurnInputError
 from retain.churn.schemas import (
@@ -20,10 +20,10 @@ from retain.churn.schemas import (
     TaskRead,
     UsageAlertRead,
 )
-from retain.churn.service import get_score, list_scores
-from retain.churn.tasks import TaskError, close_task, list_alerts, list_tasks
+from retain.churn.service import get_score, scores_query
+from retain.churn.tasks import TaskError, alerts_query, close_task, tasks_query
 from retain.dependencies import SessionDep, SettingsDep
-from retain.pagination import Limit, Offset
+from retain.pagination import Limit, Offset, Page, WholePageDep, page_of, page_of_query
 
 router = APIRouter(prefix="/api/v1", tags=["churn"])
 
@@ -31,12 +31,11 @@ router = APIRouter(prefix="/api/v1", tags=["churn"])
 @router.get("/churn/scores", dependencies=[Depends(allow(READ_CUSTOMERS))])
 def get_churn_scores(
     session: SessionDep, limit: Limit = 100, offset: Offset = 0
-) -> list[ChurnScoreRead]:
+) -> Page[ChurnScoreRead]:
     """Stored churn scores, riskiest first."""
-    return [
-        ChurnScoreRead.model_validate(row)
-        for row in list_scores(session=session, limit=limit, offset=offset)
-    ]
+    return page_of_query(
+        session, scores_query(), ChurnScoreRead.model_validate, limit=limit, offset=offset
+    )
 
 
 @router.get("/customers/{customer_id}/churn", dependencies=[Depends(allow(READ_CUSTOMERS))])
@@ -53,32 +52,30 @@ def get_customer_churn(session: SessionDep, customer_id: str) -> ChurnScoreRead:
 @router.get("/churn/alerts", dependencies=[Depends(allow(READ_CUSTOMERS))])
 def get_usage_alerts(
     session: SessionDep, limit: Limit = 100, offset: Offset = 0
-) -> list[UsageAlertRead]:
+) -> Page[UsageAlertRead]:
     """Stored usage-decline alerts, newest and largest first."""
-    return [
-        UsageAlertRead.model_validate(row)
-        for row in list_alerts(session=session, limit=limit, offset=offset)
-    ]
+    return page_of_query(
+        session, alerts_query(), UsageAlertRead.model_validate, limit=limit, offset=offset
+    )
 
 
 @router.get("/health-scores", dependencies=[Depends(allow(READ_CUSTOMERS))])
 def get_health_scores(
     session: SessionDep, limit: Limit = 100, offset: Offset = 0
-) -> list[HealthRead]:
+) -> Page[HealthRead]:
     """The latest day's health scores, least healthy first."""
-    return [
-        HealthRead.model_validate(row)
-        for row in latest_health(session=session, limit=limit, offset=offset)
-    ]
+    return page_of_query(
+        session, latest_health_query(), HealthRead.model_validate, limit=limit, offset=offset
+    )
 
 
 @router.get("/customers/{customer_id}/health", dependencies=[Depends(allow(READ_CUSTOMERS))])
-def get_customer_health(session: SessionDep, customer_id: str) -> list[HealthRead]:
+def get_customer_health(
+    session: SessionDep, customer_id: str, page: WholePageDep
+) -> Page[HealthRead]:
     """A customer's health history, oldest first."""
-    return [
-        HealthRead.model_validate(row)
-        for row in health_history(session=session, customer_id=customer_id)
-    ]
+    found = health_history(session=session, customer_id=customer_id)
+    return page_of([HealthRead.model_validate(row) for row in found], page)
 
 
 @router.get("/renewals", dependencies=[Depends(allow(READ_CUSTOMERS))])
@@ -109,12 +106,15 @@ def get_tasks(
     closed: bool = False,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> list[TaskRead]:
+) -> Page[TaskRead]:
     """Tasks by owner and due date; open ones unless ``closed=true``."""
-    found = list_tasks(
-        session=session, owner=owner, include_closed=closed, limit=limit, offset=offset
+    return page_of_query(
+        session,
+        tasks_query(owner=owner, include_closed=closed),
+        TaskRead.model_validate,
+        limit=limit,
+        offset=offset,
     )
-    return [TaskRead.model_validate(task) for task in found]
 
 
 @router.post("/tasks/{task_id}/close", dependencies=[Depends(allow(SERVE_CUSTOMERS))])

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -12,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from retain.churn.defaults import DEFAULT_HORIZON_DAYS
-from retain.output import FormatOption, OutputFormat, refuse, render
+from retain.output import FormatOption, OutputFormat, command_session, refuse, render
+from retain.spreadsheets import safe_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -109,7 +109,7 @@ def score(
         written = scores.assign(
             reasons=scores.reasons.map(_english), reasons_json=scores.reasons.map(json.dumps)
         )
-        written.to_csv(out, index=False)
+        safe_frame(written).to_csv(out, index=False)
     rows = [
         {
             "customer_id": row["customer_id"],
@@ -131,7 +131,7 @@ def report(model: ModelOption = None, output_format: FormatOption = OutputFormat
     from retain.settings import get_settings
 
     path = model or default_model_path(get_settings())
-    saved = report_path(path)
+    saved = report_path(model_path=path)
     if not saved.is_file():
         refuse(f"{saved}: no report; run 'retain churn train' first")
     _print_report(json.loads(saved.read_text()), output_format=output_format, model_path=path)
@@ -219,7 +219,7 @@ def tasks(
 
     if context.invoked_subcommand is not None:
         return
-    with _session() as session:
+    with command_session() as session:
         found = list_tasks(session=session, owner=owner, include_closed=closed, limit=10_000)
         rows = [_task_row(task) for task in found]
     render(rows, output_format=output_format, title=f"Tasks: {len(rows)}")
@@ -261,7 +261,7 @@ def close(
     """Close a task with its outcome."""
     from retain.churn.tasks import close_task
 
-    with _session() as session:
+    with command_session() as session:
         task = _guard(
             lambda: close_task(session=session, task_id=task_id, outcome=outcome, note=note)
         )
@@ -296,17 +296,6 @@ def _task_row(task: Any) -> dict[str, Any]:
         "title": task.title,
         "outcome": task.outcome,
     }
-
-
-@contextmanager
-def _session() -> Iterator[Any]:
-    from retain.settings import get_settings
-    from retain.store import ensure_store, session_scope
-
-    settings = get_settings()
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
-        yield session
 
 
 def _english(reasons: list[dict[str, Any]]) -> str:

@@ -13,7 +13,8 @@ import ibis.expr.types as ir
 import pandas as pd
 from ibis.backends import BaseBackend
 
-from retain.metrics.service import Money, prepare_tables
+from retain.currency.money import Money
+from retain.metrics.service import prepare_tables
 
 SECONDS_PER_DAY = 86_400.0
 # Days a customer's own usage baseline covers: the 90 days before the most recent 30.
@@ -67,7 +68,7 @@ def _window(
 
 def active_subscribers(backend: BaseBackend, *, as_of: datetime, money: Money) -> ir.Table:
     """customer_id, plan and mrr of each customer whose latest change before ``as_of`` left MRR."""
-    changes = prepare_tables(backend, by=None, money=money).changes
+    changes = prepare_tables(backend=backend, by=None, money=money).changes
     plans = backend.table("subscription_change").select("customer_id", "changed_at", "plan")
     before = changes.filter(changes.changed_at < ibis.literal(as_of))
     latest = before.group_by("customer_id").aggregate(
@@ -197,7 +198,7 @@ def _return_features(returns: ir.Table, as_of: datetime) -> ir.Table:
 
 def churn_features(backend: BaseBackend, *, as_of: datetime, money: Money) -> ir.Table:
     """One row per subscriber active at ``as_of``: customer_id, plan and :data:`FEATURES`."""
-    tables = prepare_tables(backend, by=None, money=money)
+    tables = prepare_tables(backend=backend, by=None, money=money)
     customers = backend.table("customer").select("customer_id", "signup_at")
     base = active_subscribers(backend, as_of=as_of, money=money)
     parts = [

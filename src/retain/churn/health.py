@@ -23,11 +23,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from retain.churn.models import HealthScore
+from retain.sandbox import load_yaml
 from retain.store import upsert
 
 COMPONENTS = ("usage", "risk", "support", "nps", "payment")
@@ -62,7 +62,7 @@ class HealthConfig:
 def load_health_config(path: Path) -> HealthConfig:
     """Weights from YAML or JSON: ``{default: {usage: 0.3, ...}, plans: {team: {...}}}``."""
     text = path.read_text()
-    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    data = json.loads(text) if path.suffix == ".json" else load_yaml(text)
     return HealthConfig(
         default={**DEFAULT_WEIGHTS, **(data.get("default") or {})},
         by_segment=dict(data.get("plans") or {}),
@@ -133,15 +133,17 @@ def _number(value: Any) -> float | None:
 
 def latest_health(*, session: Session, limit: int = 100, offset: int = 0) -> list[HealthScore]:
     """Each customer's most recent health score, least healthy first."""
+    return list(session.scalars(latest_health_query().limit(limit).offset(offset)))
+
+
+def latest_health_query() -> Select[HealthScore]:
+    """The latest day's health scores, least healthy first, as a query to page."""
     newest = select(HealthScore.scored_on).order_by(HealthScore.scored_on.desc()).limit(1)
-    statement = (
+    return (
         select(HealthScore)
         .where(HealthScore.scored_on == newest.scalar_subquery())
         .order_by(HealthScore.score, HealthScore.customer_id)
-        .limit(limit)
-        .offset(offset)
     )
-    return list(session.scalars(statement))
 
 
 def health_history(*, session: Session, customer_id: str) -> list[HealthScore]:

@@ -21,6 +21,7 @@ from retain.churn.renewals import (
 from retain.churn.service import (
     AnyChurnModel,
     ChurnQuery,
+    Snapshots,
     backtest,
     load_model,
     resolve_as_of,
@@ -31,9 +32,10 @@ from retain.churn.service import (
 )
 from retain.churn.tasks import drafts_from_alerts, drafts_from_renewals, open_tasks, save_alerts
 from retain.churn.usage import AlertThresholds, detect_declines, usage_windows
-from retain.metrics.service import on_warehouse
+from retain.currency.service import stored_money
 from retain.settings import Settings
 from retain.store import session_scope
+from retain.warehouse import on_warehouse
 
 DEFAULT_MIN_RISK = 0.3
 DEFAULT_MAX_HEALTH = 50.0
@@ -41,7 +43,7 @@ DEFAULT_MAX_HEALTH = 50.0
 
 def default_model_path(settings: Settings) -> Path:
     """Where ``retain churn train`` keeps the warehouse model."""
-    return settings.data_dir / "churn" / "model.joblib"
+    return settings.storage.data_dir / "churn" / "model.joblib"
 
 
 def train_on_warehouse(
@@ -50,11 +52,18 @@ def train_on_warehouse(
     """Backtest, then fit on every complete snapshot and save the model with the report."""
 
     def work(backend: Any, money: Any) -> tuple[AnyChurnModel, dict[str, Any]]:
-        report = backtest(backend=backend, query=query, money=money)
-        kind = report["kept"]
-        return train_warehouse_model(backend=backend, query=query, money=money, kind=kind), report
+        # The training snapshots are among the backtest's: computing each once saves six of
+        # fifteen feature queries (issue 16: the demo's churn step was its slowest).
+        computed: Snapshots = {}
+        report = backtest(backend=backend, query=query, money=money, computed=computed)
+        model = train_warehouse_model(
+            backend=backend, query=query, money=money, kind=report["kept"], computed=computed
+        )
+        return model, report
 
-    model, report = on_warehouse(settings, work)
+    model, report = on_warehouse(
+        settings.storage.resolved_warehouse_url, work, stored_money(settings=settings)
+    )
     save_model(model=model, path=model_path, report=report)
     return model, report
 
@@ -63,12 +72,13 @@ def score_on_warehouse(*, settings: Settings, query: ChurnQuery, model_path: Pat
     """Score every active subscriber, store scores and reasons, return them riskiest first."""
     model = load_model(path=model_path)
     scores = on_warehouse(
-        settings,
+        settings.storage.resolved_warehouse_url,
         lambda backend, money: score_warehouse(
             backend=backend, model=model, query=query, money=money
         ),
+        stored_money(settings=settings),
     )
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         save_scores(
             session=session, scores=scores, horizon_days=model.horizon_days or query.horizon_days
         )
@@ -81,12 +91,14 @@ def detect_usage_alerts(
     """Find and store today's usage-decline alerts."""
 
     def work(backend: Any, money: Any) -> pd.DataFrame:
-        moment = resolve_as_of(backend, ChurnQuery(as_of=as_of))
+        moment = resolve_as_of(backend=backend, query=ChurnQuery(as_of=as_of))
         windows = usage_windows(backend, as_of=moment, thresholds=thresholds, money=money)
         return detect_declines(windows.execute(), thresholds=thresholds, as_of=moment)
 
-    alerts = on_warehouse(settings, work)
-    with session_scope(settings.store_url) as session:
+    alerts = on_warehouse(
+        settings.storage.resolved_warehouse_url, work, stored_money(settings=settings)
+    )
+    with session_scope(settings.storage.store_url) as session:
         save_alerts(session=session, alerts=alerts)
     return alerts
 
@@ -97,11 +109,13 @@ def score_health(
     """Compute and store every active subscriber's health score for the day."""
 
     def work(backend: Any, money: Any) -> tuple[datetime, pd.DataFrame]:
-        moment = resolve_as_of(backend, ChurnQuery(as_of=as_of))
+        moment = resolve_as_of(backend=backend, query=ChurnQuery(as_of=as_of))
         return moment, churn_features(backend, as_of=moment, money=money).execute()
 
-    moment, features = on_warehouse(settings, work)
-    with session_scope(settings.store_url) as session:
+    moment, features = on_warehouse(
+        settings.storage.resolved_warehouse_url, work, stored_money(settings=settings)
+    )
+    with session_scope(settings.storage.store_url) as session:
         signals = stored_signals(session=session, customer_ids=features.customer_id.tolist())
         probability = signals.set_index("customer_id").risk.reindex(features.customer_id)
         probability.index = features.index
@@ -125,14 +139,16 @@ def renewal_report(
     """Subscriptions renewing within ``within_days``, with stored risk and health."""
 
     def work(backend: Any, money: Any) -> tuple[datetime, pd.DataFrame]:
-        moment = resolve_as_of(backend, ChurnQuery(as_of=as_of))
+        moment = resolve_as_of(backend=backend, query=ChurnQuery(as_of=as_of))
         renewals = renewing_subscriptions(
             backend, as_of=moment, within_days=within_days, money=money
         )
         return moment, renewals.execute()
 
-    moment, renewals = on_warehouse(settings, work)
-    with session_scope(settings.store_url) as session:
+    moment, renewals = on_warehouse(
+        settings.storage.resolved_warehouse_url, work, stored_money(settings=settings)
+    )
+    with session_scope(settings.storage.store_url) as session:
         signals = stored_signals(session=session, customer_ids=renewals.customer_id.tolist())
     pipeline = build_pipeline(renewals, signals, as_of=moment)
     return RenewalReport(moment, pipeline, forecast_renewed_mrr(pipeline))
@@ -158,7 +174,7 @@ def generate_tasks(
             report.pipeline, today=today, min_risk=min_risk, max_health=max_health
         ),
     ]
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         return open_tasks(session=session, drafts=drafts)
 
 
@@ -167,10 +183,10 @@ def _owners(settings: Settings, customer_ids: list[str]) -> dict[str, str]:
     if not customer_ids:
         return {}
 
-    def work(backend: Any, _money: Any) -> pd.DataFrame:
+    def work(backend: Any) -> pd.DataFrame:
         customers = backend.table("customer")
         chosen = customers.filter(customers.customer_id.isin(customer_ids))
         return chosen.select("customer_id", "attributes").execute()
 
-    found = on_warehouse(settings, work)
+    found = on_warehouse(settings.storage.resolved_warehouse_url, work)
     return dict(zip(found.customer_id, owners_from_attributes(found.attributes), strict=True))

@@ -19,7 +19,7 @@ class ChurnScore(Base):
     customer_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     probability: Mapped[float] = mapped_column(Float, index=True)
     horizon_days: Mapped[int] = mapped_column(Integer)
-    # A list of {"feature", "contribution", "en", "zh"}, largest contribution first.
+    # A list of {"feature", "contribution", "en", "zh-CN"}, largest contribution first.
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     scored_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 

@@ -1,4 +1,4 @@
-"""A customer's top risk drivers, from tree SHAP contributions, in plain English and Chinese."""
+"""A customer's top risk drivers, from tree SHAP contributions, in words of each language."""
 
 from __future__ import annotations
 
@@ -8,134 +8,109 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from retain.locales import vocab
+from retain.locales import LANGUAGES, ui_text, vocab
 
 REASONS_PER_CUSTOMER = 3
 # Categorical features whose values are vocabulary words (``team`` is the Team plan).
 VALUE_VOCABULARY = {"plan": "plan", "channel": "channel", "segment": "segment", "tier": "tier"}
-Wording = Callable[[float], tuple[str, str]]
-
-
-def _percent_fall(value: float, window: str, window_zh: str) -> tuple[str, str]:
-    if value < 0:
-        fall = round(-value * 100)
-        return (
-            f"usage fell {fall}% vs their {window} baseline",
-            f"使用量较其{window_zh}基线下降{fall}%",
-        )
-    rise = round(value * 100)
-    return f"usage up {rise}% vs their {window} baseline", f"使用量较其{window_zh}基线上升{rise}%"
+# A feature's value -> the key of its sentence in the ``churn_reasons`` text and the blanks.
+Wording = Callable[[float], tuple[str, dict[str, Any]]]
+# Days since the first order stand in for "never" beyond this many.
+NEVER_ORDERED_DAYS = 9_000
 
 
 def _count(value: float) -> int:
     return int(round(value))
 
 
+def _counted(key: str, *, singular: bool = False) -> Wording:
+    """A count of things; with ``singular``, one thing has its own sentence (``1 ticket``)."""
+
+    def wording(value: float) -> tuple[str, dict[str, Any]]:
+        count = _count(value)
+        return (f"{key}_one" if singular and count == 1 else key), {"count": count}
+
+    return wording
+
+
+def _usage_change(value: float) -> tuple[str, dict[str, Any]]:
+    if value < 0:
+        return "usage_fell", {"percent": round(-value * 100)}
+    return "usage_rose", {"percent": round(value * 100)}
+
+
+def _direction(falling: str, rising: str, **blanks: Callable[[float], Any]) -> Wording:
+    """One sentence for a fall, another for a rise, each blank computed from the value."""
+    return lambda value: (
+        falling if value < 0 else rising,
+        {name: blank(value) for name, blank in blanks.items()},
+    )
+
+
+def _days_since_order(value: float) -> tuple[str, dict[str, Any]]:
+    if value < NEVER_ORDERED_DAYS:
+        return "days_since_order", {"count": _count(value)}
+    return "never_ordered", {}
+
+
 WORDINGS: dict[str, Wording] = {
-    "usage_change_7d": lambda v: _percent_fall(v, "90-day", "90天"),
-    "usage_change_30d": lambda v: _percent_fall(v, "90-day", "90天"),
-    "usage_change_90d": lambda v: _percent_fall(v, "90-day", "90天"),
-    "days_since_usage": lambda v: (
-        f"no product usage for {_count(v)} days",
-        f"已{_count(v)}天未使用产品",
-    ),
-    "usage_7d": lambda v: (f"{_count(v)} uses in the last 7 days", f"近7天使用{_count(v)}次"),
-    "usage_30d": lambda v: (f"{_count(v)} uses in the last 30 days", f"近30天使用{_count(v)}次"),
-    "active_days_30d": lambda v: (
-        f"active on {_count(v)} days in the last 30",
-        f"近30天活跃{_count(v)}天",
-    ),
-    "active_days_90d": lambda v: (
-        f"active on {_count(v)} days in the last 90",
-        f"近90天活跃{_count(v)}天",
-    ),
-    "usage_trend_90d": lambda v: (
-        f"usage {'falling' if v < 0 else 'rising'} over the last 90 days",
-        f"近90天使用量持续{'下降' if v < 0 else '上升'}",
-    ),
-    "usage_90d": lambda v: (f"{_count(v)} uses in the last 90 days", f"近90天使用{_count(v)}次"),
-    "open_tickets": lambda v: (
-        f"{_count(v)} unresolved ticket{'s' if _count(v) != 1 else ''}",
-        f"{_count(v)}个未解决的工单",
-    ),
-    "tickets_90d": lambda v: (
-        f"{_count(v)} support ticket{'s' if _count(v) != 1 else ''} in the last 90 days",
-        f"近90天提交{_count(v)}个工单",
-    ),
-    "ticket_satisfaction": lambda v: (
-        f"ticket satisfaction {v:.1f} of 5",
-        f"工单满意度为{v:.1f}分（满分5分）",
-    ),
-    "last_nps": lambda v: (f"last NPS score {_count(v)}", f"最近一次NPS评分为{_count(v)}"),
-    "last_csat": lambda v: (
-        f"last CSAT score {_count(v)} of 5",
-        f"最近一次CSAT评分为{_count(v)}分（满分5分）",
-    ),
-    "mrr_change_90d": lambda v: (
-        f"MRR {'down' if v < 0 else 'up'} {abs(v):,.0f} in the last 90 days",
-        f"近90天MRR{'减少' if v < 0 else '增加'}{abs(v):,.0f}",
-    ),
-    "mrr": lambda v: (f"MRR of {v:,.0f}", f"MRR为{v:,.0f}"),
-    "contractions_180d": lambda v: (
-        f"{_count(v)} downgrade{'s' if _count(v) != 1 else ''} in the last 180 days",
-        f"近180天降级{_count(v)}次",
-    ),
-    "expansions_180d": lambda v: (
-        f"{_count(v)} upgrades in the last 180 days",
-        f"近180天升级{_count(v)}次",
-    ),
-    "tenure_days": lambda v: (
-        f"a customer for {_count(v)} days",
-        f"成为客户{_count(v)}天",
-    ),
-    "days_since_order": lambda v: (
-        f"no order for {_count(v)} days" if v < 9_000 else "has never ordered",
-        f"已{_count(v)}天未下单" if v < 9_000 else "从未下单",
-    ),
-    "orders_90d": lambda v: (f"{_count(v)} orders in the last 90 days", f"近90天下单{_count(v)}次"),
-    "orders_365d": lambda v: (f"{_count(v)} orders in the last year", f"近一年下单{_count(v)}次"),
-    "spend_90d": lambda v: (f"spent {v:,.0f} in the last 90 days", f"近90天消费{v:,.0f}"),
-    "spend_trend_90d": lambda v: (
-        f"spend {'down' if v < 0 else 'up'} vs the 90 days before",
-        f"消费较前90天{'下降' if v < 0 else '上升'}",
-    ),
-    "returns_180d": lambda v: (
-        f"{_count(v)} return{'s' if _count(v) != 1 else ''} in the last 180 days",
-        f"近180天退货{_count(v)}次",
-    ),
-    "discount_share_365d": lambda v: (
-        f"{round(v * 100)}% of orders discounted in the last year",
-        f"近一年{round(v * 100)}%的订单使用了折扣",
-    ),
+    "usage_change_7d": _usage_change,
+    "usage_change_30d": _usage_change,
+    "usage_change_90d": _usage_change,
+    "days_since_usage": _counted("days_since_usage"),
+    "usage_7d": _counted("usage_7d"),
+    "usage_30d": _counted("usage_30d"),
+    "active_days_30d": _counted("active_days_30d"),
+    "active_days_90d": _counted("active_days_90d"),
+    "usage_trend_90d": _direction("usage_falling", "usage_rising"),
+    "usage_90d": _counted("usage_90d"),
+    "open_tickets": _counted("open_tickets", singular=True),
+    "tickets_90d": _counted("tickets_90d", singular=True),
+    "ticket_satisfaction": lambda value: ("ticket_satisfaction", {"score": value}),
+    "last_nps": _counted("last_nps"),
+    "last_csat": _counted("last_csat"),
+    "mrr_change_90d": _direction("mrr_down", "mrr_up", amount=abs),
+    "mrr": lambda value: ("mrr", {"amount": value}),
+    "contractions_180d": _counted("contractions_180d", singular=True),
+    "expansions_180d": _counted("expansions_180d"),
+    "tenure_days": _counted("tenure_days"),
+    "days_since_order": _days_since_order,
+    "orders_90d": _counted("orders_90d"),
+    "orders_365d": _counted("orders_365d"),
+    "spend_90d": lambda value: ("spend_90d", {"amount": value}),
+    "spend_trend_90d": _direction("spend_down", "spend_up"),
+    "returns_180d": _counted("returns_180d", singular=True),
+    "discount_share_365d": lambda value: ("discount_share_365d", {"percent": round(value * 100)}),
 }
 
 
-def describe(feature: str, value: Any) -> tuple[str, str]:
-    """The English and Chinese words for one feature's value; a column of a table brought by
-    the shop is named in readable words, never as its snake_case key."""
-    english, chinese = (
-        vocab(feature, "churn_feature", "en"),
-        vocab(feature, "churn_feature", "zh-CN"),
-    )
+def _sentence(feature: str, value: Any, language: str) -> str:
+    words = ui_text("churn_reasons", language)
+    name = vocab(feature, "churn_feature", language)
     if value is None or (isinstance(value, float) and np.isnan(value)):
-        return f"{english} unknown", f"{chinese}未知"
+        return words["unknown"].format(feature=name)
     wording = WORDINGS.get(feature)
     if wording is not None and isinstance(value, int | float | np.number):
-        return wording(float(value))
+        key, blanks = wording(float(value))
+        return words[key].format(**blanks)
     if feature in VALUE_VOCABULARY:
-        kind = VALUE_VOCABULARY[feature]
-        return (
-            f"{english} is {vocab(value, kind, 'en')}",
-            f"{chinese}为{vocab(value, kind, 'zh-CN')}",
-        )
-    shown = f"{value:g}" if isinstance(value, float) else str(value)
-    return f"{english} is {shown}", f"{chinese}为{shown}"
+        shown = vocab(value, VALUE_VOCABULARY[feature], language)
+    else:
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+    return words["is"].format(feature=name, value=shown)
+
+
+def describe(feature: str, value: Any) -> tuple[str, ...]:
+    """One feature's value in words of each language (``LANGUAGES`` order); a column of a
+    table brought by the shop is named in readable words, never as its snake_case key."""
+    return tuple(_sentence(feature, value, language) for language in LANGUAGES)
 
 
 def top_reasons(
     contributions: pd.DataFrame, values: pd.DataFrame, *, count: int = REASONS_PER_CUSTOMER
 ) -> list[list[dict[str, Any]]]:
-    """Per row, the ``count`` inputs that raise the risk most, with their words."""
+    """Per row, the ``count`` inputs that raise the risk most, with their words in each
+    language under its tag (``en``, ``zh-CN``)."""
     matrix = contributions.to_numpy()
     order = np.argsort(-matrix, axis=1, kind="stable")[:, :count]
     names = np.asarray(contributions.columns)
@@ -146,14 +121,13 @@ def top_reasons(
         for column in chosen:
             if matrix[row, column] <= 0:
                 break
-            english, chinese = describe(str(names[column]), records[row, column])
-            reasons.append(
-                {
-                    "feature": str(names[column]),
-                    "contribution": round(float(matrix[row, column]), 4),
-                    "en": english,
-                    "zh": chinese,
-                }
+            reason: dict[str, Any] = {
+                "feature": str(names[column]),
+                "contribution": round(float(matrix[row, column]), 4),
+            }
+            reason.update(
+                zip(LANGUAGES, describe(reason["feature"], records[row, column]), strict=True)
             )
+            reasons.append(reason)
         found.append(reasons)
     return found

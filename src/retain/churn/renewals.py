@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from retain.churn.models import ChurnScore, HealthScore
+from retain.currency.money import Money
 from retain.currency.service import to_reporting
-from retain.metrics.service import Money
 
 BUCKET_DAYS = 30
 UNASSIGNED = "unassigned"
@@ -40,9 +40,9 @@ def renewing_subscriptions(
         .aggregate(
             customer_id=before.customer_id.argmax(before.changed_at),
             plan=before.plan.argmax(before.changed_at),
-            mrr=to_reporting(before.mrr_after, before.currency, rates=money.rates).argmax(
-                before.changed_at
-            ),
+            mrr=to_reporting(
+                amount=before.mrr_after, currency=before.currency, rates=money.rates
+            ).argmax(before.changed_at),
             renews_at=before.renews_at.argmax(before.changed_at),
         )
     )

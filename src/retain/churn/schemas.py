@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from retain.locales import language_or_default
 
 
 class Reason(BaseModel):
-    """One driver of a customer's risk, in English and Chinese."""
+    """One driver of a customer's risk, in words of each language under its BCP 47 tag."""
 
     feature: str
     contribution: float
     en: str
-    zh: str
+    zh_cn: str = Field(alias="zh-CN")
+
+    def words(self, language: str) -> str:
+        """The reason as a reader of ``language`` says it."""
+        return self.zh_cn if language_or_default(language) == "zh-CN" else self.en
 
 
 class ChurnScoreRead(BaseModel):

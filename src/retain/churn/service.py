@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from ibis.backends import BaseBackend
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from retain.churn.defaults import DEFAULT_HORIZON_DAYS
@@ -28,7 +28,7 @@ from retain.churn.model import (
 from retain.churn.models import ChurnScore
 from retain.churn.reasons import top_reasons
 from retain.churn.table import PreparedTable, prepare_table, read_table
-from retain.metrics.service import Money
+from retain.currency.money import Money
 from retain.store import upsert
 
 # Training stacks this many past snapshots, each H days apart: more churners to learn from.
@@ -54,7 +54,7 @@ class ChurnQuery:
 
 
 def labelled_frame(
-    backend: BaseBackend, *, as_of: datetime, horizon_days: int, money: Money
+    *, backend: BaseBackend, as_of: datetime, horizon_days: int, money: Money
 ) -> pd.DataFrame:
     """Features as of ``as_of`` with ``churned`` (1/0) over the next ``horizon_days``."""
     features = churn_features(backend, as_of=as_of, money=money)
@@ -65,7 +65,7 @@ def labelled_frame(
     return frame
 
 
-def resolve_as_of(backend: BaseBackend, query: ChurnQuery) -> datetime:
+def resolve_as_of(*, backend: BaseBackend, query: ChurnQuery) -> datetime:
     """The query's date, or the day after the warehouse's latest subscription or usage fact."""
     if query.as_of is not None:
         return query.as_of
@@ -75,14 +75,25 @@ def resolve_as_of(backend: BaseBackend, query: ChurnQuery) -> datetime:
     return datetime.combine(latest.date() + timedelta(days=1), datetime.min.time())
 
 
+Snapshots = dict[datetime, pd.DataFrame]
+
+
 def _snapshots(
-    backend: BaseBackend, *, dates: list[datetime], horizon_days: int, money: Money
-) -> dict[datetime, pd.DataFrame]:
-    """A labelled frame per date, each computed once."""
-    return {
-        at: labelled_frame(backend, as_of=at, horizon_days=horizon_days, money=money)
-        for at in sorted(set(dates))
-    }
+    backend: BaseBackend,
+    *,
+    dates: list[datetime],
+    horizon_days: int,
+    money: Money,
+    computed: Snapshots | None = None,
+) -> Snapshots:
+    """A labelled frame per date, each computed once (and kept in ``computed`` when given)."""
+    kept: Snapshots = {} if computed is None else computed
+    for at in sorted(set(dates)):
+        if at not in kept:
+            kept[at] = labelled_frame(
+                backend=backend, as_of=at, horizon_days=horizon_days, money=money
+            )
+    return {at: kept[at] for at in sorted(set(dates))}
 
 
 def _training_dates(end: datetime, query: ChurnQuery) -> list[datetime]:
@@ -105,13 +116,21 @@ def _fit(frame: pd.DataFrame, *, seed: int) -> tuple[ChurnModel, Any]:
     return model, baseline
 
 
-def backtest(*, backend: BaseBackend, query: ChurnQuery, money: Money) -> dict[str, Any]:
-    """Rolling: for T = as_of − H, as_of − 2H, ..., train on snapshots before T, test at T."""
-    as_of = resolve_as_of(backend, query)
+def backtest(
+    *, backend: BaseBackend, query: ChurnQuery, money: Money, computed: Snapshots | None = None
+) -> dict[str, Any]:
+    """Rolling: for T = as_of − H, as_of − 2H, ..., train on snapshots before T, test at T.
+
+    The labelled snapshots it computes are kept in ``computed`` when given: training on the
+    same warehouse afterwards needs the same dates.
+    """
+    as_of = resolve_as_of(backend=backend, query=query)
     horizon = timedelta(days=query.horizon_days)
     tests = [as_of - horizon * step for step in range(1, query.rolls + 1)]
     dates = [*tests, *(at for test in tests for at in _training_dates(test, query))]
-    frames = _snapshots(backend, dates=dates, horizon_days=query.horizon_days, money=money)
+    frames = _snapshots(
+        backend, dates=dates, horizon_days=query.horizon_days, money=money, computed=computed
+    )
     truth, scores, baseline_scores = [], [], []
     for test_at in tests:
         test = frames[test_at]
@@ -139,11 +158,11 @@ def backtest(*, backend: BaseBackend, query: ChurnQuery, money: Money) -> dict[s
         "evaluated_as_of": [f"{at:%Y-%m-%d}" for at in tests],
         "snapshots_per_training": query.snapshots,
         **report,
-        "kept": choose_model(report),
+        "kept": choose_model(report=report),
     }
 
 
-def choose_model(report: dict[str, Any]) -> str:
+def choose_model(*, report: dict[str, Any]) -> str:
     """The kind that ranked churners better on held-out data; the trees when they tie."""
     trees, logistic = report["roc_auc"]["value"], report["baseline_roc_auc"]["value"]
     return LOGISTIC if logistic > trees else TREES
@@ -169,12 +188,19 @@ def fit_model(
 
 
 def train_warehouse_model(
-    *, backend: BaseBackend, query: ChurnQuery, money: Money, kind: str = TREES
+    *,
+    backend: BaseBackend,
+    query: ChurnQuery,
+    money: Money,
+    kind: str = TREES,
+    computed: Snapshots | None = None,
 ) -> AnyChurnModel:
     """A model from every complete snapshot up to ``as_of``, for scoring today's customers."""
-    as_of = resolve_as_of(backend, query)
+    as_of = resolve_as_of(backend=backend, query=query)
     dates = _training_dates(as_of, query)
-    frames = _snapshots(backend, dates=dates, horizon_days=query.horizon_days, money=money)
+    frames = _snapshots(
+        backend, dates=dates, horizon_days=query.horizon_days, money=money, computed=computed
+    )
     frame = pd.concat(frames.values(), ignore_index=True)
     model = fit_model(
         kind=kind,
@@ -190,7 +216,7 @@ def train_warehouse_model(
 
 
 def score_frame(*, model: AnyChurnModel, frame: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
-    """customer_id, probability and reasons (a list of feature, contribution, en, zh)."""
+    """customer_id, probability and reasons (a list of feature, contribution, en, zh-CN)."""
     probability = model.predict(frame)
     reasons = top_reasons(model.contributions(frame), frame)
     return pd.DataFrame(
@@ -202,7 +228,7 @@ def score_warehouse(
     *, backend: BaseBackend, model: AnyChurnModel, query: ChurnQuery, money: Money
 ) -> pd.DataFrame:
     """Every active subscriber's churn probability and reasons as of ``as_of``."""
-    as_of = resolve_as_of(backend, query)
+    as_of = resolve_as_of(backend=backend, query=query)
     features = churn_features(backend, as_of=as_of, money=money).order_by("customer_id").execute()
     scored = score_frame(model=model, frame=features, ids=features.customer_id)
     scored["scored_at"] = as_of
@@ -234,13 +260,12 @@ def _naive(moment: Any) -> datetime:
 
 def list_scores(*, session: Session, limit: int = 100, offset: int = 0) -> list[ChurnScore]:
     """Stored scores, riskiest first."""
-    statement = (
-        select(ChurnScore)
-        .order_by(ChurnScore.probability.desc(), ChurnScore.customer_id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(session.scalars(statement))
+    return list(session.scalars(scores_query().limit(limit).offset(offset)))
+
+
+def scores_query() -> Select[ChurnScore]:
+    """Stored churn scores, riskiest first, as a query to page."""
+    return select(ChurnScore).order_by(ChurnScore.probability.desc(), ChurnScore.customer_id)
 
 
 def list_probabilities(*, session: Session) -> list[float]:
@@ -260,10 +285,10 @@ def save_model(*, model: AnyChurnModel, path: Path, report: dict[str, Any] | Non
     path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, path)
     if report is not None:
-        report_path(path).write_text(json.dumps(report, indent=2, ensure_ascii=False))
+        report_path(model_path=path).write_text(json.dumps(report, indent=2, ensure_ascii=False))
 
 
-def report_path(model_path: Path) -> Path:
+def report_path(*, model_path: Path) -> Path:
     """Where a model's report lives: beside it, ``.json``."""
     return model_path.with_suffix(".report.json")
 
@@ -305,7 +330,7 @@ def train_table(
         "categorical": labelled.categorical,
         **evaluate_scores(target, scores, baseline, seed=seed),
     }
-    report["kept"] = choose_model(report)
+    report["kept"] = choose_model(report=report)
     model = fit_model(
         kind=report["kept"],
         frame=labelled.frame,

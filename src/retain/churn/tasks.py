@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from retain.churn.models import CustomerTask, UsageAlert
+from retain.clock import utcnow
 from retain.store import upsert
 
 OUTCOMES = ("retained", "churned", "not_needed", "unreachable")
@@ -84,7 +85,7 @@ def open_tasks(*, session: Session, drafts: list[TaskDraft], now: datetime | Non
     taken = set(
         session.scalars(select(CustomerTask.open_key).where(CustomerTask.open_key.in_(keys)))
     )
-    created_at = (now or datetime.now(UTC)).replace(tzinfo=None)
+    created_at = (now or utcnow()).replace(tzinfo=None)
     opened = 0
     for draft in drafts:
         if draft.open_key in taken:
@@ -117,7 +118,7 @@ def close_task(
         raise TaskError(f"no task {task_id}")
     if task.closed_at is not None:
         raise TaskError(f"task {task_id} was already closed ({task.outcome})")
-    task.closed_at = datetime.now(UTC).replace(tzinfo=None)
+    task.closed_at = utcnow()
     task.outcome, task.note, task.open_key = outcome, note, None
     session.flush()
     return task
@@ -132,13 +133,18 @@ def list_tasks(
     offset: int = 0,
 ) -> list[CustomerTask]:
     """Tasks by owner and due date, open ones only unless asked."""
+    statement = tasks_query(owner=owner, include_closed=include_closed)
+    return list(session.scalars(statement.limit(limit).offset(offset)))
+
+
+def tasks_query(*, owner: str | None, include_closed: bool) -> Select[CustomerTask]:
+    """Tasks by owner and due date, as a query to page."""
     statement = select(CustomerTask)
     if owner is not None:
         statement = statement.where(CustomerTask.owner == owner)
     if not include_closed:
         statement = statement.where(CustomerTask.closed_at.is_(None))
-    statement = statement.order_by(CustomerTask.owner, CustomerTask.due_on, CustomerTask.task_id)
-    return list(session.scalars(statement.limit(limit).offset(offset)))
+    return statement.order_by(CustomerTask.owner, CustomerTask.due_on, CustomerTask.task_id)
 
 
 def save_alerts(*, session: Session, alerts: pd.DataFrame) -> int:
@@ -161,10 +167,11 @@ def save_alerts(*, session: Session, alerts: pd.DataFrame) -> int:
 
 def list_alerts(*, session: Session, limit: int = 100, offset: int = 0) -> list[UsageAlert]:
     """Stored usage alerts, newest and largest drops first."""
-    statement = (
-        select(UsageAlert)
-        .order_by(UsageAlert.detected_on.desc(), UsageAlert.drop.desc(), UsageAlert.customer_id)
-        .limit(limit)
-        .offset(offset)
+    return list(session.scalars(alerts_query().limit(limit).offset(offset)))
+
+
+def alerts_query() -> Select[UsageAlert]:
+    """Stored usage-decline alerts, newest and largest first, as a query to page."""
+    return select(UsageAlert).order_by(
+        UsageAlert.detected_on.desc(), UsageAlert.drop.desc(), UsageAlert.customer_id
     )
-    return list(session.scalars(statement))

@@ -20,7 +20,7 @@ import pandas as pd
 from ibis.backends import BaseBackend
 
 from retain.churn.features import active_subscribers
-from retain.metrics.service import Money
+from retain.currency.money import Money
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from retain.output import FormatOption, OutputFormat, render
+from retain.output import FormatOption, OutputFormat, command_session, render
 
 app = typer.Typer(help="Exchange rates to the reporting currency.", no_args_is_help=True)
 
@@ -20,18 +20,15 @@ def set_command(
     """Set the rate at which ``currency`` converts to the reporting currency."""
     from retain.currency.service import set_rate
     from retain.settings import get_settings
-    from retain.store import ensure_store, session_scope
 
-    settings = get_settings()
     try:
         value = Decimal(rate)
-        ensure_store(settings.store_url)
-        with session_scope(settings.store_url) as session:
+        with command_session() as session:
             set_rate(session=session, currency=currency.upper(), rate=value)
     except (InvalidOperation, ValueError) as error:
         typer.echo(f"cannot set the rate: {error}", err=True)
         raise typer.Exit(code=2) from None
-    typer.echo(f"1 {currency.upper()} = {value} {settings.reporting_currency}")
+    typer.echo(f"1 {currency.upper()} = {value} {get_settings().region.reporting_currency}")
 
 
 @app.command("list")
@@ -39,14 +36,12 @@ def list_command(output_format: FormatOption = OutputFormat.table) -> None:
     """Print the exchange rates."""
     from retain.currency.service import list_rates
     from retain.settings import get_settings
-    from retain.store import ensure_store, session_scope
 
-    settings = get_settings()
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    with command_session() as session:
         rates = list_rates(session=session)
+    reporting_currency = get_settings().region.reporting_currency
     rows = [
-        {"currency": code, "rate": rate, "reporting_currency": settings.reporting_currency}
+        {"currency": code, "rate": rate, "reporting_currency": reporting_currency}
         for code, rate in sorted(rates.items())
     ]
     render(rows, output_format=output_format, title="Exchange rates")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import ibis
@@ -11,7 +10,11 @@ import ibis.expr.types as ir
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from retain.clock import utcnow
 from retain.currency.models import ExchangeRate
+from retain.currency.money import Money
+from retain.settings import Settings
+from retain.store import ensure_store, session_scope
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 
@@ -28,7 +31,7 @@ def set_rate(*, session: Session, currency: str, rate: Decimal) -> ExchangeRate:
         raise ValueError(f"an exchange rate must be positive, not {rate}")
     stored = session.get(ExchangeRate, currency) or ExchangeRate(currency=currency)
     stored.rate = rate
-    stored.updated_at = datetime.now(UTC).replace(tzinfo=None)
+    stored.updated_at = utcnow()
     session.add(stored)
     return stored
 
@@ -38,8 +41,22 @@ def list_rates(*, session: Session) -> dict[str, Decimal]:
     return {row.currency: row.rate for row in session.scalars(select(ExchangeRate))}
 
 
+def stored_money(*, settings: Settings) -> Money:
+    """The store's exchange rates into the configured reporting currency."""
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
+        return store_money(session=session, settings=settings)
+
+
+def store_money(*, session: Session, settings: Settings) -> Money:
+    """Amounts in the reporting currency at the exchange rates of ``session``'s store."""
+    return Money(
+        rates=list_rates(session=session), reporting_currency=settings.region.reporting_currency
+    )
+
+
 def to_reporting(
-    amount: ir.NumericValue, currency: ir.StringValue, *, rates: dict[str, Decimal]
+    *, amount: ir.NumericValue, currency: ir.StringValue, rates: dict[str, Decimal]
 ) -> ir.FloatingValue:
     """``amount`` converted to the reporting currency (amounts without a currency are in it)."""
     factor = (
@@ -53,7 +70,7 @@ def to_reporting(
     return amount.cast("float64") * factor
 
 
-def check_rates(currencies: set[str], *, rates: dict[str, Decimal], reporting: str) -> None:
+def check_rates(*, currencies: set[str], rates: dict[str, Decimal], reporting: str) -> None:
     """Raise when money in ``currencies`` cannot be converted to ``reporting``."""
     missing = sorted(currencies - set(rates) - {reporting})
     if missing:

@@ -1,18 +1,17 @@
-"""``/api/v1/customers``: the searchable list and the customer-360 view."""
+"""``/api/v1/customers``: the searchable list (the customer-360 view is in ``customer360``)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 
 from retain.auth.dependencies import allow
 from retain.auth.roles import READ_CUSTOMERS
-from retain.customers.schemas import Customer360, CustomerListItem
-from retain.customers.service import customer_360, list_customers
-from retain.dependencies import SettingsDep, WarehouseDep
+from retain.customers.schemas import CustomerListItem
+from retain.customers.service import list_customers
+from retain.dependencies import SessionDep
 from retain.pagination import Page, PageDep
-from retain.store import ensure_store, session_scope
 
 router = APIRouter(
     prefix="/api/v1", tags=["customers"], dependencies=[Depends(allow(READ_CUSTOMERS))]
@@ -22,7 +21,7 @@ Sort = Literal["customer_id", "-customer_id", "signup_at", "-signup_at", "clv", 
 
 @router.get("/customers")
 def get_customers(
-    settings: SettingsDep,
+    session: SessionDep,
     page: PageDep,
     q: Annotated[
         str | None, Query(max_length=200, description="Part of id, name or e-mail.")
@@ -33,26 +32,12 @@ def get_customers(
     ] = "customer_id",
 ) -> Page[CustomerListItem]:
     """Customers, searched, filtered and sorted, one page at a time."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
-        items, total = list_customers(
-            session=session,
-            limit=page.limit,
-            offset=page.offset,
-            search=q,
-            country=country,
-            sort=sort,
-        )
+    items, total = list_customers(
+        session=session,
+        limit=page.limit,
+        offset=page.offset,
+        search=q,
+        country=country,
+        sort=sort,
+    )
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
-
-
-@router.get("/customers/{customer_id}")
-def get_customer(customer_id: str, settings: SettingsDep, backend: WarehouseDep) -> Customer360:
-    """Profile, orders, subscriptions, usage, tickets, feedback, loyalty, returns, messages and
-    predictions of one customer."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
-        found = customer_360(session=session, backend=backend, customer_id=customer_id)
-    if found is None:
-        raise HTTPException(status_code=404, detail=f"no customer with id {customer_id!r}")
-    return found

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from retain.clock import utcnow_to_the_second
 from retain.demo.steps import DemoContext, DemoStep
 
 if TYPE_CHECKING:
@@ -44,11 +45,6 @@ class PlantedEffect:
 PLANTED = PlantedEffect()
 
 
-def now() -> datetime:
-    """Naive UTC, whole seconds: what the store keeps."""
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-
-
 def data_end(context: DemoContext) -> datetime:
     """The instant the generated business stops (its ``as_of``)."""
     params = json.loads((context.demo_dir / "params.json").read_text(encoding="utf-8"))
@@ -57,6 +53,7 @@ def data_end(context: DemoContext) -> datetime:
 
 def predict_lifetime(context: DemoContext) -> str:
     """Fit BG/NBD and Gamma-Gamma, predict a year ahead and store it (``retain clv predict``)."""
+    from retain.currency.service import stored_money
     from retain.lifetime.service import (
         DEFAULT_HORIZON,
         ClvQuery,
@@ -64,22 +61,23 @@ def predict_lifetime(context: DemoContext) -> str:
         predict_customers,
         save_predictions,
     )
-    from retain.metrics.service import on_warehouse
     from retain.store import session_scope
+    from retain.warehouse import on_warehouse
 
     query = ClvQuery()
     fitted = on_warehouse(
-        context.settings,
+        context.settings.storage.resolved_warehouse_url,
         lambda backend, money: fit_models(backend=backend, query=query, money=money),
+        stored_money(settings=context.settings),
     )
     predictions = predict_customers(
         fitted=fitted,
         horizon=DEFAULT_HORIZON[query.unit],
         annual_discount_rate=0.1,
         margin=1.0,
-        predicted_at=now(),
+        predicted_at=utcnow_to_the_second(),
     )
-    with session_scope(context.settings.store_url) as session:
+    with session_scope(context.settings.storage.store_url) as session:
         stored = save_predictions(session=session, predictions=predictions)
     return f"{stored:,} lifetime-value predictions"
 
@@ -127,10 +125,10 @@ def refresh_segments_now(context: DemoContext) -> str:
     from retain.store import session_scope
     from retain.warehouse import connect
 
-    backend = connect(context.settings.resolved_warehouse_url)
+    backend = connect(context.settings.storage.resolved_warehouse_url)
     try:
-        with session_scope(context.settings.store_url) as session:
-            results = refresh_segments(session=session, backend=backend, at=now())
+        with session_scope(context.settings.storage.store_url) as session:
+            results = refresh_segments(session=session, backend=backend, at=utcnow_to_the_second())
     finally:
         backend.disconnect()
     members = sum(result.members for result in results)
@@ -140,14 +138,14 @@ def refresh_segments_now(context: DemoContext) -> str:
 def run_playbooks_over_past(context: DemoContext) -> str:
     """Install the shipped playbooks and run them weekly over the past, with a planted effect."""
     from retain.engage import service as engage
-    from retain.messaging.outbox import export_deliveries
+    from retain.messaging.events import export_deliveries
     from retain.store import ensure_store, session_scope
 
     settings = context.settings
     end = data_end(context)
     moments = [end - timedelta(weeks=weeks) for weeks in range(PAST_WEEKS, -1, -1)]
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         engage.install_shipped(session=session, at=moments[0])
         records = engage.list_records(session=session)
         names = [record.name for record in records]
@@ -178,11 +176,11 @@ def _run_weekly(
     from retain.warehouse import connect
 
     settings = context.settings
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
         for week, moment in enumerate(moments):
             if week % SEGMENT_EVERY_WEEKS == 0:
-                with session_scope(settings.store_url) as session:
+                with session_scope(settings.storage.store_url) as session:
                     refresh_segments(session=session, backend=backend, at=moment)
             run_playbooks(settings=settings, backend=backend, at=moment, names=names)
             planter.plant(backend=backend)
@@ -198,7 +196,7 @@ def _record_past_sends(context: DemoContext) -> int:
     from retain.messaging.models import Delivery
     from retain.store import session_scope
 
-    with session_scope(context.settings.store_url) as session:
+    with session_scope(context.settings.storage.store_url) as session:
         result = session.execute(
             update(Delivery)
             .where(Delivery.status == "queued")
@@ -214,7 +212,7 @@ def _record_past_sends(context: DemoContext) -> int:
 def record_queued_as_sent(context: DemoContext) -> str:
     """Mark every message the demo's steps queued (survey invitations, return notices…) sent
     when it was due: a demo never leaves mail for a real worker to send to made-up customers."""
-    from retain.messaging.outbox import export_deliveries
+    from retain.messaging.events import export_deliveries
 
     recorded = _record_past_sends(context)
     export_deliveries(settings=context.settings)
@@ -261,7 +259,7 @@ class _Planter:
         from retain.engage.models import Enrollment
         from retain.store import session_scope
 
-        with session_scope(self.context.settings.store_url) as session:
+        with session_scope(self.context.settings.storage.store_url) as session:
             rows = session.execute(
                 select(Enrollment.enrollment_id, Enrollment.customer_id, Enrollment.entered_at)
                 .where(
@@ -298,7 +296,7 @@ class _Planter:
         from retain.warehouse import connect
 
         window = timedelta(days=self.effect.window_days)
-        with session_scope(self.context.settings.store_url) as session:
+        with session_scope(self.context.settings.storage.store_url) as session:
             rows = session.execute(
                 select(
                     Enrollment.enrollment_id, Enrollment.customer_id, Enrollment.entered_at
@@ -310,7 +308,7 @@ class _Planter:
             ).all()
         entries = pd.DataFrame(rows, columns=["enrollment_id", "customer_id", "entered_at"])
         entries["entered_at"] = pd.to_datetime(entries["entered_at"])
-        backend = connect(self.context.settings.resolved_warehouse_url)
+        backend = connect(self.context.settings.storage.resolved_warehouse_url)
         try:
             natural = _entries_with_other_orders(backend, ibis.memtable(entries), window)
         finally:
@@ -355,9 +353,9 @@ def reported_lift(context: DemoContext, *, effect: PlantedEffect, at: datetime) 
     from retain.store import session_scope
     from retain.warehouse import connect
 
-    backend = connect(context.settings.resolved_warehouse_url)
+    backend = connect(context.settings.storage.resolved_warehouse_url)
     try:
-        with session_scope(context.settings.store_url) as session:
+        with session_scope(context.settings.storage.store_url) as session:
             stats = playbook_stats(session=session, backend=backend, name=effect.playbook, at=at)
     finally:
         backend.disconnect()

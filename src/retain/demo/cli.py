@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from retain.output import FormatOption, OutputFormat, progress_bar, render, stage_progress
+from retain.output import (
+    FormatOption,
+    OutputFormat,
+    command_session,
+    progress_bar,
+    render,
+    stage_progress,
+)
 
 if TYPE_CHECKING:
     from retain.demo.steps import DemoContext, DemoStep
@@ -38,7 +45,7 @@ def demo(
     from retain.settings import get_settings
 
     settings = get_settings()
-    out_dir = settings.data_dir / "demo"
+    out_dir = settings.storage.data_dir / "demo"
     started = _Stopwatch()
     with progress_bar() as progress:
         task = progress.add_task("generating", total=customers)
@@ -158,11 +165,8 @@ def _print_first_admin() -> None:
     from rich.console import Console
 
     from retain.auth.service import first_admin
-    from retain.settings import get_settings
-    from retain.store import session_scope
 
-    settings = get_settings()
-    with session_scope(settings.store_url) as session:
+    with command_session() as session:
         created = first_admin(session=session, actor="cli:demo")
     if created is not None:
         name, password = created
@@ -173,12 +177,16 @@ def _print_first_admin() -> None:
 
 
 def _headline_metrics() -> list[dict[str, object]]:
-    from retain.metrics.service import MetricsQuery, compute_metrics, on_warehouse
+    from retain.currency.service import stored_money
+    from retain.metrics.service import MetricsQuery, compute_metrics
     from retain.settings import get_settings
+    from retain.warehouse import on_warehouse
 
+    settings = get_settings()
     rows = on_warehouse(
-        get_settings(),
+        settings.storage.resolved_warehouse_url,
         lambda backend, money: compute_metrics(backend=backend, query=MetricsQuery(), money=money),
+        stored_money(settings=settings),
     )
     keys = ("period_start", "customers_end", "crr", "churn_rate", "ndr", "revenue", "nps")
     return [{key: row.get(key) for key in keys} for row in rows[-6:]]
@@ -188,12 +196,11 @@ def _record_demo_exchange_rate(params_path: Path) -> None:
     """The demo prices Chinese customers in CNY: record the rate it used, so money adds up."""
     from retain.currency.service import set_rate
     from retain.settings import get_settings
-    from retain.store import session_scope
 
     settings = get_settings()
     cny_per_usd = Decimal(str(json.loads(params_path.read_text())["model"]["cny_per_usd"]))
-    if settings.reporting_currency == "USD":
-        with session_scope(settings.store_url) as session:
+    if settings.region.reporting_currency == "USD":
+        with command_session() as session:
             set_rate(session=session, currency="CNY", rate=1 / cny_per_usd)
 
 

@@ -26,7 +26,7 @@ from retain.demo.workflow_data import ZH, DemoData, chance, now_minute, scaled
 from retain.demo.workflow_support import agent_answers
 from retain.demo.workflow_texts import AGENT_SOLVED, ANSWERABLE, UNANSWERABLE
 from retain.settings import Settings
-from retain.store import session_scope
+from retain.store import migrated_session, session_scope
 from retain.support import service as support
 from retain.warehouse import connect
 
@@ -40,7 +40,7 @@ CHAT_DAYS = 28
 def prepare_assistant(settings: Settings, data: DemoData, seed: int) -> str:
     """Check the intents, train and evaluate the model once, then hold a month of chats."""
     intents = load_intents(assistant_brain.intents_path(settings))
-    with support.store(settings) as session:
+    with migrated_session(settings.storage.store_url) as session:
         summary = assistant_summary(session, since=datetime(1970, 1, 1))
     trained = ""
     if summary.evaluated_at is None or not assistant_brain.model_path(settings).exists():
@@ -61,13 +61,13 @@ def _train_and_evaluate(settings: Settings, seed: int) -> str:
         train,
         calibration,
         embed=None,
-        out_of_scope_label=settings.assistant_out_of_scope_label,
-        target_escalation=settings.assistant_target_escalation,
+        out_of_scope_label=settings.assistant.out_of_scope_label,
+        target_escalation=settings.assistant.target_escalation,
     )
     path = assistant_brain.model_path(settings)
     save_model(model, path)
     result = assistant_brain.evaluate(load_model(path), test, embed=None)
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         session.add(
             AssistantEvaluation(
                 evaluated_at=now_minute(),
@@ -88,10 +88,10 @@ def _hold_conversations(settings: Settings, data: DemoData, seed: int) -> str:
     customers = data.pick_customers(
         seed, "assistant", scaled(len(data.customers), per=80, low=30, high=80)
     )
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     handed_off = 0
     try:
-        with support.store(settings) as session:
+        with migrated_session(settings.storage.store_url) as session:
             for customer_id in customers:
                 handed_off += _chat(session, settings, brain, backend, data, seed, customer_id, now)
     finally:
@@ -115,7 +115,7 @@ def _chat(
     english, chinese = draw.choice(pool)
     at = now - timedelta(days=draw.uniform(0, CHAT_DAYS), minutes=10)
     reply = answer_message(
-        session,
+        session=session,
         settings=settings,
         brain=brain,
         text=chinese if language == ZH else english,
@@ -128,7 +128,7 @@ def _chat(
         helped = reply.resolution in ("intent", "article", "generated")
         rating = draw.choice((4, 5, 5)) if helped else draw.choice((1, 2, 3))
         rate_conversation(
-            session,
+            session=session,
             conversation_id=reply.conversation_id,
             customer_id=customer_id,
             rating=rating,
@@ -138,7 +138,7 @@ def _chat(
         return 0
     if now - at > timedelta(days=2):
         # Older hand-offs were answered and solved by a person since.
-        ticket = support.get_ticket(session, ticket_id=reply.ticket_id)
+        ticket = support.get_ticket(session=session, ticket_id=reply.ticket_id)
         solved_at = at + timedelta(hours=draw.uniform(1, 20))
         body = AGENT_SOLVED[language]
         agent_answers(session, ticket, body=body, status="solved", at=solved_at)

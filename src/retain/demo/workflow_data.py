@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
+
+from retain.clock import utcnow
+from retain.locales import language_or_default
 
 ZH = "zh-CN"
 
@@ -28,12 +31,7 @@ def chance(seed: int, *parts: object) -> random.Random:
 
 def now_minute() -> datetime:
     """Now as naive UTC to the minute, the clock the store keeps."""
-    return datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
-
-
-def language_of(value: object) -> str:
-    """``zh-CN`` for a Chinese-speaking customer, else ``en``."""
-    return ZH if str(value or "").lower().startswith("zh") else "en"
+    return utcnow().replace(second=0, microsecond=0)
 
 
 @dataclass(frozen=True)
@@ -55,7 +53,7 @@ class DemoData:
         frame = self._read(
             "customers", ["customer_id", "signup_at", "channel", "language", "email"]
         )
-        frame["language"] = [language_of(value) for value in frame["language"]]
+        frame["language"] = [language_or_default(value) for value in frame["language"]]
         return frame.sort_values(["signup_at", "customer_id"], ignore_index=True)
 
     @cached_property

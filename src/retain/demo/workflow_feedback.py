@@ -43,17 +43,17 @@ POSITIVE, NEGATIVE = range(5), range(5, 8)
 def collect_feedback(settings: Settings, data: DemoData, seed: int) -> str:
     """Send and answer the demo surveys, import and analyse reviews; once."""
     now = now_minute()
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         answered = _answer_surveys(session, settings, data, seed, now)
         imported = import_items(session=session, kind="review", items=_reviews(data, seed), now=now)
         analysed = feedback.analyze(
-            session=session, data_dir=settings.data_dir, aspects=load_aspects(None)
+            session=session, data_dir=settings.storage.data_dir, aspects=load_aspects(None)
         )
         tasks = feedback.follow_up(session=session)
     # As ``retain feedback analyze`` does: the Feedback page's scores read the warehouse.
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
-        with session_scope(settings.store_url) as session:
+        with session_scope(settings.storage.store_url) as session:
             feedback.export_items(session=session, backend=backend)
             surveys.export_answers(session=session, backend=backend)
     finally:
@@ -78,7 +78,7 @@ def _answer_surveys(
             survey=survey,
             customer_ids=data.pick_customers(seed, name, sample),
             secret=secret,
-            base_url=settings.public_base_url,
+            base_url=settings.server.public_base_url,
             now=sent_at,
         )
         waiting = session.scalars(

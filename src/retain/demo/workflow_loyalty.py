@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from retain.demo.workflow_data import ZH, DemoData, chance, now_minute, scaled
+from retain.demo.workflow_data import DemoData, chance, now_minute, scaled
 from retain.loyalty import ledger, orders, referrals, rewards, service, tiers
 from retain.loyalty.rules import Rules, parse_rules
 from retain.settings import Settings
@@ -57,17 +57,17 @@ def run_loyalty_programme(settings: Settings, data: DemoData, seed: int) -> str:
     now = now_minute()
     buyers = set(data.orders["customer_id"])
     launched_at = data.last_order_at - timedelta(days=PROGRAMME_DAYS)
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         rules = _rules_in_force(session, now)
         members = _enrol(session, data, seed, buyers, launched_at)
         referred = _refer_friends(session, rules, data, seed, buyers, set(members), launched_at)
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
-        earned = orders.earn_from_orders(store_url=settings.store_url, backend=backend)
+        earned = orders.earn_from_orders(store_url=settings.storage.store_url, backend=backend)
         undone = orders.undone_orders(backend)
     finally:
         backend.disconnect()
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         rewarded = referrals.reward_referrals(session=session, rules=rules, at=now, returned=undone)
         moves = _review_tiers(session, rules, settings, now)
         service.expire_all(session=session, at=now)
@@ -105,7 +105,7 @@ def _enrol(
             customer_id=customer_id,
             enrolled_at=max(_naive(row.signup_at), launched_at),
             email=str(row.email),
-            language="zh" if row.language == ZH else "en",
+            language=str(row.language),
         )
         members.append(customer_id)
     return members
@@ -165,7 +165,7 @@ def _review_tiers(session: Session, rules: Rules, settings: Settings, now: datet
                 session=session,
                 rules=rules,
                 at=now - timedelta(days=days),
-                reporting_currency=settings.reporting_currency,
+                reporting_currency=settings.region.reporting_currency,
             )
         )
     return moves

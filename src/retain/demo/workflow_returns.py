@@ -61,9 +61,9 @@ def open_returns(settings: Settings, data: DemoData, seed: int) -> str:
     """Request returns of recent orders and move each to its state; a second run adds none."""
     now = now_minute()
     count = scaled(len(data.customers), per=80, low=len(PATHS) * 2, high=80)
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
-        with session_scope(settings.store_url) as session:
+        with session_scope(settings.storage.store_url) as session:
             policy = returns.load_policy(session=session)
             requested = {r.order_id for r in returns.list_returns(session=session, limit=10**6)[0]}
             for number, (order_id, path) in enumerate(_choose_orders(data, seed, count)):
@@ -128,7 +128,7 @@ def _request(
     number: int,
     language: str,
 ) -> None:
-    order = returns.load_order(backend, order_id)
+    order = returns.load_order(backend=backend, order_id=order_id)
     reason = policy.reasons[int(random() * len(policy.reasons))]
     wanted = ("refund", "refund", "credit", "exchange")[number % 4]
     requested_at = min(

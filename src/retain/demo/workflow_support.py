@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 from retain.demo.workflow_data import ZH, DemoData, chance, now_minute, scaled
 from retain.demo.workflow_texts import AGENT_QUESTION, AGENT_REPLY, AGENT_SOLVED, CUSTOMER_DETAIL
 from retain.ingest.demo.vocabulary import SUBJECTS
+from retain.locales import LANGUAGES
 from retain.settings import Settings
+from retain.store import migrated_session
 from retain.support import csat, knowledge, service
 from retain.support.deadlines import calendar_for, check_deadlines
 from retain.support.importing import import_articles
@@ -37,14 +39,14 @@ READ_WINDOW = timedelta(days=knowledge.DEFLECTION_DAYS)
 def load_help_centre(settings: Settings, data: DemoData, seed: int) -> str:
     """Import the bilingual help-centre articles and customers' reading of them, once."""
     now = now_minute()
-    with service.store(settings) as session:
+    with migrated_session(settings.storage.store_url) as session:
         result = import_articles(session, path=ARTICLES)
         published = knowledge.published_articles(session)
         read_before = knowledge.deflecting_articles(session, at=now + READ_WINDOW, limit=1)
         views = 0 if read_before else _read_articles(session, data, seed, published, now)
-    by_language = {
+    by_language: dict[str, int] = {
         language: sum(article.language == language for article in published)
-        for language in knowledge.LANGUAGES
+        for language in LANGUAGES
     }
     return (
         f"{by_language['en']} English and {by_language[ZH]} Chinese help-centre articles "
@@ -93,7 +95,12 @@ class Scenario:
 
 def _reply(session: Session, ticket: Ticket, at: datetime, language: str) -> None:
     service.add_message(
-        session, ticket=ticket, author_kind="agent", author=AGENT, body=AGENT_REPLY[language], at=at
+        session=session,
+        ticket=ticket,
+        author_kind="agent",
+        author=AGENT,
+        body=AGENT_REPLY[language],
+        at=at,
     )
 
 
@@ -109,8 +116,10 @@ def agent_answers(
     session: Session, ticket: Ticket, *, body: str, status: str, at: datetime
 ) -> None:
     """An agent's message on ``ticket`` and the status it leaves the ticket in."""
-    service.add_message(session, ticket=ticket, author_kind="agent", author=AGENT, body=body, at=at)
-    service.change_status(session, ticket=ticket, status=status, actor=AGENT, at=at)
+    service.add_message(
+        session=session, ticket=ticket, author_kind="agent", author=AGENT, body=body, at=at
+    )
+    service.change_status(session=session, ticket=ticket, status=status, actor=AGENT, at=at)
 
 
 def _pending(session: Session, ticket: Ticket, at: datetime, language: str) -> None:
@@ -128,7 +137,7 @@ def _solved(session: Session, ticket: Ticket, at: datetime, language: str) -> No
 def _closed(session: Session, ticket: Ticket, at: datetime, language: str) -> None:
     _solved(session, ticket, at, language)
     service.change_status(
-        session, ticket=ticket, status="closed", actor=AGENT, at=at + timedelta(days=3)
+        session=session, ticket=ticket, status="closed", actor=AGENT, at=at + timedelta(days=3)
     )
 
 
@@ -152,22 +161,22 @@ SCENARIOS = (
 def open_support_queue(settings: Settings, data: DemoData, seed: int) -> str:
     """Open the demo's tickets once (a second run finds them and adds nothing)."""
     calendar = calendar_for(settings)
-    warning = timedelta(hours=settings.support_warning_hours)
+    warning = timedelta(hours=settings.support.warning_hours)
     now = now_minute()
     count = scaled(len(data.customers), per=40, low=len(SCENARIOS) * 3, high=160)
-    with service.store(settings) as session:
-        existing = service.list_tickets(session, tag=DEMO_TAG, limit=1)[1]
+    with migrated_session(settings.storage.store_url) as session:
+        existing = service.list_tickets(session=session, tag=DEMO_TAG, limit=1)[1]
         if existing:
             return f"{existing} demo tickets already open"
         for team in TEAMS:
-            service.create_team(session, name=team)
+            service.create_team(session=session, name=team)
         customers = data.pick_customers(seed, "tickets", count)
         for number, customer_id in enumerate(customers):
             scenario = SCENARIOS[number % len(SCENARIOS)]
             _open_demo_ticket(session, data, seed, customer_id, scenario, calendar, now)
         session.flush()
         check_deadlines(session, calendar=calendar, warning=warning, at=now)
-        states = service.counts_by_state(session)
+        states = service.counts_by_state(session=session)
     waiting = {state: sum(row.values()) for state, row in states.items()}
     shown = ", ".join(f"{count} {state}" for state, count in waiting.items() if count)
     return f"{len(customers)} tickets ({shown}, the rest closed)"
@@ -188,7 +197,7 @@ def _open_demo_ticket(
     subject = draw.choice(SUBJECTS[(int(language == ZH), topic)])
     opened_at = _opened_at(calendar, scenario, now)
     ticket = service.open_ticket(
-        session,
+        session=session,
         customer_id=customer_id,
         requester_email=data.email_by_customer[customer_id],
         subject=subject,
@@ -201,7 +210,7 @@ def _open_demo_ticket(
         calendar=calendar,
     )
     session.flush()
-    service.assign(session, ticket=ticket, team=TEAMS[topic], at=opened_at)
+    service.assign(session=session, ticket=ticket, team=TEAMS[topic], at=opened_at)
     answered_at = opened_at + (now - opened_at) / 5
     scenario.build(session, ticket, answered_at, language)
     if ticket.status in ("solved", "closed") and draw.random() < 0.7:

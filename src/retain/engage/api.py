@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, HTTPException
 
 from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_AGGREGATES
+from retain.clock import utcnow_to_the_second
 from retain.dependencies import SessionDep, SettingsDep, WarehouseDep
 from retain.engage import service
 from retain.engage.definition import PlaybookError, parse_playbook
@@ -20,24 +20,22 @@ from retain.engage.schemas import (
     RunRequest,
     StatsRead,
 )
+from retain.pagination import Page, WholePageDep, page_of
 
 router = APIRouter(prefix="/api/v1/playbooks", tags=["playbooks"])
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-
-
 @router.get("", dependencies=[Depends(allow(READ_AGGREGATES))])
-def get_playbooks(session: SessionDep) -> list[PlaybookRead]:
+def get_playbooks(session: SessionDep, page: WholePageDep) -> Page[PlaybookRead]:
     """Every saved playbook with its YAML."""
-    return [PlaybookRead.model_validate(r) for r in service.list_records(session=session)]
+    found = [PlaybookRead.model_validate(r) for r in service.list_records(session=session)]
+    return page_of(found, page)
 
 
 @router.post("/shipped", dependencies=[Depends(allow(ANALYSE))], status_code=201)
 def post_shipped(session: SessionDep) -> list[str]:
     """Save the ready-made playbooks not saved yet (disabled); returns their names."""
-    return service.install_shipped(session=session, at=_now())
+    return service.install_shipped(session=session, at=utcnow_to_the_second())
 
 
 @router.post("/validate", dependencies=[Depends(allow(ANALYSE))])
@@ -53,7 +51,9 @@ def post_validate(body: PlaybookWrite) -> dict[str, str | int]:
 @router.get("/stats", dependencies=[Depends(allow(READ_AGGREGATES))])
 def get_global_stats(session: SessionDep, backend: WarehouseDep) -> StatsRead:
     """Everyone treated by any playbook against the global control group."""
-    stats = service.playbook_stats(session=session, backend=backend, name=None, at=_now())
+    stats = service.playbook_stats(
+        session=session, backend=backend, name=None, at=utcnow_to_the_second()
+    )
     return StatsRead.model_validate(asdict(stats))
 
 
@@ -64,7 +64,7 @@ def post_run(settings: SettingsDep, backend: WarehouseDep, body: RunRequest) -> 
         summaries = service.run_playbooks(
             settings=settings,
             backend=backend,
-            at=(body.at.replace(tzinfo=None) if body.at else _now()),
+            at=(body.at.replace(tzinfo=None) if body.at else utcnow_to_the_second()),
             names=body.names,
         )
     except service.UnknownPlaybook as error:
@@ -86,7 +86,7 @@ def put_playbook(session: SessionDep, name: str, body: PlaybookWrite) -> Playboo
     try:
         if parse_playbook(body.yaml).name != name:
             raise PlaybookError(f"the YAML names another playbook than {name!r}")
-        record = service.save_playbook(session=session, text=body.yaml, at=_now())
+        record = service.save_playbook(session=session, text=body.yaml, at=utcnow_to_the_second())
     except PlaybookError as error:
         raise HTTPException(status_code=422, detail=str(error)) from None
     return PlaybookRead.model_validate(record)
@@ -105,7 +105,9 @@ def patch_playbook(session: SessionDep, name: str, body: PlaybookSwitch) -> Play
 def get_stats(session: SessionDep, backend: WarehouseDep, name: str) -> StatsRead:
     """Treated against this playbook's holdout: lift with 95% intervals, sends by step."""
     _record(session, name)
-    stats = service.playbook_stats(session=session, backend=backend, name=name, at=_now())
+    stats = service.playbook_stats(
+        session=session, backend=backend, name=name, at=utcnow_to_the_second()
+    )
     return StatsRead.model_validate(asdict(stats))
 
 

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from retain.output import FormatOption, OutputFormat, command_session, refuse, render
+from retain.clock import utcnow_to_the_second
+from retain.output import (
+    FormatOption,
+    OutputFormat,
+    command_session,
+    command_warehouse,
+    refuse,
+    render,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from retain.engage.lift import Interval
+    from retain.stats import Interval
 
 T = TypeVar("T")
 playbooks_app = typer.Typer(
@@ -27,10 +35,6 @@ AtOption = Annotated[
         "--at", formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="Run as of (default: now, UTC)."
     ),
 ]
-
-
-def _now(at: datetime | None) -> datetime:
-    return at or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
 def _session() -> AbstractContextManager[Session]:
@@ -82,7 +86,7 @@ def install_command() -> None:
     from retain.engage import service
 
     with _session() as session:
-        installed = service.install_shipped(session=session, at=_now(None))
+        installed = service.install_shipped(session=session, at=utcnow_to_the_second())
     typer.echo(f"installed {len(installed)} playbook(s): {', '.join(installed) or 'none new'}")
 
 
@@ -103,7 +107,9 @@ def save_command(path: Annotated[Path, typer.Argument(help="A playbook YAML file
 
     text = _guard(lambda: path.read_text(encoding="utf-8"))
     with _session() as session:
-        record = _guard(lambda: service.save_playbook(session=session, text=text, at=_now(None)))
+        record = _guard(
+            lambda: service.save_playbook(session=session, text=text, at=utcnow_to_the_second())
+        )
         typer.echo(f"saved playbook {record.name!r} ({'on' if record.enabled else 'off'})")
 
 
@@ -142,12 +148,13 @@ def run_command(
     from retain.engage import service
     from retain.settings import get_settings
     from retain.store import ensure_store
-    from retain.warehouse import connect
 
     settings = get_settings()
-    ensure_store(settings.store_url)
-    backend = connect(settings.resolved_warehouse_url)
-    with Progress(console=Console(stderr=True), transient=True) as progress:
+    ensure_store(settings.storage.store_url)
+    with (
+        command_warehouse() as backend,
+        Progress(console=Console(stderr=True), transient=True) as progress,
+    ):
         task = progress.add_task("playbooks", total=None)
 
         def report(name: str, done: int, total: int) -> None:
@@ -157,7 +164,7 @@ def run_command(
             lambda: service.run_playbooks(
                 settings=settings,
                 backend=backend,
-                at=_now(at),
+                at=at or utcnow_to_the_second(),
                 names=names,
                 on_progress=report,
             )
@@ -186,14 +193,12 @@ def stats_command(
 ) -> None:
     """Conversion of treated vs held-out customers, lift with 95% intervals, incremental revenue."""
     from retain.engage import service
-    from retain.settings import get_settings
-    from retain.warehouse import connect
 
-    settings = get_settings()
-    backend = connect(settings.resolved_warehouse_url)
-    with _session() as session:
+    with command_warehouse() as backend, _session() as session:
         stats = _guard(
-            lambda: service.playbook_stats(session=session, backend=backend, name=name, at=_now(at))
+            lambda: service.playbook_stats(
+                session=session, backend=backend, name=name, at=at or utcnow_to_the_second()
+            )
         )
     rows = [
         {

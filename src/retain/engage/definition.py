@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from retain.sandbox import load_yaml
+
 Event = Literal[
     "first_order",
     "order_placed",
@@ -183,7 +185,7 @@ class Playbook(Strict):
 def parse_playbook(text: str, *, source: str = "playbook") -> Playbook:
     """Validate YAML text into a Playbook; PlaybookError names the file and field at fault."""
     try:
-        data: Any = yaml.safe_load(text)
+        data: Any = load_yaml(text)
     except yaml.YAMLError as error:
         raise PlaybookError(f"{source}: not valid YAML: {error}") from None
     if not isinstance(data, dict):

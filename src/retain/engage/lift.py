@@ -1,10 +1,10 @@
 """What a playbook caused: treated against held-out customers, with confidence intervals.
 
 Conversion is a proportion in each group; the absolute lift is their difference with Newcombe's
-hybrid score interval (method 10 of Newcombe 1998, built from Wilson intervals; it keeps its
-coverage at the small rates and groups a holdout has, where the Wald interval does not). The
-relative lift uses the Katz log-ratio interval. Incremental revenue is the difference of the mean
-revenue per customer (Welch's standard error) times the number treated.
+hybrid score interval (``retain.stats``; it keeps its coverage at the small rates and groups a
+holdout has, where the Wald interval does not). The relative lift uses the Katz log-ratio
+interval. Incremental revenue is the difference of the mean revenue per customer (Welch's
+standard error) times the number treated.
 """
 
 from __future__ import annotations
@@ -21,15 +21,9 @@ import pandas as pd
 from ibis.backends import BaseBackend
 
 from retain.currency.service import to_reporting
+from retain.stats import Interval, difference_interval, z_score
 
 WINDOWS = (30, 90)
-
-
-@dataclass(frozen=True)
-class Interval:
-    estimate: float
-    low: float
-    high: float
 
 
 @dataclass(frozen=True)
@@ -53,45 +47,13 @@ class Lift:
         return self.held_out_converted / self.held_out if self.held_out else None
 
 
-def wilson(converted: int, total: int, z: float) -> tuple[float, float]:
-    """Wilson's score interval of a proportion."""
-    rate = converted / total
-    centre = rate + z * z / (2 * total)
-    spread = z * math.sqrt(rate * (1 - rate) / total + z * z / (4 * total * total))
-    denominator = 1 + z * z / total
-    return (centre - spread) / denominator, (centre + spread) / denominator
-
-
-def _z_score(confidence: float) -> float:
-    """The standard normal quantile of a two-sided ``confidence`` level."""
-    from scipy import stats
-
-    return float(stats.norm.ppf(0.5 + confidence / 2))
-
-
-def difference_interval(
-    treated_converted: int, treated: int, held_converted: int, held: int, confidence: float = 0.95
-) -> Interval | None:
-    """The treated rate minus the held-out rate, with Newcombe's hybrid score interval."""
-    if treated == 0 or held == 0:
-        return None
-    z = _z_score(confidence)
-    p1, p2 = treated_converted / treated, held_converted / held
-    low1, high1 = wilson(treated_converted, treated, z)
-    low2, high2 = wilson(held_converted, held, z)
-    difference = p1 - p2
-    low = difference - math.sqrt((p1 - low1) ** 2 + (high2 - p2) ** 2)
-    high = difference + math.sqrt((high1 - p1) ** 2 + (p2 - low2) ** 2)
-    return Interval(difference, low, high)
-
-
 def relative_interval(
     treated_converted: int, treated: int, held_converted: int, held: int, confidence: float = 0.95
 ) -> Interval | None:
     """The treated rate over the held-out rate, minus one, with Katz's log interval."""
     if min(treated_converted, held_converted) == 0 or treated == 0 or held == 0:
         return None
-    z = _z_score(confidence)
+    z = z_score(confidence)
     ratio = (treated_converted / treated) / (held_converted / held)
     error = math.sqrt(1 / treated_converted - 1 / treated + 1 / held_converted - 1 / held)
     return Interval(ratio - 1, ratio * math.exp(-z * error) - 1, ratio * math.exp(z * error) - 1)
@@ -121,7 +83,7 @@ def incremental_revenue(
         return None
     difference = treated.mean() - held.mean()
     error = math.sqrt(treated.var(ddof=1) / len(treated) + held.var(ddof=1) / len(held))
-    z = _z_score(confidence)
+    z = z_score(confidence)
     scale = len(treated)
     return Interval(
         difference * scale, (difference - z * error) * scale, (difference + z * error) * scale
@@ -157,7 +119,7 @@ def outcomes(
             orders.ordered_at <= entries.entered_at + ibis.interval(days=90),
         ],
     )
-    amount = to_reporting(joined.amount, joined.currency, rates=rates)
+    amount = to_reporting(amount=joined.amount, currency=joined.currency, rates=rates)
     within_30 = joined.ordered_at <= joined.entered_at + ibis.interval(days=30)
     per_entry = joined.group_by("enrollment_id").aggregate(
         orders_30=within_30.ifelse(1, 0).sum(),

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
+from retain.clock import utcnow_to_the_second
 from retain.engage.service import run_playbooks
-from retain.messaging.worker import register_periodic
 from retain.segments.service import refresh_segments
 from retain.settings import Settings
 from retain.store import ensure_store, session_scope
@@ -14,17 +12,12 @@ from retain.warehouse import connect
 
 def run_scheduled(settings: Settings) -> None:
     """Refresh every segment and run every enabled playbook as of now."""
-    at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-    ensure_store(settings.store_url)
-    backend = connect(settings.resolved_warehouse_url)
+    at = utcnow_to_the_second()
+    ensure_store(settings.storage.store_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
-        with session_scope(settings.store_url) as session:
+        with session_scope(settings.storage.store_url) as session:
             refresh_segments(session=session, backend=backend, at=at)
         run_playbooks(settings=settings, backend=backend, at=at)
     finally:
         backend.disconnect()
-
-
-def register(settings: Settings) -> None:
-    """Have the worker run segments and playbooks every ``playbook_run_seconds``."""
-    register_periodic("segments-and-playbooks", settings.playbook_run_seconds, run_scheduled)

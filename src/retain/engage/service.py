@@ -19,6 +19,7 @@ from retain.engage.definition import Playbook, PlaybookError, parse_playbook
 from retain.engage.models import Enrollment, PlaybookRecord
 from retain.engage.runner import Progress, RunSummary, advance, enter_triggered
 from retain.settings import Settings
+from retain.stats import Interval
 from retain.store import get_engine
 
 
@@ -105,7 +106,7 @@ def run_playbooks(
     on_progress: Progress | None = None,
 ) -> list[RunSummary]:
     """Enter and advance customers in each enabled playbook (or those named), as of ``at``."""
-    factory = sessionmaker(get_engine(settings.store_url), expire_on_commit=False)
+    factory = sessionmaker(get_engine(settings.storage.store_url), expire_on_commit=False)
     secret = signing_key(settings)
     summaries = []
     with factory() as session:
@@ -126,8 +127,8 @@ def run_playbooks(
                 playbook=playbook,
                 backend=backend,
                 at=at,
-                global_control=settings.global_control,
-                lookback=timedelta(days=settings.playbook_lookback_days),
+                global_control=settings.engage.global_control,
+                lookback=timedelta(days=settings.engage.playbook_lookback_days),
             )
             session.commit()
             advance(
@@ -136,7 +137,7 @@ def run_playbooks(
                 backend=backend,
                 at=at,
                 secret=secret,
-                link_base=settings.public_base_url,
+                link_base=settings.server.public_base_url,
                 summary=summary,
                 on_progress=on_progress,
             )
@@ -155,7 +156,7 @@ class PlaybookStats:
     statuses: dict[str, int]
     sends: dict[str, dict[str, int]]
     lifts: list[lift.Lift]
-    incremental_revenue_90: lift.Interval | None
+    incremental_revenue_90: Interval | None
 
 
 def playbook_stats(

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from retain.feedback.language import LANGUAGES, detect_language
 from retain.feedback.sentiment import Prediction, SentimentModel
+from retain.sandbox import load_yaml
 
 _CLAUSE_BREAK = re.compile(
     r"[，。！？；、,.!?;\n]+|\s+(?:but|however|though|although|yet)\s+|但是|但|可是|不过|然而|就是",
@@ -63,7 +62,7 @@ def _pattern(words: Sequence[str], language: str) -> re.Pattern[str]:
 
 def parse_aspects(text: str, *, source: str = "aspects") -> Aspects:
     """Aspects from YAML text; AspectError naming the aspect and language at fault."""
-    raw = yaml.safe_load(text)
+    raw = load_yaml(text)
     if not isinstance(raw, dict) or not raw:
         raise AspectError(f"{source}: expected a mapping of aspect names to keyword lists")
     keywords: dict[str, dict[str, tuple[str, ...]]] = {}

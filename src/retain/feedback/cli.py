@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from retain.output import FormatOption, OutputFormat, command_session, on_warehouse, refuse, render
+from retain.clock import utcnow
+from retain.output import (
+    FormatOption,
+    OutputFormat,
+    command_on_warehouse,
+    command_session,
+    refuse,
+    render,
+)
 
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
@@ -57,7 +65,7 @@ def import_command(
 
     with command_session(*_refused()) as session:
         summary = reviews.import_file(
-            session=session, kind=kind, path=file, limit=get_settings().max_import_problems
+            session=session, kind=kind, path=file, limit=get_settings().ingest.max_import_problems
         )
     render([summary.__dict__], output_format=output_format, title=f"Imported {kind}s")
 
@@ -78,11 +86,11 @@ def train_command(
     settings = get_settings()
     with command_session(*_refused()) as session:
         texts, labels = (
-            service.read_labelled_table(table, text=text, label=label) if table else ([], [])
+            service.read_labelled_table(path=table, text=text, label=label) if table else ([], [])
         )
         model = service.train(
             session=session,
-            data_dir=settings.data_dir,
+            data_dir=settings.storage.data_dir,
             texts=texts,
             labels=labels,
             use_ratings=ratings,
@@ -110,10 +118,10 @@ def evaluate_command(
         refuse("error: --language is zh, en or auto")
     settings = get_settings()
     try:
-        model = load_trained(settings.data_dir)
+        model = load_trained(settings.storage.data_dir)
         if model is None:
             refuse("error: no sentiment model yet: run `retain feedback train` first")
-        texts, labels = service.read_labelled_table(table, text=text, label=label)
+        texts, labels = service.read_labelled_table(path=table, text=text, label=label)
         kept = [
             (t, y)
             for t, y in zip(texts, labels, strict=True)
@@ -139,18 +147,17 @@ def analyze_command(
     """Analyse new items, copy them to the warehouse and open follow-up tasks."""
     from retain.feedback import service, surveys
     from retain.feedback.aspects import load_aspects
-    from retain.store import session_scope
 
     def work(settings: Settings, backend: BaseBackend) -> dict[str, Any]:
-        with session_scope(settings.store_url) as session:
+        with command_session() as session:
             summary = service.analyze(
                 session=session,
-                data_dir=settings.data_dir,
+                data_dir=settings.storage.data_dir,
                 aspects=load_aspects(aspects),
                 redo=redo,
             )
             tasks = service.follow_up(session=session)
-        with session_scope(settings.store_url) as session:
+        with command_session() as session:
             exported = service.export_items(session=session, backend=backend)
             answers = surveys.export_answers(session=session, backend=backend)
         return {
@@ -160,7 +167,7 @@ def analyze_command(
             "survey_answers_exported": answers,
         }
 
-    analysed = on_warehouse(work, *_refused())
+    analysed = command_on_warehouse(work, *_refused())
     render([analysed], output_format=output_format, title="Feedback analysed")
 
 
@@ -173,7 +180,7 @@ def report_command(
     """NPS and CSAT per period (and segment) with 95 % intervals."""
     from retain.feedback import report
 
-    rows = on_warehouse(
+    rows = command_on_warehouse(
         lambda _, backend: report.survey_scores(backend, period=period, segment=segment),
         *_refused(),
     )
@@ -213,16 +220,13 @@ def retention_command(
     at: AtOption = None, output_format: FormatOption = OutputFormat.table
 ) -> None:
     """Did unhappy customers who were followed up stay more than those who were not?"""
-    from retain.feedback import report, service
-    from retain.store import session_scope
+    from retain.feedback import report
 
     def work(settings: Settings, backend: BaseBackend) -> dict[str, Any]:
-        with session_scope(settings.store_url) as session:
-            return report.follow_up_retention(
-                session=session, backend=backend, at=at or service.utcnow()
-            )
+        with command_session() as session:
+            return report.follow_up_retention(session=session, backend=backend, at=at or utcnow())
 
-    found = on_warehouse(work, *_refused())
+    found = command_on_warehouse(work, *_refused())
     render([found], output_format=output_format, title="Follow-up retention")
 
 
@@ -238,14 +242,14 @@ def surveys_create_command(
     channel: Annotated[str, typer.Option(help="Messaging channel.")] = "email",
 ) -> None:
     """Define a survey."""
-    from retain.feedback import service, surveys
+    from retain.feedback import surveys
 
     with command_session(*_refused()) as session:
         survey = surveys.create_survey(
             session=session,
             name=name,
             kind=kind,
-            now=service.utcnow(),
+            now=utcnow(),
             question_en=question_en,
             question_zh=question_zh,
             every_days=every_days,
@@ -266,18 +270,20 @@ def surveys_send_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Invite whom the recurring rule allows, remind who has not answered, copy new answers."""
-    from retain.feedback import schedule, service
+    from retain.feedback import schedule
 
     def work(settings: Settings, backend: BaseBackend) -> dict[str, Any]:
         return schedule.send_surveys(
             settings=settings,
             backend=backend,
             names=[name],
-            now=at or service.utcnow(),
+            now=at or utcnow(),
             customer_ids=customer,
         ).as_dict()
 
-    render([on_warehouse(work, *_refused())], output_format=output_format, title="Survey sent")
+    render(
+        [command_on_warehouse(work, *_refused())], output_format=output_format, title="Survey sent"
+    )
 
 
 @surveys_app.command("results")
@@ -287,15 +293,14 @@ def surveys_results_command(
 ) -> None:
     """Response rates per survey, then NPS and CSAT per period with intervals."""
     from retain.feedback import report, surveys
-    from retain.store import session_scope
 
     def work(settings: Settings, backend: BaseBackend) -> list[dict[str, Any]]:
-        with session_scope(settings.store_url) as session:
+        with command_session() as session:
             surveys.export_answers(session=session, backend=backend)
             rates = surveys.response_rates(session=session)
         return [*rates, *report.survey_scores(backend, period=period)]
 
-    rows = on_warehouse(work, *_refused())
+    rows = command_on_warehouse(work, *_refused())
     if output_format is OutputFormat.json:
         render(rows, output_format=output_format)
         return
@@ -312,14 +317,14 @@ def regret_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Products (or categories) ranked by regret, with the evidence."""
-    from retain.feedback import regret, service
+    from retain.feedback import regret
 
     if by not in ("product", "category"):
         refuse("error: --by is product or category")
     column = "product_id" if by == "product" else "category"
-    frame = on_warehouse(
+    frame = command_on_warehouse(
         lambda _, backend: regret.rank_regret(
-            backend, at=at or service.utcnow(), by=column, min_orders=min_orders, limit=limit
+            backend, at=at or utcnow(), by=column, min_orders=min_orders, limit=limit
         ),
         *_refused(),
     )

@@ -19,8 +19,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from retain.churn.models import CustomerTask
-from retain.engage.lift import difference_interval, wilson
 from retain.feedback.models import FeedbackItem, SurveyAnswer
+from retain.stats import difference_interval, wilson
 
 Z95 = 1.959964
 PERIODS = ("day", "week", "month", "quarter", "year")
@@ -123,8 +123,7 @@ def search_verbatims(
     *, session: Session, query: str, language: str | None = None, limit: int = 50
 ) -> list[dict[str, Any]]:
     """Reviews, mentions and survey comments containing ``query`` (any case; zh or en)."""
-    pattern = f"%{query.lower()}%"
-    items = select(FeedbackItem).where(FeedbackItem.text.ilike(pattern))
+    items = select(FeedbackItem).where(FeedbackItem.text.icontains(query, autoescape=True))
     if language is not None:
         items = items.where(FeedbackItem.language == language)
     rows: list[dict[str, Any]] = [
@@ -139,7 +138,7 @@ def search_verbatims(
         }
         for item in session.scalars(items.order_by(FeedbackItem.posted_at.desc()).limit(limit))
     ]
-    answers = select(SurveyAnswer).where(SurveyAnswer.comment.ilike(pattern))
+    answers = select(SurveyAnswer).where(SurveyAnswer.comment.icontains(query, autoescape=True))
     if language is not None:
         answers = answers.where(SurveyAnswer.language == language)
     rows += [

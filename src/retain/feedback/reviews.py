@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from retain.clock import utcnow
 from retain.customers.models import CustomerProfile
 from retain.feedback.models import FeedbackItem
 
@@ -129,7 +130,7 @@ def import_items(
     """Add the items not stored yet, matched to customers; one transaction (the caller's)."""
     if kind not in KINDS:
         raise ImportProblem([f"kind {kind!r} is neither review nor mention"])
-    imported_at = (now or datetime.now(UTC)).replace(tzinfo=None)
+    imported_at = (now or utcnow()).replace(tzinfo=None)
     seen = _stored_keys(session, items)
     by_email = _customers_by_email(session, items)
     by_handle = _customers_by_handle(session, items)

@@ -11,10 +11,9 @@ from ibis.backends import BaseBackend
 from sqlalchemy import select
 
 from retain.auth.sessions import signing_key
+from retain.clock import utcnow
 from retain.feedback import surveys
 from retain.feedback.models import Survey
-from retain.feedback.service import utcnow
-from retain.messaging.worker import register_periodic
 from retain.settings import Settings
 from retain.store import ensure_store, session_scope
 from retain.warehouse import connect
@@ -51,9 +50,9 @@ def send_surveys(
         if customer_ids is not None
         else backend.table("customer").customer_id.execute().tolist()
     )
-    secret, base_url = signing_key(settings), settings.public_base_url
+    secret, base_url = signing_key(settings), settings.server.public_base_url
     done = SurveyPass()
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         for name in names:
             survey = surveys.get_survey(session=session, name=name)
             summary = surveys.send_survey(
@@ -67,23 +66,18 @@ def send_surveys(
             done.invited += summary.invited
             done.skipped += summary.skipped
         done.reminded = surveys.remind(session=session, secret=secret, base_url=base_url, now=now)
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         done.answers_exported = surveys.export_answers(session=session, backend=backend)
     return done
 
 
 def run_recurring(settings: Settings) -> SurveyPass:
     """One worker pass over every recurring survey (those with ``every_days``)."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         names = list(session.scalars(select(Survey.name).where(Survey.every_days.is_not(None))))
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
         return send_surveys(settings=settings, backend=backend, names=names, now=utcnow())
     finally:
         backend.disconnect()
-
-
-def register(settings: Settings) -> None:
-    """Have the worker run the recurring surveys every hour."""
-    register_periodic("surveys", EVERY_SECONDS, run_recurring)

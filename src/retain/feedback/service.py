@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from retain.churn.tasks import TaskDraft, open_tasks
+from retain.clock import utcnow
 from retain.feedback.aspects import Aspects, analyze_texts
 from retain.feedback.models import FeedbackItem
 from retain.feedback.sentiment import (
@@ -25,7 +26,7 @@ from retain.feedback.sentiment import (
     model_path,
     parse_label,
 )
-from retain.warehouse.load import MergePlan, merge_frame
+from retain.warehouse.outbox import Source, export_to_warehouse
 
 # Rated reviews of each polarity the business needs before its own reviews can train a model.
 MIN_RATED_PER_CLASS = 20
@@ -36,11 +37,7 @@ ANALYZE_BATCH = 2_000
 WAREHOUSE_TABLE = "review_event"
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def read_labelled_table(path: Path, *, text: str, label: str) -> tuple[list[str], list[int]]:
+def read_labelled_table(*, path: Path, text: str, label: str) -> tuple[list[str], list[int]]:
     """Texts and 0/1 labels from a CSV, TSV or JSON Lines file; errors name the row and field."""
     if not path.is_file():
         raise SentimentError(f"{path}: no such file")
@@ -65,7 +62,7 @@ def read_labelled_table(path: Path, *, text: str, label: str) -> tuple[list[str]
     return frame[text].astype(str).tolist(), labels
 
 
-def rated_reviews(session: Session) -> tuple[list[str], list[int]]:
+def rated_reviews(*, session: Session) -> tuple[list[str], list[int]]:
     """The business's own reviews with 1-2 stars (negative) or 4-5 stars (positive)."""
     rows = session.execute(
         select(FeedbackItem.text, FeedbackItem.rating).where(FeedbackItem.rating.is_not(None))
@@ -88,7 +85,7 @@ def train(
     """Fit on the given labelled texts plus the business's rated reviews; save for analysis."""
     all_texts, all_labels = list(texts or []), list(labels or [])
     if use_ratings:
-        own_texts, own_labels = rated_reviews(session)
+        own_texts, own_labels = rated_reviews(session=session)
         all_texts += own_texts
         all_labels += own_labels
     if min(all_labels.count(0), all_labels.count(1)) < MIN_RATED_PER_CLASS:
@@ -142,7 +139,7 @@ def analyze(
     return AnalyzeSummary(analyzed=len(items), negative=negative, trained_from_ratings=trained_now)
 
 
-def is_unhappy(item: FeedbackItem) -> bool:
+def is_unhappy(*, item: FeedbackItem) -> bool:
     """A 1-2 star review, or an unrated item whose text reads negative."""
     if item.rating is not None:
         return item.rating <= 2
@@ -169,7 +166,7 @@ def follow_up(
     now = utcnow()
     for item in candidates:
         item.followed_up_at = now
-        if not is_unhappy(item):
+        if not is_unhappy(item=item):
             continue
         assert item.customer_id is not None
         drafts.append(
@@ -192,60 +189,38 @@ def _task_title(item: FeedbackItem) -> str:
 
 def export_items(*, session: Session, backend: BaseBackend) -> int:
     """Copy analysed items not exported yet to the warehouse ``review_event``; how many."""
-    items = list(
-        session.scalars(
-            select(FeedbackItem).where(
-                FeedbackItem.analyzed_at.is_not(None), FeedbackItem.exported_at.is_(None)
-            )
-        )
-    )
-    if not items:
-        return 0
-    frame = pd.DataFrame(
-        [
-            {
-                "item_id": str(item.item_id),
-                "kind": item.kind,
-                "source": item.source,
-                "customer_id": item.customer_id,
-                "product_id": item.product_id,
-                "rating": item.rating,
-                "language": item.language,
-                "sentiment": item.sentiment,
-                "sentiment_score": item.sentiment_score,
-                "aspects": json.dumps(item.aspects or {}, ensure_ascii=False),
-                "posted_at": item.posted_at,
-            }
-            for item in items
-        ]
-    ).astype({"rating": "Int64"})
-    _replace_rows(backend, WAREHOUSE_TABLE, frame, key="item_id")
-    now = utcnow()
-    for item in items:
-        item.exported_at = now
-    session.flush()
-    return len(items)
+    return export_to_warehouse(session=session, backend=backend, sources=[ITEM_SOURCE])[
+        WAREHOUSE_TABLE
+    ]
 
 
-def _replace_rows(backend: BaseBackend, table: str, frame: pd.DataFrame, *, key: str) -> None:
-    """Re-analysed items replace their earlier warehouse rows: delete by key, then merge."""
-    keys = frame[key].tolist()
-    target = backend.table(table)
-    if int(target.filter(target[key].isin(keys)).count().execute()):
-        _delete_keys(backend, table, key, keys)
-    merge_frame(
-        backend,
-        frame,
-        plan=MergePlan(table=table, key=(key,), columns=tuple(str(c) for c in frame.columns)),
+def _items_to_warehouse(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.assign(
+        item_id=rows["item_id"].astype(str),
+        aspects=[json.dumps(found or {}, ensure_ascii=False) for found in rows["aspects"]],
+        rating=rows["rating"].astype("Int64"),
     )
 
 
-def _delete_keys(backend: BaseBackend, table: str, key: str, keys: list[str]) -> None:
-    placeholders = ", ".join("?" if backend.name == "duckdb" else "%s" for _ in keys)
-    statement = f'DELETE FROM "{table}" WHERE "{key}" IN ({placeholders})'
-    if backend.name == "duckdb":
-        backend.con.execute(statement, keys)
-    else:
-        with backend.con.cursor() as cursor:
-            cursor.execute(statement, keys)
-        backend.con.commit()
+# Analysis clears ``exported_at``: a re-analysed item replaces its earlier warehouse row.
+ITEM_SOURCE = Source(
+    table=WAREHOUSE_TABLE,
+    key=("item_id",),
+    rows=select(
+        FeedbackItem.item_id,
+        FeedbackItem.kind,
+        FeedbackItem.source,
+        FeedbackItem.customer_id,
+        FeedbackItem.product_id,
+        FeedbackItem.rating,
+        FeedbackItem.language,
+        FeedbackItem.sentiment,
+        FeedbackItem.sentiment_score,
+        FeedbackItem.aspects,
+        FeedbackItem.posted_at,
+    ).where(FeedbackItem.analyzed_at.is_not(None)),
+    row_id=FeedbackItem.item_id,
+    to_warehouse=_items_to_warehouse,
+    exported_at=FeedbackItem.exported_at,
+    replaces=True,
+)

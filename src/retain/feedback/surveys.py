@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import pandas as pd
 from ibis.backends import BaseBackend
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,32 +19,29 @@ from sqlalchemy.orm import Session
 from retain import signed_links
 from retain.customers.models import CustomerProfile
 from retain.feedback.models import Survey, SurveyAnswer, SurveyInvitation
-from retain.feedback.service import utcnow
+from retain.locales import language_or_default, ui_text
 from retain.messaging.service import Outgoing, enqueue_many
-from retain.warehouse.load import MergePlan, merge_frame
+from retain.warehouse.outbox import Source, export_to_warehouse
 
 PURPOSE = "survey-answer"
 LINK_DAYS = 30
 # Score range of each kind: NPS 0-10, CSAT 1-5 (satisfied 4-5), CES 1-7 (effort), custom 0-10.
 SCALES = {"NPS": (0, 10), "CSAT": (1, 5), "CES": (1, 7), "custom": (0, 10)}
-QUESTIONS = {
-    "NPS": (
-        "How likely are you to recommend us to a friend or colleague?",
-        "您有多大可能向朋友或同事推荐我们？",
+ANSWER_SOURCE = Source(
+    table="survey_response",
+    key=("response_id",),
+    rows=select(
+        SurveyAnswer.response_id,
+        SurveyAnswer.customer_id,
+        SurveyAnswer.kind,
+        SurveyAnswer.score,
+        SurveyAnswer.comment,
+        SurveyAnswer.language,
+        SurveyAnswer.answered_at,
     ),
-    "CSAT": ("How satisfied are you with us?", "您对我们的满意程度如何？"),
-    "CES": ("How easy was it to get what you needed?", "完成您想做的事有多容易？"),
-}
-RESPONSE_COLUMNS = (
-    "response_id",
-    "customer_id",
-    "kind",
-    "score",
-    "comment",
-    "language",
-    "answered_at",
+    row_id=SurveyAnswer.response_id,
+    exported_at=SurveyAnswer.exported_at,
 )
-RESPONSE_PLAN = MergePlan(table="survey_response", key=("response_id",), columns=RESPONSE_COLUMNS)
 
 
 class SurveyError(ValueError):
@@ -74,8 +70,9 @@ def create_survey(
         raise SurveyError(f"kind {kind!r}: use one of {', '.join(SCALES)}")
     if session.get(Survey, name) is not None:
         raise SurveyError(f"survey {name!r} already exists")
-    default_en, default_zh = QUESTIONS.get(kind, (None, None))
-    question_en, question_zh = question_en or default_en, question_zh or default_zh
+    # The standard kinds ask the catalogue's question until the business edits it.
+    question_en = question_en or ui_text("survey_questions", "en").get(kind)
+    question_zh = question_zh or ui_text("survey_questions", "zh-CN").get(kind)
     if not question_en or not question_zh:
         raise SurveyError("a custom survey needs --question-en and --question-zh")
     survey = Survey(
@@ -205,7 +202,8 @@ def _message(
     token = sign_link(
         secret=secret, invitation=invitation, expires_at=invitation.sent_at + timedelta(LINK_DAYS)
     )
-    question = survey.question_zh if invitation.language == "zh" else survey.question_en
+    chinese = language_or_default(invitation.language) == "zh-CN"  # old invitations say "zh"
+    question = survey.question_zh if chinese else survey.question_en
     return Outgoing(
         key=f"survey:{invitation.invitation_id}:{template}",
         customer_id=invitation.customer_id,
@@ -266,18 +264,9 @@ def answer(
 def export_answers(*, session: Session, backend: BaseBackend) -> int:
     """Copy answers not exported yet to the warehouse ``survey_response``, where the NPS metrics
     and the engagement engine's nps_detractor trigger read them."""
-    answers = list(session.scalars(select(SurveyAnswer).where(SurveyAnswer.exported_at.is_(None))))
-    if not answers:
-        return 0
-    frame = pd.DataFrame(
-        [{column: getattr(found, column) for column in RESPONSE_COLUMNS} for found in answers]
-    ).astype({"score": "int64", "comment": "string"})
-    inserted = merge_frame(backend, frame, plan=RESPONSE_PLAN)
-    exported_at = utcnow()
-    for found in answers:
-        found.exported_at = exported_at
-    session.flush()
-    return inserted
+    return export_to_warehouse(session=session, backend=backend, sources=[ANSWER_SOURCE])[
+        ANSWER_SOURCE.table
+    ]
 
 
 def response_rates(*, session: Session) -> list[dict[str, Any]]:
@@ -326,10 +315,5 @@ def _languages(session: Session, customers: list[str]) -> dict[str, str]:
         statement = select(CustomerProfile.customer_id, CustomerProfile.language).where(
             CustomerProfile.customer_id.in_(customers[start : start + 500])
         )
-        found.update(
-            {
-                c: "zh" if (lang or "").lower().startswith("zh") else "en"
-                for c, lang in session.execute(statement)
-            }
-        )
+        found.update({c: language_or_default(lang) for c, lang in session.execute(statement)})
     return found

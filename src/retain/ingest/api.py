@@ -17,18 +17,18 @@ from retain.dependencies import SettingsDep
 from retain.ingest.intake import (
     EventBatch,
     IntakeProblem,
-    IntakeResult,
     KeyConflict,
     Replay,
     apply_batch,
     claim_key,
     release_key,
     settle_key,
-    signature_problem,
 )
+from retain.ingest.schemas import IntakeResult
 from retain.problem_details import FieldError, problem_body
 from retain.settings import Settings
-from retain.store import ensure_store, session_scope
+from retain.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_problem
+from retain.store import migrated_session
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 Writer = Annotated[Principal, Depends(allow(WRITE_EVENTS))]
@@ -45,11 +45,11 @@ IdempotencyKey = Annotated[
 async def verified_body(request: Request, settings: SettingsDep) -> bytes:
     """The raw body, its HMAC signature checked when a webhook secret is configured."""
     body = await request.body()
-    if settings.webhook_secret is not None:
+    if settings.server.webhook_secret is not None:
         problem = signature_problem(
-            secret=settings.webhook_secret.get_secret_value(),
-            timestamp=request.headers.get("X-Retain-Timestamp"),
-            sent=request.headers.get("X-Retain-Signature"),
+            secret=settings.server.webhook_secret.get_secret_value(),
+            timestamp=request.headers.get(TIMESTAMP_HEADER),
+            sent=request.headers.get(SIGNATURE_HEADER),
             body=body,
         )
         if problem:
@@ -74,12 +74,13 @@ def post_events(
     """Customers, orders, order lines, subscription changes, usage events, survey responses,
     ticket and return events, in one batch; each row checked as an import checks a file."""
     enforce(
-        storage_url=settings.rate_limit_storage,
-        limit=settings.intake_rate_limit,
+        storage_url=settings.server.rate_limit_storage,
+        limit=settings.server.intake_rate_limit,
         scope="intake",
         key=principal.label,
     )
-    ensure_store(settings.store_url)
+    # Each step commits on its own, not in the request's one transaction: the claimed key must be
+    # visible to a concurrent retry before the batch is applied, and settled after.
     if idempotency_key is None:
         status, answer = _apply(request, batch, settings, principal)
         return JSONResponse(answer, status_code=status, media_type=_media(status))
@@ -94,10 +95,10 @@ def post_events(
     try:
         status, answer = _apply(request, batch, settings, principal)
     except BaseException:
-        with session_scope(settings.store_url) as session:
+        with migrated_session(settings.storage.store_url) as session:
             release_key(session=session, caller=principal.label, key=idempotency_key)
         raise
-    with session_scope(settings.store_url) as session:
+    with migrated_session(settings.storage.store_url) as session:
         settle_key(
             session=session,
             caller=principal.label,
@@ -110,7 +111,7 @@ def post_events(
 
 def _claim(principal: Principal, key: str, raw: bytes, settings: Settings) -> Replay | None:
     try:
-        with session_scope(settings.store_url) as session:
+        with migrated_session(settings.storage.store_url) as session:
             return claim_key(session=session, caller=principal.label, key=key, body=raw)
     except KeyConflict as error:
         raise HTTPException(status_code=409, detail=str(error)) from None
@@ -132,7 +133,7 @@ def _apply(
             for p in error.problems
         ]
         return 422, problem_body(request, 422, str(error), errors=errors)
-    with session_scope(settings.store_url) as session:
+    with migrated_session(settings.storage.store_url) as session:
         record(
             session=session,
             actor=principal.label,

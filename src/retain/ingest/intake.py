@@ -7,11 +7,9 @@ or nothing. Merges never duplicate, so re-sending a whole batch after an error i
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import tempfile
 import threading
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -20,16 +18,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlalchemy.orm import Session
 
-from retain.auth.service import now
+from retain.clock import utcnow
 from retain.ingest.kinds import KINDS, Kind
 from retain.ingest.models import IdempotentRequest
 from retain.ingest.problems import IngestError, Problem
+from retain.ingest.schemas import IntakeResult, KindResult
 from retain.ingest.service import ingest_file
 from retain.settings import Settings
 from retain.warehouse.pool import pool_for
 
 MAX_BATCH = 50_000
-SIGNATURE_TOLERANCE_SECONDS = 300
 # A request that never finished (the process died) frees its key after this long.
 ABANDONED_AFTER = timedelta(minutes=5)
 # One writer per process: DuckDB admits one, and PostgreSQL merges of one table would contend.
@@ -68,19 +66,6 @@ def _batch_model() -> type[BaseModel]:
 EventBatch = _batch_model()
 
 
-class KindResult(BaseModel):
-    kind: str
-    received: int
-    inserted: int
-    unchanged: int
-
-
-class IntakeResult(BaseModel):
-    """What each kind of the batch changed in the warehouse."""
-
-    results: list[KindResult]
-
-
 class IntakeProblem(Exception):
     """A batch row that cannot be imported; the kinds before it were applied."""
 
@@ -105,7 +90,9 @@ def apply_batch(*, batch: BaseModel, settings: Settings) -> IntakeResult:
     """Merge every kind of ``batch`` into the warehouse, in dependency order."""
     results: list[KindResult] = []
     problem: IntakeProblem | None = None
-    pool = pool_for(settings.resolved_warehouse_url, idle_seconds=settings.warehouse_idle_seconds)
+    pool = pool_for(
+        settings.storage.resolved_warehouse_url, idle_seconds=settings.server.warehouse_idle_seconds
+    )
     with (
         _write_lock,
         pool.lease() as backend,
@@ -159,29 +146,6 @@ def _text(value: Scalar) -> str | None:
     return str(value)
 
 
-def signature(secret: str, timestamp: str, body: bytes) -> str:
-    """The signature a sender puts in ``X-Retain-Signature`` for ``body`` sent at ``timestamp``."""
-    message = timestamp.encode() + b"." + body
-    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-def signature_problem(
-    *, secret: str, timestamp: str | None, sent: str | None, body: bytes
-) -> str | None:
-    """Why a signed request is not acceptable, or None when it is."""
-    if not timestamp or not sent:
-        return "this endpoint requires X-Retain-Timestamp and X-Retain-Signature headers"
-    try:
-        age = abs(time.time() - int(timestamp))
-    except ValueError:
-        return "X-Retain-Timestamp must be Unix seconds"
-    if age > SIGNATURE_TOLERANCE_SECONDS:
-        return f"X-Retain-Timestamp is more than {SIGNATURE_TOLERANCE_SECONDS} s from now"
-    if not hmac.compare_digest(sent, signature(secret, timestamp, body)):
-        return "X-Retain-Signature does not match the body"
-    return None
-
-
 @dataclass(frozen=True)
 class Replay:
     status_code: int
@@ -201,11 +165,11 @@ def claim_key(*, session: Session, caller: str, key: str, body: bytes) -> Replay
             raise KeyConflict("this Idempotency-Key was used with a different body; use a new key")
         if found.status_code is not None and found.response is not None:
             return Replay(found.status_code, found.response)
-        if now() - found.created_at < ABANDONED_AFTER:
+        if utcnow() - found.created_at < ABANDONED_AFTER:
             raise KeyConflict("a request with this Idempotency-Key is still being processed")
-        found.created_at = now()
+        found.created_at = utcnow()
         return None
-    session.add(IdempotentRequest(key=key, caller=caller, body_digest=digest, created_at=now()))
+    session.add(IdempotentRequest(key=key, caller=caller, body_digest=digest, created_at=utcnow()))
     return None
 
 

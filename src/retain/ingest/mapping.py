@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from retain.sandbox import load_yaml
+
 
 @dataclass(frozen=True)
 class ColumnMapping:
@@ -25,7 +27,7 @@ def load_mapping(path: Path) -> ColumnMapping:
     """Read a YAML or JSON mapping file; a clear error names what is wrong in it."""
     try:
         text = path.read_text(encoding="utf-8")
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if path.suffix == ".json" else load_yaml(text)
     except (OSError, ValueError, yaml.YAMLError) as error:
         raise ValueError(f"{path}: cannot read the mapping file: {error}") from error
     if not isinstance(data, dict):

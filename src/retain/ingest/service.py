@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 from ibis.backends import BaseBackend
 from sqlalchemy.orm import Session
 
+from retain.clock import utcnow
 from retain.customers.service import upsert_profiles
 from retain.ingest.kinds import Kind, get_kind
 from retain.ingest.mapping import ColumnMapping, check_timezone, load_mapping
@@ -22,7 +23,7 @@ from retain.ingest.staging import STAGE, StagedFile, StageOptions, stage_file
 from retain.settings import Settings, get_settings
 from retain.store import ensure_store, session_scope
 from retain.warehouse import connect
-from retain.warehouse.load import MergePlan, merge_stage
+from retain.warehouse.load import MergePlan, merge_stage, staging_connection
 
 log = logging.getLogger(__name__)
 PROFILE_BATCH = 50_000
@@ -63,13 +64,13 @@ def ingest_file(
     mapping = load_mapping(mapping_path) if mapping_path else ColumnMapping()
     options = StageOptions(
         mapping=mapping,
-        timezone=check_timezone(timezone or mapping.timezone or settings.default_timezone),
+        timezone=check_timezone(timezone or mapping.timezone or settings.region.default_timezone),
         encoding=encoding,
-        max_problems=max_problems or settings.max_import_problems,
+        max_problems=max_problems or settings.ingest.max_import_problems,
     )
-    ensure_store(settings.store_url)
-    started_at = _now()
-    warehouse = backend or connect(settings.resolved_warehouse_url)
+    ensure_store(settings.storage.store_url)
+    started_at = utcnow()
+    warehouse = backend or connect(settings.storage.resolved_warehouse_url)
     try:
         staging = _staging_connection(warehouse, settings)
         return _import(warehouse, staging, spec, path, options, settings, started_at, on_progress)
@@ -94,7 +95,7 @@ def _import(
     log.info("import %s: reading %s", spec.name, path)
     staged = stage_file(staging, kind=spec, path=path, options=options, run=run)
     log.info("import %s: merging %d rows", spec.name, staged.rows_staged)
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         merged = merge_stage(
             backend,
             staging,
@@ -124,7 +125,7 @@ def _import(
                 rows_inserted=result.rows_inserted,
                 rows_unchanged=result.rows_unchanged,
                 started_at=started_at,
-                finished_at=_now(),
+                finished_at=utcnow(),
             )
         )
     log.info(
@@ -138,10 +139,10 @@ def _import(
 
 def _staging_connection(backend: BaseBackend, settings: Settings) -> duckdb.DuckDBPyConnection:
     """The DuckDB connection that reads and validates files, with bounded memory."""
-    con: duckdb.DuckDBPyConnection = backend.con if backend.name == "duckdb" else duckdb.connect()
-    spill = settings.data_dir / "tmp"
+    con = staging_connection(backend)
+    spill = settings.storage.data_dir / "tmp"
     spill.mkdir(parents=True, exist_ok=True)
-    con.execute(f"SET memory_limit = '{settings.import_memory_limit}'")
+    con.execute(f"SET memory_limit = '{settings.ingest.import_memory_limit}'")
     con.execute(f"SET temp_directory = '{_sql_text(str(spill))}'")
     con.execute("SET TimeZone = 'UTC'")
     enable_progress(con)
@@ -178,10 +179,6 @@ def _store_writer(
 
 def _sql_text(text: str) -> str:
     return text.replace("'", "''")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 __all__ = ["ImportResult", "IngestError", "StagedFile", "ingest_file"]

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -36,7 +36,37 @@ FORMATS = {
     ".ndjson": "json",
     ".json": "json",
 }
-OFFSET_PATTERN = r"(Z|[+-]\d{2}(:?\d{2})?)$"
+# An offset counts only after a time of day: the "-02" of the date 2025-03-02 is a day.
+OFFSET_PATTERN = r"\d:\d{2}(:\d{2}(\.\d*)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)$"
+OFFSET_HOURS = r"([+-]\d{2}):?\d{0,2}$"
+LATEST_OFFSET_HOURS = 14
+# Dates outside these years are typing slips or placeholders (0001-01-01, 9999-12-31), and
+# later computations on them overflow; DuckDB's words for instants (epoch, infinity) too.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2200
+MONEY_DECIMALS = 2
+# ISO 4217's currencies with no minor unit (CLDR's display digits differ: HUF, IDR, COP…).
+CURRENCIES_WITHOUT_MINOR_UNITS = frozenset(
+    [
+        "BIF",
+        "CLP",
+        "DJF",
+        "GNF",
+        "ISK",
+        "JPY",
+        "KMF",
+        "KRW",
+        "PYG",
+        "RWF",
+        "UGX",
+        "UYI",
+        "VND",
+        "VUV",
+        "XAF",
+        "XOF",
+        "XPF",
+    ]
+)
 
 ProgressCallback = Callable[[str, float | None], None]
 
@@ -254,7 +284,26 @@ def _all_column_checks(
     for column in kind.columns:
         value = _raw_value(column.name, sources, defaults)
         checks += _column_checks(column, value, _typed(column, value, options))
+    if any(column.name == "currency" for column in kind.columns):
+        currency = _raw_value("currency", sources, defaults)
+        checks += [
+            _whole_units_check(column, _raw_value(column.name, sources, defaults), currency)
+            for column in kind.columns
+            if column.type == "decimal"
+        ]
     return checks
+
+
+def _whole_units_check(column: Column, value: str, currency: str) -> ColumnCheck:
+    """Amounts in a currency without minor units (JPY, KRW…) are whole numbers (ISO 4217)."""
+    codes = ", ".join(_string_literal(code) for code in sorted(CURRENCIES_WITHOUT_MINOR_UNITS))
+    return ColumnCheck(
+        f"upper({currency}) IN ({codes}) AND TRY_CAST({value} AS DECIMAL(38, 10)) "
+        f"<> trunc(TRY_CAST({value} AS DECIMAL(38, 10)))",
+        column.name,
+        value,
+        "this currency has no minor units: the amount must be a whole number",
+    )
 
 
 def _stage_sql(
@@ -330,12 +379,18 @@ def _column_checks(column: Column, value: str, typed: str) -> list[ColumnCheck]:
     checks = []
     if column.required:
         checks.append(ColumnCheck(f"{value} IS NULL", name, "NULL", "missing value"))
-    if column.type != "string":
+    if column.type == "string":
+        checks.append(ColumnCheck(f"contains({value}, chr(0))", name, value, "contains a NUL"))
+    else:
         checks.append(
             ColumnCheck(
-                f"{value} IS NOT NULL AND {typed} IS NULL", name, value, _unreadable(column)
+                f"{value} IS NOT NULL AND ({typed} IS NULL OR NOT regexp_matches({value}, '\\d'))",
+                name,
+                value,
+                _unreadable(column),
             )
         )
+    checks += _value_range_checks(column, value, typed)
     if column.non_negative:
         checks.append(ColumnCheck(f"{typed} < 0", name, value, "must not be negative"))
     if column.choices:
@@ -358,6 +413,54 @@ def _column_checks(column: Column, value: str, typed: str) -> list[ColumnCheck]:
             )
         )
     return checks
+
+
+def _value_range_checks(column: Column, value: str, typed: str) -> list[ColumnCheck]:
+    """Values that read, but that no later computation should meet."""
+    # A value without a digit (infinity, NaN, epoch) is already refused as unreadable.
+    has_digit = f"regexp_matches({value}, '\\d')"
+    return [
+        replace(check, condition=f"{has_digit} AND ({check.condition})")
+        for check in _unguarded_range_checks(column, value, typed)
+    ]
+
+
+def _unguarded_range_checks(column: Column, value: str, typed: str) -> list[ColumnCheck]:
+    name = column.name
+    if column.type == "timestamp":
+        offset_hours = f"abs(TRY_CAST(regexp_extract({value}, '{OFFSET_HOURS}', 1) AS INTEGER))"
+        return [
+            ColumnCheck(
+                f"NOT ({typed} >= TIMESTAMP '{EARLIEST_YEAR}-01-01' "
+                f"AND {typed} < TIMESTAMP '{LATEST_YEAR + 1}-01-01')",
+                name,
+                value,
+                f"must be between the years {EARLIEST_YEAR} and {LATEST_YEAR}",
+            ),
+            ColumnCheck(
+                f"regexp_matches({value}, '{OFFSET_PATTERN}') "
+                f"AND {offset_hours} > {LATEST_OFFSET_HOURS}",
+                name,
+                value,
+                f"a UTC offset is at most ±{LATEST_OFFSET_HOURS}:00",
+            ),
+        ]
+    if column.type == "number":
+        return [ColumnCheck(f"NOT isfinite({typed})", name, value, "must be a finite number")]
+    if column.type == "integer":
+        exact = f"TRY_CAST({value} AS DECIMAL(38, 10))"
+        return [ColumnCheck(f"{exact} <> {typed}", name, value, "must be a whole number")]
+    if column.type == "decimal":
+        exact = f"TRY_CAST({value} AS DECIMAL(38, 10))"
+        return [
+            ColumnCheck(
+                f"{exact} <> {typed}",
+                name,
+                value,
+                f"has more than {MONEY_DECIMALS} decimal places",
+            )
+        ]
+    return []
 
 
 def _unreadable(column: Column) -> str:

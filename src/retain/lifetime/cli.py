@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from retain.output import FormatOption, OutputFormat, refuse, render
+from retain.clock import utcnow
+from retain.output import FormatOption, OutputFormat, command_session, refuse, render
+from retain.spreadsheets import safe_frame
 
 if TYPE_CHECKING:
     from retain.lifetime.fitting import FitResult
@@ -85,8 +87,6 @@ def predict(
         predict_customers,
         save_predictions,
     )
-    from retain.settings import get_settings
-    from retain.store import session_scope
 
     query = _query(model, calibration_end, unit)
     if export is not None and export.suffix not in (".csv", ".parquet"):
@@ -100,15 +100,17 @@ def predict(
             horizon=steps,
             annual_discount_rate=discount_rate,
             margin=margin,
-            predicted_at=datetime.now(UTC).replace(tzinfo=None),
+            predicted_at=utcnow(),
         )
 
     predictions = _run(work)
-    with session_scope(get_settings().store_url) as session:
+    with command_session() as session:
         stored = save_predictions(session=session, predictions=predictions)
     if export is not None:
-        writer = predictions.to_parquet if export.suffix == ".parquet" else predictions.to_csv
-        writer(export, index=False)
+        if export.suffix == ".parquet":
+            predictions.to_parquet(export, index=False)
+        else:
+            safe_frame(predictions).to_csv(export, index=False)
     rows = predictions.to_dict("records")
     if output_format is OutputFormat.table:
         rows = [_top_row(row) for row in rows[:TOP_CUSTOMERS]]
@@ -239,14 +241,17 @@ def _query(model: str, calibration_end: datetime | None, unit: str) -> ClvQuery:
 
 
 def _run(work: Callable[[Any, Any], T]) -> T:
-    from retain.currency.service import MissingRateError
+    from retain.currency.service import MissingRateError, stored_money
     from retain.lifetime.fitting import FitNotConverged, LifetimeInputError
     from retain.lifetime.service import ClvInputError
-    from retain.metrics.service import on_warehouse
     from retain.settings import get_settings
+    from retain.warehouse import on_warehouse
 
+    settings = get_settings()
     try:
-        return on_warehouse(get_settings(), work)
+        return on_warehouse(
+            settings.storage.resolved_warehouse_url, work, stored_money(settings=settings)
+        )
     except FitNotConverged as error:
         refuse(str(error))
     except (ClvInputError, LifetimeInputError, MissingRateError) as error:

@@ -20,6 +20,7 @@ from ibis.backends import BaseBackend
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from retain.currency.money import Money
 from retain.currency.service import check_rates
 from retain.lifetime.fitting import DAYS_PER_UNIT, FitResult, TimeUnit, check_unit
 from retain.lifetime.models import (
@@ -32,7 +33,7 @@ from retain.lifetime.models import (
 from retain.lifetime.rfm import day_number, purchase_days, rfm_summary
 from retain.lifetime.tables import CustomerPrediction
 from retain.lifetime.value import customer_lifetime_value, time_to_purchases
-from retain.metrics.service import Money, prepare_tables
+from retain.metrics.service import prepare_tables
 from retain.store import upsert
 
 ModelName = Literal["bgnbd", "pareto", "mbgnbd"]
@@ -128,11 +129,11 @@ def order_facts(*, backend: BaseBackend, money: Money) -> ir.Table:
     order = backend.table("order")
     codes = order.filter(order.currency.notnull()).select("currency").distinct().to_pandas()
     check_rates(
-        {str(code) for code in codes["currency"]},
+        currencies={str(code) for code in codes["currency"]},
         rates=money.rates,
         reporting=money.reporting_currency,
     )
-    return prepare_tables(backend, by=None, money=money).orders
+    return prepare_tables(backend=backend, by=None, money=money).orders
 
 
 def predict_customers(

@@ -1,5 +1,9 @@
-"""The words users see for vocabulary values (statuses, reasons, segments…), one catalogue per
-language, and how a page picks its language.
+"""Every word users see, one catalogue per language, and how a page picks its language.
+
+A catalogue (``locales/en/``, ``locales/zh_cn/``) holds the words for vocabulary values
+(statuses, reasons, segments…, by kind: ``vocab``) and the text of every page, message and
+answer (by section: ``ui_text``). Both catalogues have the same kinds, sections, keys and
+``{placeholders}``; ``tests/test_locales.py`` checks it.
 
 Languages are BCP 47 tags: ``en`` and ``zh-CN``. Older links and profiles that say ``zh``,
 ``zh-Hans`` or ``zh_CN`` are read as ``zh-CN``. Every domain may use this module: it imports
@@ -20,6 +24,10 @@ DEFAULT_LANGUAGE: Language = "en"
 CATALOGUES: Mapping[Language, Mapping[str, Mapping[str, str]]] = {
     "en": en.VOCABULARY,
     "zh-CN": zh_cn.VOCABULARY,
+}
+TEXTS: Mapping[Language, Mapping[str, Mapping[str, str]]] = {
+    "en": en.TEXT,
+    "zh-CN": zh_cn.TEXT,
 }
 _QUALITY = re.compile(r"^\s*q\s*=\s*([0-9.]+)\s*$")
 
@@ -91,3 +99,9 @@ def vocab(value: object, kind: str, language: str, *, name: bool = False) -> str
         return ""
     key = str(value)
     return words.get(key) or (key if name else humanise(key))
+
+
+def ui_text(section: str, language: str) -> Mapping[str, str]:
+    """The words of one page or message family (``dashboard``, ``return_portal``…) in
+    ``language`` (English for a tag Retain does not speak). An unknown section is a KeyError."""
+    return TEXTS[language_or_default(language)][section]

@@ -4,7 +4,6 @@ open is ``retain.web.public.loyalty``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path
@@ -13,9 +12,10 @@ from sqlalchemy.orm import Session
 from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_CUSTOMERS, SERVE_CUSTOMERS
 from retain.auth.sessions import signing_key
-from retain.dependencies import SettingsDep, store_answering
+from retain.clock import utcnow
+from retain.dependencies import SessionDep, SettingsDep, answering
 from retain.loyalty import ledger, member_page, referrals, rewards, tiers
-from retain.loyalty.ledger import InsufficientPoints, LoyaltyError, NotAMember, utcnow
+from retain.loyalty.ledger import InsufficientPoints, LoyaltyError, NotAMember
 from retain.loyalty.report import programme_summary
 from retain.loyalty.rules import RulesError
 from retain.loyalty.schemas import (
@@ -40,44 +40,45 @@ from retain.loyalty.service import (
     earn_event,
     enroll,
     get_member,
-    history,
-    list_members,
+    history_query,
     load_rules,
+    members_query,
     save_rules,
 )
-from retain.pagination import Limit, Offset
-from retain.settings import Settings
+from retain.pagination import Limit, Offset, Page, page_of_query
 
 router = APIRouter(prefix="/api/v1/loyalty", tags=["loyalty"])
 
 
-def _store(settings: Settings) -> AbstractContextManager[Session]:
-    """A store session whose loyalty errors become HTTP answers."""
-    return store_answering(
-        settings, {NotAMember: 404, InsufficientPoints: 409, LoyaltyError: 409, RulesError: 409}
-    )
+# The loyalty errors as HTTP answers, subclasses before their bases.
+LOYALTY_ERRORS: dict[type[Exception], int] = {
+    NotAMember: 404,
+    InsufficientPoints: 409,
+    LoyaltyError: 409,
+    RulesError: 409,
+}
 
 
 @router.get("/members", dependencies=[Depends(allow(READ_CUSTOMERS))])
-def get_members(settings: SettingsDep, limit: Limit = 100, offset: Offset = 0) -> list[MemberRead]:
+def get_members(session: SessionDep, limit: Limit = 100, offset: Offset = 0) -> Page[MemberRead]:
     """Members in enrolment order."""
-    with _store(settings) as session:
-        found = list_members(session=session, limit=limit, offset=offset)
-        return [MemberRead.model_validate(member) for member in found]
+    return page_of_query(
+        session, members_query(), MemberRead.model_validate, limit=limit, offset=offset
+    )
 
 
 @router.post("/members", status_code=201, dependencies=[Depends(allow(SERVE_CUSTOMERS))])
-def post_member(settings: SettingsDep, body: MemberCreate) -> MemberRead:
+def post_member(session: SessionDep, body: MemberCreate) -> MemberRead:
     """Enrol a customer; enrolling twice returns the same member."""
-    with _store(settings) as session:
+    with answering(LOYALTY_ERRORS):
         member = enroll(session=session, enrolled_at=utcnow(), **body.model_dump())
         return MemberRead.model_validate(member)
 
 
 @router.get("/members/{customer_id}/balance", dependencies=[Depends(allow(READ_CUSTOMERS))])
-def get_balance(settings: SettingsDep, customer_id: str) -> BalanceRead:
+def get_balance(session: SessionDep, customer_id: str) -> BalanceRead:
     """Points available now and pending until their return window ends."""
-    with _store(settings) as session:
+    with answering(LOYALTY_ERRORS):
         get_member(session=session, customer_id=customer_id)
         found = ledger.balance(session=session, customer_id=customer_id, at=utcnow())
         return BalanceRead(**found.__dict__)
@@ -85,20 +86,24 @@ def get_balance(settings: SettingsDep, customer_id: str) -> BalanceRead:
 
 @router.get("/members/{customer_id}/entries", dependencies=[Depends(allow(READ_CUSTOMERS))])
 def get_entries(
-    settings: SettingsDep, customer_id: str, limit: Limit = 100, offset: Offset = 0
-) -> list[EntryRead]:
+    session: SessionDep, customer_id: str, limit: Limit = 100, offset: Offset = 0
+) -> Page[EntryRead]:
     """The member's ledger, newest first."""
-    with _store(settings) as session:
-        found = history(session=session, customer_id=customer_id, limit=limit, offset=offset)
-        return [EntryRead.model_validate(entry) for entry in found]
+    return page_of_query(
+        session,
+        history_query(customer_id=customer_id),
+        EntryRead.model_validate,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.post(
     "/members/{customer_id}/events", status_code=201, dependencies=[Depends(allow(SERVE_CUSTOMERS))]
 )
-def post_event(settings: SettingsDep, customer_id: str, body: EventCreate) -> EntryRead:
+def post_event(session: SessionDep, customer_id: str, body: EventCreate) -> EntryRead:
     """Earn the points for a review, survey answer, completed profile or birthday (once each)."""
-    with _store(settings) as session:
+    with answering(LOYALTY_ERRORS):
         posting = earn_event(
             session=session,
             rules=load_rules(session=session),
@@ -115,11 +120,11 @@ def post_event(settings: SettingsDep, customer_id: str, body: EventCreate) -> En
     status_code=201,
     dependencies=[Depends(allow(SERVE_CUSTOMERS))],
 )
-def post_adjustment(settings: SettingsDep, customer_id: str, body: AdjustmentCreate) -> EntryRead:
+def post_adjustment(session: SessionDep, customer_id: str, body: AdjustmentCreate) -> EntryRead:
     """A manual correction, written as a compensating entry."""
     if body.points == 0:
         raise HTTPException(status_code=422, detail="an adjustment needs a non-zero number")
-    with _store(settings) as session:
+    with answering(LOYALTY_ERRORS):
         posting = adjust(
             session=session,
             rules=load_rules(session=session),
@@ -136,10 +141,10 @@ def post_adjustment(settings: SettingsDep, customer_id: str, body: AdjustmentCre
     dependencies=[Depends(allow(SERVE_CUSTOMERS))],
 )
 def post_redemption(
-    settings: SettingsDep, customer_id: str, body: RedemptionCreate
+    session: SessionDep, customer_id: str, body: RedemptionCreate
 ) -> RedemptionRead:
     """Reserve a reward: its points are held until it is confirmed or released."""
-    with _store(settings) as session:
+    with answering(LOYALTY_ERRORS):
         redemption = rewards.reserve_reward(
             session=session,
             rules=load_rules(session=session),
@@ -153,51 +158,51 @@ def post_redemption(
 
 @router.get("/redemptions", dependencies=[Depends(allow(READ_CUSTOMERS))])
 def get_redemptions(
-    settings: SettingsDep,
+    session: SessionDep,
     customer_id: str | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> list[RedemptionRead]:
+) -> Page[RedemptionRead]:
     """Redemptions, newest first, of one member or all."""
-    with _store(settings) as session:
-        found = rewards.list_redemptions(
-            session=session, customer_id=customer_id, limit=limit, offset=offset
-        )
-        return [RedemptionRead.model_validate(redemption) for redemption in found]
+    rows, total = rewards.list_redemptions(
+        session=session, customer_id=customer_id, limit=limit, offset=offset
+    )
+    items = [RedemptionRead.model_validate(redemption) for redemption in rows]
+    return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.post("/redemptions/{code}/confirm", dependencies=[Depends(allow(SERVE_CUSTOMERS))])
-def post_confirm(settings: SettingsDep, code: str) -> RedemptionRead:
+def post_confirm(session: SessionDep, code: str) -> RedemptionRead:
     """Confirm a reserved reward; its coupon becomes valid."""
-    with _store(settings) as session:
+    with answering(LOYALTY_ERRORS):
         found = rewards.confirm_redemption(session=session, code=code, at=utcnow())
         return RedemptionRead.model_validate(found)
 
 
 @router.post("/redemptions/{code}/release", dependencies=[Depends(allow(SERVE_CUSTOMERS))])
-def post_release(settings: SettingsDep, code: str) -> RedemptionRead:
+def post_release(session: SessionDep, code: str) -> RedemptionRead:
     """Release a reserved reward; its points go back to the member."""
-    with _store(settings) as session:
+    with answering(LOYALTY_ERRORS):
         found = rewards.release_redemption(session=session, code=code, at=utcnow())
         return RedemptionRead.model_validate(found)
 
 
 @router.get("/coupons/{code}", dependencies=[Depends(allow(READ_CUSTOMERS))])
-def get_coupon(settings: SettingsDep, code: str, customer_id: str | None = None) -> CouponRead:
+def get_coupon(session: SessionDep, code: str, customer_id: str | None = None) -> CouponRead:
     """For the shop: whether a coupon code may be accepted now, and what it is worth."""
-    return _coupon(settings, rewards.check_coupon, code, customer_id)
+    return _coupon(session, rewards.check_coupon, code, customer_id)
 
 
 @router.post("/coupons/{code}/use", dependencies=[Depends(allow(SERVE_CUSTOMERS))])
-def post_coupon_use(settings: SettingsDep, code: str, customer_id: str | None = None) -> CouponRead:
+def post_coupon_use(session: SessionDep, code: str, customer_id: str | None = None) -> CouponRead:
     """For the shop at checkout: accept a valid coupon, exactly once."""
-    return _coupon(settings, rewards.use_coupon, code, customer_id)
+    return _coupon(session, rewards.use_coupon, code, customer_id)
 
 
 def _coupon(
-    settings: Settings, action: Callable[..., Any], code: str, customer_id: str | None
+    session: Session, action: Callable[..., Any], code: str, customer_id: str | None
 ) -> CouponRead:
-    with _store(settings) as session:
+    with answering(LOYALTY_ERRORS):
         checked = action(
             session=session,
             rules=load_rules(session=session),
@@ -209,26 +214,26 @@ def _coupon(
 
 
 @router.get("/rules", dependencies=[Depends(allow(READ_CUSTOMERS))])
-def get_rules(settings: SettingsDep) -> dict[str, Any]:
+def get_rules(session: SessionDep) -> dict[str, Any]:
     """The rules in force."""
-    with _store(settings) as session:
+    with answering(LOYALTY_ERRORS):
         return load_rules(session=session).model_dump(mode="json")
 
 
 @router.put("/rules", dependencies=[Depends(allow(ANALYSE))])
-def put_rules(settings: SettingsDep, body: RulesText) -> dict[str, Any]:
+def put_rules(session: SessionDep, body: RulesText) -> dict[str, Any]:
     """Replace the rules in force with the YAML given (validated first)."""
     try:
-        with _store(settings) as session:
+        with answering(LOYALTY_ERRORS):
             return save_rules(session=session, text=body.yaml, at=utcnow()).model_dump(mode="json")
     except HTTPException as error:
         raise HTTPException(status_code=422, detail=error.detail) from None
 
 
 @router.post("/referrals", status_code=201, dependencies=[Depends(allow(SERVE_CUSTOMERS))])
-def post_referral(settings: SettingsDep, body: VisitCreate) -> ReferralRead:
+def post_referral(session: SessionDep, body: VisitCreate) -> ReferralRead:
     """Record a friend who arrived with a referral code; fraud checks decide its status."""
-    with _store(settings) as session:
+    with answering(LOYALTY_ERRORS):
         referral = referrals.register_referral(
             session=session,
             rules=load_rules(session=session),
@@ -240,20 +245,24 @@ def post_referral(settings: SettingsDep, body: VisitCreate) -> ReferralRead:
 
 @router.get("/referrals", dependencies=[Depends(allow(READ_CUSTOMERS))])
 def get_referrals(
-    settings: SettingsDep, status: str | None = None, limit: Limit = 100, offset: Offset = 0
-) -> list[ReferralRead]:
+    session: SessionDep, status: str | None = None, limit: Limit = 100, offset: Offset = 0
+) -> Page[ReferralRead]:
     """Referrals, newest first; ``status=review`` lists those waiting for a person."""
-    with _store(settings) as session:
-        found = referrals.list_referrals(session=session, status=status, limit=limit, offset=offset)
-        return [ReferralRead.model_validate(referral) for referral in found]
+    return page_of_query(
+        session,
+        referrals.referrals_query(status=status),
+        ReferralRead.model_validate,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.post("/referrals/{referral_id}/approve", dependencies=[Depends(allow(ANALYSE))])
 def post_approve(
-    settings: SettingsDep, referral_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+    session: SessionDep, referral_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
 ) -> ReferralRead:
     """Clear a referral flagged for review."""
-    with _store(settings) as session:
+    with answering(LOYALTY_ERRORS):
         referral = referrals.approve_referral(
             session=session, rules=load_rules(session=session), referral_id=referral_id
         )
@@ -262,28 +271,32 @@ def post_approve(
 
 @router.get("/tiers/history", dependencies=[Depends(allow(READ_CUSTOMERS))])
 def get_tier_history(
-    settings: SettingsDep, customer_id: str | None = None, limit: Limit = 100, offset: Offset = 0
-) -> list[TierChangeRead]:
+    session: SessionDep, customer_id: str | None = None, limit: Limit = 100, offset: Offset = 0
+) -> Page[TierChangeRead]:
     """Tier promotions and demotions, newest first."""
-    with _store(settings) as session:
-        found = tiers.tier_history(
-            session=session, customer_id=customer_id, limit=limit, offset=offset
-        )
-        return [TierChangeRead.model_validate(change) for change in found]
+    return page_of_query(
+        session,
+        tiers.tier_history_query(customer_id=customer_id),
+        TierChangeRead.model_validate,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/summary", dependencies=[Depends(allow(READ_CUSTOMERS))])
-def get_summary(settings: SettingsDep) -> dict[str, Any]:
+def get_summary(session: SessionDep) -> dict[str, Any]:
     """Members, points earned, redeemed and outstanding, liability, redemption rate."""
-    with _store(settings) as session:
+    with answering(LOYALTY_ERRORS):
         return programme_summary(session=session, rules=load_rules(session=session), at=utcnow())
 
 
 @router.post("/members/{customer_id}/link", dependencies=[Depends(allow(SERVE_CUSTOMERS))])
-def post_link(settings: SettingsDep, customer_id: str, body: LinkCreate) -> LinkRead:
+def post_link(
+    settings: SettingsDep, session: SessionDep, customer_id: str, body: LinkCreate
+) -> LinkRead:
     """A signed, expiring link to the member's page."""
     secret = signing_key(settings)
-    with _store(settings) as session:
+    with answering(LOYALTY_ERRORS):
         get_member(session=session, customer_id=customer_id)
     expires_at = member_page.link_expiry(utcnow(), body.days)
     token = member_page.sign_link(

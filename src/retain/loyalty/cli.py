@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from retain.output import FormatOption, OutputFormat, command_session, on_warehouse, render
+from retain.clock import utcnow
+from retain.output import FormatOption, OutputFormat, command_on_warehouse, command_session, render
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -65,7 +66,6 @@ def enroll_command(
 ) -> None:
     """Enrol a customer in the programme."""
     from retain.loyalty import service
-    from retain.loyalty.ledger import utcnow
 
     with _session() as session:
         member = service.enroll(
@@ -83,9 +83,9 @@ def earn_command(output_format: FormatOption = OutputFormat.table) -> None:
     """Earn points for members' orders in the warehouse; reverse returned ones. Idempotent."""
     from retain.loyalty import orders
 
-    summary = on_warehouse(
+    summary = command_on_warehouse(
         lambda settings, backend: orders.earn_from_orders(
-            store_url=settings.store_url, backend=backend
+            store_url=settings.storage.store_url, backend=backend
         )
     )
     render([summary.__dict__], output_format=output_format, title="Earned from orders")
@@ -100,7 +100,6 @@ def event_command(
 ) -> None:
     """Earn the points the rules give for an event, once per key."""
     from retain.loyalty import service
-    from retain.loyalty.ledger import utcnow
 
     with _session() as session:
         posting = service.earn_event(
@@ -121,7 +120,6 @@ def balance_command(
 ) -> None:
     """A member's available and pending points."""
     from retain.loyalty import ledger, service
-    from retain.loyalty.ledger import utcnow
 
     with _session() as session:
         service.get_member(session=session, customer_id=customer_id)
@@ -157,7 +155,6 @@ def adjust_command(
 ) -> None:
     """Correct a balance with a compensating entry."""
     from retain.loyalty import service
-    from retain.loyalty.ledger import utcnow
 
     if points == 0:
         typer.echo("error: an adjustment needs a non-zero number of points", err=True)
@@ -188,7 +185,6 @@ def redeem_command(
 ) -> None:
     """Redeem a reward from the catalogue: reserve its points, then (by default) confirm."""
     from retain.loyalty import rewards, service
-    from retain.loyalty.ledger import utcnow
 
     moment = at or utcnow()
     with _session() as session:
@@ -215,7 +211,6 @@ def redeem_command(
 def release_command(code: str, at: AtOption = None) -> None:
     """Release a reserved reward; its points return to the member."""
     from retain.loyalty import rewards
-    from retain.loyalty.ledger import utcnow
 
     with _session() as session:
         redemption = rewards.release_redemption(session=session, code=code, at=at or utcnow())
@@ -231,7 +226,6 @@ def coupon_command(
 ) -> None:
     """Validate a coupon code as the shop would."""
     from retain.loyalty import rewards, service
-    from retain.loyalty.ledger import utcnow
 
     with _session() as session:
         checked = rewards.check_coupon(
@@ -248,7 +242,6 @@ def coupon_command(
 def expire_command(at: AtOption = None) -> None:
     """Expire points past their expiry and release lapsed reward holds."""
     from retain.loyalty import rewards, service
-    from retain.loyalty.ledger import utcnow
 
     moment = at or utcnow()
     with _session() as session:
@@ -265,9 +258,9 @@ def link_command(
 ) -> None:
     """Print a signed, expiring path to the member's page."""
     from retain.auth.sessions import signing_key
+    from retain.clock import utcnow
     from retain.locales import normalise_language
     from retain.loyalty import member_page, service
-    from retain.loyalty.ledger import utcnow
     from retain.settings import get_settings
 
     settings = get_settings()
@@ -291,9 +284,9 @@ def export_command() -> None:
     """Copy new ledger entries to the warehouse table loyalty_event."""
     from retain.loyalty import events
 
-    count = on_warehouse(
+    count = command_on_warehouse(
         lambda settings, backend: events.export_events(
-            store_url=settings.store_url, backend=backend
+            store_url=settings.storage.store_url, backend=backend
         )
     )
     typer.echo(f"{count} loyalty events added to the warehouse")
@@ -303,7 +296,6 @@ def export_command() -> None:
 def report_command(at: AtOption = None, output_format: FormatOption = OutputFormat.table) -> None:
     """Liability, redemption rate and tier moves of the programme."""
     from retain.loyalty import report, service
-    from retain.loyalty.ledger import utcnow
 
     with _session() as session:
         summary = report.programme_summary(
@@ -329,7 +321,7 @@ def retention_command(
             session.execute(select(LoyaltyMember.customer_id, LoyaltyMember.enrolled_at)).all()
         )
         rates = list_rates(session=session)
-    compared = on_warehouse(
+    compared = command_on_warehouse(
         lambda _settings, backend: report.compare_retention(
             backend=backend, members=members, window_days=window_days, rates=rates
         )
@@ -341,7 +333,6 @@ def retention_command(
 def rules_load(path: Path) -> None:
     """Validate a rules YAML file and put it in force."""
     from retain.loyalty import service
-    from retain.loyalty.ledger import utcnow
 
     with _session() as session:
         service.save_rules(session=session, text=path.read_text(encoding="utf-8"), at=utcnow())
@@ -380,7 +371,7 @@ def rules_preview(
     except RulesError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
-    rows = on_warehouse(
+    rows = command_on_warehouse(
         lambda _settings, backend: orders.simulate(
             backend=backend, rules=rules, start=start, end=end
         )
@@ -392,7 +383,6 @@ def rules_preview(
 def tiers_evaluate(at: AtOption = None, output_format: FormatOption = OutputFormat.table) -> None:
     """Promote and demote members by the rules; print the changes."""
     from retain.loyalty import service, tiers
-    from retain.loyalty.ledger import utcnow
     from retain.settings import get_settings
 
     settings = get_settings()
@@ -401,7 +391,7 @@ def tiers_evaluate(at: AtOption = None, output_format: FormatOption = OutputForm
             session=session,
             rules=service.load_rules(session=session),
             at=at or utcnow(),
-            reporting_currency=settings.reporting_currency,
+            reporting_currency=settings.region.reporting_currency,
         )
         rows = [_change_row(change) for change in changes]
     render(rows, output_format=output_format, title="Tier changes")
@@ -458,7 +448,6 @@ def referral_visit(
 ) -> None:
     """Record a friend who arrived with a referral code; print the checks' verdict."""
     from retain.loyalty import referrals, service
-    from retain.loyalty.ledger import utcnow
 
     visit = referrals.Visit(
         code=code, friend_id=friend_id, friend_email=email, ip=ip, device=device
@@ -515,9 +504,8 @@ def referral_approve(referral_id: int) -> None:
 def referral_reward(at: AtOption = None) -> None:
     """Reward both sides of referrals whose friend's order is past the return window."""
     from retain.loyalty import orders, referrals, service
-    from retain.loyalty.ledger import utcnow
 
-    returned = on_warehouse(lambda _settings, backend: orders.undone_orders(backend))
+    returned = command_on_warehouse(lambda _settings, backend: orders.undone_orders(backend))
     with _session() as session:
         due = referrals.reward_referrals(
             session=session,

@@ -10,7 +10,7 @@ a second transaction with the same key finds the first one's entry instead of ad
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -101,11 +101,6 @@ _LOTS = (
     .having(_REMAINING > 0)
     .order_by(LoyaltyEntry.available_at, LoyaltyEntry.id)
 )
-
-
-def utcnow() -> datetime:
-    """Now, as the naive UTC datetime the store keeps."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def lock_member(session: Session, customer_id: str) -> None:

@@ -148,12 +148,3 @@ class LoyaltyReferral(Base):
     findings: Mapped[str] = mapped_column(Text, default="")  # check names, comma-separated
     order_id: Mapped[str | None] = mapped_column(String(128))
     reward_at: Mapped[datetime | None] = mapped_column(DateTime)
-
-
-class LoyaltyExport(Base):
-    """The last ledger entry copied to the warehouse ``loyalty_event`` table."""
-
-    __tablename__ = "loyalty_export"
-
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    last_entry_id: Mapped[int] = mapped_column(BigInteger)

@@ -12,8 +12,8 @@ import pandas as pd
 from ibis.backends import BaseBackend
 from sqlalchemy import select
 
+from retain.clock import utcnow
 from retain.loyalty import referrals
-from retain.loyalty.ledger import utcnow
 from retain.loyalty.models import LoyaltyMember
 from retain.loyalty.rules import Rules
 from retain.loyalty.service import Order, earn_order, load_rules, order_points, reverse_order

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from retain.loyalty import ledger
@@ -249,7 +249,12 @@ def list_referrals(
     *, session: Session, status: str | None, limit: int, offset: int
 ) -> list[LoyaltyReferral]:
     """Referrals, newest first, optionally of one status."""
-    query = select(LoyaltyReferral).order_by(LoyaltyReferral.id.desc()).limit(limit).offset(offset)
+    return list(session.scalars(referrals_query(status=status).limit(limit).offset(offset)))
+
+
+def referrals_query(*, status: str | None) -> Select[LoyaltyReferral]:
+    """Referrals, newest first, as a query to page."""
+    query = select(LoyaltyReferral).order_by(LoyaltyReferral.id.desc())
     if status is not None:
         query = query.where(LoyaltyReferral.status == status)
-    return list(session.scalars(query))
+    return query

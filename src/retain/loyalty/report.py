@@ -111,7 +111,9 @@ def compare_retention(
 def _orders(backend: BaseBackend, rates: dict[str, Decimal]) -> pd.DataFrame:
     order = backend.table("order")
     kept = order.filter(order.status.isnull() | (order.status != "cancelled"))
-    converted = kept.mutate(amount=to_reporting(kept.amount, kept.currency, rates=rates))
+    converted = kept.mutate(
+        amount=to_reporting(amount=kept.amount, currency=kept.currency, rates=rates)
+    )
     frame = converted.select("customer_id", "ordered_at", "amount").to_pandas()
     frame["customer_id"] = frame["customer_id"].astype(str)
     frame["ordered_at"] = pd.to_datetime(frame["ordered_at"]).dt.tz_localize(None)

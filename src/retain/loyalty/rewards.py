@@ -14,6 +14,7 @@ from retain.loyalty.ledger import LoyaltyError
 from retain.loyalty.models import LoyaltyEntry, LoyaltyRedemption
 from retain.loyalty.rules import Rules
 from retain.loyalty.service import get_member, new_code
+from retain.store import fetch_page
 
 HELD = ("reserved", "confirmed", "used")  # states that count towards a per-member limit
 
@@ -63,7 +64,7 @@ def reserve_reward(
         customer_id=customer_id,
         reward=reward.name,
         points=reward.cost,
-        code=new_code(12),
+        code=new_code(length=12),
         status="reserved",
         reserved_at=at,
         hold_until=at + timedelta(minutes=rules.reservation_minutes),
@@ -215,11 +216,9 @@ def use_coupon(
 
 def list_redemptions(
     *, session: Session, customer_id: str | None, limit: int, offset: int
-) -> list[LoyaltyRedemption]:
-    """Redemptions, newest first, of one member or all."""
-    query = (
-        select(LoyaltyRedemption).order_by(LoyaltyRedemption.id.desc()).limit(limit).offset(offset)
-    )
+) -> tuple[list[LoyaltyRedemption], int]:
+    """One page of redemptions, newest first, of one member or all, and how many there are."""
+    query = select(LoyaltyRedemption).order_by(LoyaltyRedemption.id.desc())
     if customer_id is not None:
         query = query.where(LoyaltyRedemption.customer_id == customer_id)
-    return list(session.scalars(query))
+    return fetch_page(session, query, limit=limit, offset=offset)

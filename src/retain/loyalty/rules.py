@@ -11,6 +11,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from retain.sandbox import load_yaml
+
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Outcome = Literal["block", "flag", "off"]
@@ -181,7 +183,7 @@ class Rules(_Strict):
 def parse_rules(text: str) -> Rules:
     """Rules from YAML text; RulesError names every field that is wrong."""
     try:
-        data = yaml.safe_load(text) or {}
+        data = load_yaml(text) or {}
     except yaml.YAMLError as error:
         raise RulesError(f"the rules are not valid YAML: {error}") from None
     if not isinstance(data, dict):

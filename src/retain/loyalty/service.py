@@ -8,20 +8,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
+from retain.locales import language_or_default
 from retain.loyalty import ledger
 from retain.loyalty.ledger import LoyaltyError, Posting
 from retain.loyalty.models import LoyaltyCampaign, LoyaltyEntry, LoyaltyMember, LoyaltyRuleset
 from retain.loyalty.rules import EVENTS, Campaign, Rules, parse_rules
+from retain.store import insert_if_absent
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 
-def new_code(length: int = 8) -> str:
+def new_code(*, length: int = 8) -> str:
     """A random code of unambiguous capitals and digits."""
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
@@ -45,11 +45,9 @@ def enroll(
         "email": email,
         "ip": ip,
         "device": device,
-        "language": language,
+        "language": language_or_default(language),
     }
-    dialect = session.get_bind().dialect.name
-    statement = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(statement(LoyaltyMember).values(values).on_conflict_do_nothing())
+    insert_if_absent(session, LoyaltyMember, values)
     member = session.get(LoyaltyMember, customer_id)
     assert member is not None  # inserted just now or already there
     return member
@@ -198,13 +196,7 @@ def _campaign_allows(session: Session, campaign: Campaign, order: Order, bonus: 
 
 def _spend_budget(session: Session, campaign: Campaign, bonus: int) -> bool:
     """Add ``bonus`` to the campaign's total only if it stays within the budget (atomically)."""
-    dialect = session.get_bind().dialect.name
-    statement = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        statement(LoyaltyCampaign)
-        .values(name=campaign.name, points_awarded=0)
-        .on_conflict_do_nothing()
-    )
+    insert_if_absent(session, LoyaltyCampaign, {"name": campaign.name, "points_awarded": 0})
     spend = update(LoyaltyCampaign).where(LoyaltyCampaign.name == campaign.name)
     if campaign.budget is not None:
         spend = spend.where(LoyaltyCampaign.points_awarded + bonus <= campaign.budget)
@@ -291,24 +283,23 @@ def expire_all(*, session: Session, at: datetime) -> int:
 
 def history(*, session: Session, customer_id: str, limit: int, offset: int) -> list[LoyaltyEntry]:
     """The member's ledger entries, newest first."""
-    return list(
-        session.scalars(
-            select(LoyaltyEntry)
-            .where(LoyaltyEntry.customer_id == customer_id)
-            .order_by(LoyaltyEntry.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
+    return list(session.scalars(history_query(customer_id=customer_id).limit(limit).offset(offset)))
+
+
+def history_query(*, customer_id: str) -> Select[LoyaltyEntry]:
+    """The member's ledger, newest first, as a query to page."""
+    return (
+        select(LoyaltyEntry)
+        .where(LoyaltyEntry.customer_id == customer_id)
+        .order_by(LoyaltyEntry.id.desc())
     )
 
 
 def list_members(*, session: Session, limit: int, offset: int) -> list[LoyaltyMember]:
     """Members in enrolment order."""
-    return list(
-        session.scalars(
-            select(LoyaltyMember)
-            .order_by(LoyaltyMember.enrolled_at, LoyaltyMember.customer_id)
-            .limit(limit)
-            .offset(offset)
-        )
-    )
+    return list(session.scalars(members_query().limit(limit).offset(offset)))
+
+
+def members_query() -> Select[LoyaltyMember]:
+    """Members in enrolment order, as a query to page."""
+    return select(LoyaltyMember).order_by(LoyaltyMember.enrolled_at, LoyaltyMember.customer_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from retain.currency.service import list_rates
@@ -152,9 +152,13 @@ def tier_history(
     *, session: Session, customer_id: str | None, limit: int, offset: int
 ) -> list[LoyaltyTierChange]:
     """Tier changes, newest first, of one member or all."""
-    query = (
-        select(LoyaltyTierChange).order_by(LoyaltyTierChange.id.desc()).limit(limit).offset(offset)
-    )
+    statement = tier_history_query(customer_id=customer_id)
+    return list(session.scalars(statement.limit(limit).offset(offset)))
+
+
+def tier_history_query(*, customer_id: str | None) -> Select[LoyaltyTierChange]:
+    """Tier promotions and demotions, newest first, as a query to page."""
+    query = select(LoyaltyTierChange).order_by(LoyaltyTierChange.id.desc())
     if customer_id is not None:
         query = query.where(LoyaltyTierChange.customer_id == customer_id)
-    return list(session.scalars(query))
+    return query

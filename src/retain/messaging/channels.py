@@ -12,7 +12,6 @@ import hashlib
 import http.client
 import json
 import smtplib
-import time
 from dataclasses import dataclass
 from email.header import Header
 from email.message import Message
@@ -25,6 +24,7 @@ from urllib.parse import quote, urlsplit
 
 from retain.messaging.templates import RenderedMessage
 from retain.settings import Settings
+from retain.signatures import signed_headers
 
 EMAIL = "email"
 WEBHOOK = "webhook"
@@ -107,9 +107,11 @@ class SmtpChannel:
 
     def send(self, message: OutgoingMessage) -> str:
         email = build_email(
-            message, sender=self._settings.mail_from, mailto=self._settings.unsubscribe_mailto
+            message,
+            sender=self._settings.email.mail_from,
+            mailto=self._settings.email.unsubscribe_mailto,
         )
-        envelope_from = parseaddr(self._settings.mail_from)[1]
+        envelope_from = parseaddr(self._settings.email.mail_from)[1]
         try:
             self._session().sendmail(envelope_from, [message.address], email.as_bytes(policy=WIRE))
         except smtplib.SMTPServerDisconnected:
@@ -128,11 +130,15 @@ class SmtpChannel:
     def _session(self) -> smtplib.SMTP:
         if self._connection is None:
             settings = self._settings
-            connection = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
-            if settings.smtp_starttls:
+            connection = smtplib.SMTP(
+                settings.email.smtp_host, settings.email.smtp_port, timeout=30
+            )
+            if settings.email.smtp_starttls:
                 connection.starttls()
-            if settings.smtp_user and settings.smtp_password:
-                connection.login(settings.smtp_user, settings.smtp_password.get_secret_value())
+            if settings.email.smtp_user and settings.email.smtp_password:
+                connection.login(
+                    settings.email.smtp_user, settings.email.smtp_password.get_secret_value()
+                )
             self._connection = connection
         return self._connection
 
@@ -152,25 +158,21 @@ class WebhookChannel:
     """POSTs each message as JSON, signed as event intake, with Idempotency-Key = delivery key."""
 
     def __init__(self, settings: Settings) -> None:
-        if not settings.message_webhook_url or settings.message_webhook_secret is None:
+        if (
+            not settings.messaging.message_webhook_url
+            or settings.messaging.message_webhook_secret is None
+        ):
             raise PermanentFailure("RETAIN_MESSAGE_WEBHOOK_URL and _SECRET are not both set")
-        # Imported here: retain.ingest pulls in the whole import stack, which email-only
-        # workers need not load.
-        from retain.ingest.intake import signature
-
-        self._sign = signature
-        self._url = urlsplit(settings.message_webhook_url)
-        self._secret = settings.message_webhook_secret.get_secret_value()
+        self._url = urlsplit(settings.messaging.message_webhook_url)
+        self._secret = settings.messaging.message_webhook_secret.get_secret_value()
         self._connection: http.client.HTTPConnection | None = None
 
     def send(self, message: OutgoingMessage) -> str:
         body = json.dumps(webhook_payload(message), ensure_ascii=False).encode()
-        timestamp = str(int(time.time()))
         headers = {
             "Content-Type": "application/json",
             "Idempotency-Key": message.key,
-            "X-Retain-Timestamp": timestamp,
-            "X-Retain-Signature": self._sign(self._secret, timestamp, body),
+            **signed_headers(secret=self._secret, body=body),
         }
         path = self._url.path or "/"
         try:
@@ -255,7 +257,7 @@ def address_for(
     """Where a message on ``channel`` goes for this customer; None when there is no address."""
     if channel == EMAIL:
         return email
-    if "{phone}" in settings.apprise_urls.get(channel, ""):
+    if "{phone}" in settings.messaging.apprise_urls.get(channel, ""):
         return phone
     return customer_id
 
@@ -277,8 +279,8 @@ class Channels:
             return SmtpChannel(self._settings)
         if name == WEBHOOK:
             return WebhookChannel(self._settings)
-        if name in self._settings.apprise_urls:
-            return AppriseChannel(name, self._settings.apprise_urls[name])
+        if name in self._settings.messaging.apprise_urls:
+            return AppriseChannel(name, self._settings.messaging.apprise_urls[name])
         raise PermanentFailure(f"channel {name!r} is not configured")
 
     def close(self) -> None:

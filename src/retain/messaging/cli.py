@@ -1,4 +1,4 @@
-"""``retain worker``, ``retain messages``, ``retain templates`` and ``retain consent``."""
+"""``retain messages``, ``retain templates`` and ``retain consent``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from retain.output import FormatOption, OutputFormat, render
+from retain.clock import utcnow
+from retain.output import FormatOption, OutputFormat, command_session, command_warehouse, render
 
 messages_app = typer.Typer(help="The delivery log: list, reconcile, bounces.", no_args_is_help=True)
 templates_app = typer.Typer(help="Message templates.", no_args_is_help=True)
@@ -21,35 +22,9 @@ class Answer(StrEnum):
 
 def register(root: typer.Typer) -> None:
     """Mount the messaging commands on the root command."""
-    root.command("worker")(run_worker)
     root.add_typer(messages_app, name="messages")
     root.add_typer(templates_app, name="templates")
     root.add_typer(consent_app, name="consent")
-
-
-def run_worker(
-    once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
-    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between passes.")] = 10.0,
-) -> None:
-    """Send due messages and run other domains' periodic hooks, until interrupted."""
-    from retain.messaging import service, worker
-    from retain.settings import get_settings
-
-    def report(summary: service.DeliverySummary) -> None:
-        counts = summary.as_dict()
-        if any(counts.values()):
-            typer.echo(" ".join(f"{name}={count}" for name, count in counts.items()))
-
-    # The worker also runs the other domains' periodic jobs.
-    from retain.engage.schedule import register as register_playbooks  # segments, playbooks
-    from retain.feedback.schedule import register as register_surveys  # recurring surveys
-    from retain.returns.jobs import register as register_returns  # shop instructions
-    from retain.support.schedule import register as register_support  # SLA checks, CSAT asks
-
-    settings = get_settings()
-    for register in (register_playbooks, register_surveys, register_returns, register_support):
-        register(settings)
-    worker.run_worker(settings=settings, interval=interval, once=once, on_tick=report)
 
 
 @messages_app.command("list")
@@ -60,9 +35,8 @@ def list_messages(
 ) -> None:
     """Deliveries, newest first."""
     from retain.messaging import service
-    from retain.settings import get_settings
 
-    with service.store(get_settings()) as session:
+    with command_session() as session:
         rows, _ = service.list_deliveries(session=session, status=status, limit=limit, offset=0)
         printed = [
             {
@@ -92,9 +66,8 @@ def reconcile(
 ) -> None:
     """Resolve deliveries left unknown by a crashed worker (see docs/messaging.md)."""
     from retain.messaging import service
-    from retain.settings import get_settings
 
-    with service.store(get_settings()) as session:
+    with command_session() as session:
         counts = service.reconcile(session=session, resend=resend, keys=keys or ())
     typer.echo(f"requeued {counts['requeued']}, confirmed sent {counts['confirmed']}")
 
@@ -107,9 +80,8 @@ def bounce(
 ) -> None:
     """Suppress an address and mark its latest delivery bounced."""
     from retain.messaging import service
-    from retain.settings import get_settings
 
-    with service.store(get_settings()) as session:
+    with command_session() as session:
         marked = service.record_bounce(
             session=session, address=address, channel=channel, reason=reason
         )
@@ -119,10 +91,9 @@ def bounce(
 @templates_app.command("list")
 def list_templates(output_format: FormatOption = OutputFormat.table) -> None:
     """Every template, shipped or edited."""
-    from retain.messaging import service, templates
-    from retain.settings import get_settings
+    from retain.messaging import templates
 
-    with service.store(get_settings()) as session:
+    with command_session() as session:
         rows = templates.list_templates(session=session)
     for row in rows:
         row["languages"] = ", ".join(row["languages"])
@@ -133,29 +104,24 @@ def list_templates(output_format: FormatOption = OutputFormat.table) -> None:
 def preview(
     name: Annotated[str, typer.Argument(help="Template name.")],
     customer: Annotated[str, typer.Option("--customer", help="Customer id.")],
-    language: Annotated[str | None, typer.Option(help="en or zh; default the customer's.")] = None,
+    language: Annotated[
+        str | None, typer.Option(help="en or zh-CN; default the customer's.")
+    ] = None,
 ) -> None:
     """Render a template with a customer's real context."""
-    from retain.messaging import preferences, service, templates
+    from retain.locales import language_or_default
+    from retain.messaging import preferences, templates
     from retain.messaging.context import message_context
     from retain.settings import get_settings
-    from retain.warehouse import connect
 
     settings = get_settings()
-    backend = connect(settings.resolved_warehouse_url)
-    try:
-        with service.store(settings) as session:
-            context = message_context(session=session, backend=backend, customer_id=customer)
-            chosen = language or preferences.language_of(context["customer"].get("language"))
-            context |= preferences.sample_links(settings, customer_id=customer, language=chosen)
-            rendered = templates.render(
-                session=session, template=name, language=chosen, context=context
-            )
-    except templates.TemplateProblem as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        backend.disconnect()
+    with command_warehouse() as backend, command_session(templates.TemplateProblem) as session:
+        context = message_context(session=session, backend=backend, customer_id=customer)
+        chosen = language_or_default(language or context["customer"].get("language"))
+        context |= preferences.sample_links(settings, customer_id=customer, language=chosen)
+        rendered = templates.render(
+            session=session, template=name, language=chosen, context=context
+        )
     typer.echo(f"Subject: {rendered.subject}\nLanguage: {rendered.language}\n\n{rendered.text}")
     if rendered.html:
         typer.echo(f"--- HTML ---\n{rendered.html}")
@@ -167,10 +133,9 @@ def show_consent(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """The customer's recorded consent per channel."""
-    from retain.messaging import consent, service
-    from retain.settings import get_settings
+    from retain.messaging import consent
 
-    with service.store(get_settings()) as session:
+    with command_session() as session:
         rows = [
             {
                 "channel": row.channel,
@@ -190,16 +155,15 @@ def set_consent(
     answer: Annotated[Answer, typer.Argument(help="granted or revoked.")],
 ) -> None:
     """Record a customer's consent for a channel."""
-    from retain.messaging import consent, service
-    from retain.settings import get_settings
+    from retain.messaging import consent
 
-    with service.store(get_settings()) as session:
+    with command_session() as session:
         consent.set_consent(
             session=session,
             customer_id=customer,
             channel=channel,
             granted=answer is Answer.granted,
             source="cli",
-            at=service.utcnow(),
+            at=utcnow(),
         )
     typer.echo(f"{customer} {channel}: {answer.value}")

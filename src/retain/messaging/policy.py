@@ -46,14 +46,14 @@ class Rules:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Rules:
-        start, end = settings.quiet_hours.split("-")
+        start, end = settings.messaging.quiet_hours.split("-")
         return cls(
-            consent_default=settings.consent_default,
-            cap=settings.frequency_cap,
-            window=timedelta(days=settings.frequency_window_days),
+            consent_default=settings.messaging.consent_default,
+            cap=settings.messaging.frequency_cap,
+            window=timedelta(days=settings.messaging.frequency_window_days),
             quiet_start=time.fromisoformat(start),
             quiet_end=time.fromisoformat(end),
-            default_zone=settings.default_timezone,
+            default_zone=settings.region.default_timezone,
         )
 
 

@@ -8,20 +8,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from retain.auth.sessions import signing_key
+from retain.clock import utcnow
 from retain.messaging.consent import PREFERENCES, UNSUBSCRIBE, consents, sign_customer_link
-from retain.messaging.service import utcnow
 from retain.settings import Settings
-
-
-def language_of(value: str | None) -> str:
-    """The message template language for a profile's language tag: zh for any Chinese, else en
-    (template variants are keyed by language family; pages use BCP 47 tags)."""
-    return "zh" if (value or "").lower().startswith("zh") else "en"
 
 
 def channel_names(settings: Settings) -> list[str]:
     """The channels a customer can switch on or off: email and each chat or SMS service."""
-    return ["email", *sorted(settings.apprise_urls)]
+    return ["email", *sorted(settings.messaging.apprise_urls)]
 
 
 def channel_choices(
@@ -31,7 +25,7 @@ def channel_choices(
     recorded = {
         row.channel: row.granted for row in consents(session=session, customer_id=customer_id)
     }
-    default = settings.consent_default == "opt-out"
+    default = settings.messaging.consent_default == "opt-out"
     return [
         {"name": name, "granted": recorded.get(name, default)} for name in channel_names(settings)
     ]
@@ -39,7 +33,7 @@ def channel_choices(
 
 def sample_links(settings: Settings, *, customer_id: str, language: str) -> dict[str, str]:
     """Working unsubscribe and preference links for a preview, made for the email channel."""
-    base = settings.public_base_url.rstrip("/")
+    base = settings.server.public_base_url.rstrip("/")
     links = {}
     for name, purpose, path in (
         ("unsubscribe_url", UNSUBSCRIBE, "unsubscribe"),

@@ -51,7 +51,8 @@ PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 
 class PreviewCreate(BaseModel):
     customer_id: str = Field(min_length=1, max_length=128, pattern=PRINTABLE)
-    language: Literal["en", "zh"] | None = None
+    # "zh" is how links and scripts said Chinese before the BCP 47 tags: still accepted.
+    language: Literal["en", "zh-CN", "zh"] | None = None
 
 
 class PreviewRead(BaseModel):

@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from retain.auth.sessions import signing_key
+from retain.clock import utcnow
 from retain.customers.models import CustomerProfile
+from retain.locales import Language, language_or_default
 from retain.messaging import channels as channel_module
 from retain.messaging.channels import (
     Channels,
@@ -34,8 +35,8 @@ from retain.messaging.channels import (
 )
 from retain.messaging.consent import PREFERENCES, UNSUBSCRIBE, sign_customer_link, suppress
 from retain.messaging.context import profile_context
+from retain.messaging.events import export_deliveries
 from retain.messaging.models import Delivery
-from retain.messaging.outbox import export_deliveries
 from retain.messaging.policy import Facts, Rules, decide, gather_facts
 from retain.messaging.templates import TemplateProblem, load_template, render_spec
 from retain.settings import Settings
@@ -45,11 +46,6 @@ from retain.store import ensure_store, session_scope
 CLAIM_CHUNK = 100
 # Keys looked up per statement: SQLite caps the parameters of one statement.
 KEY_LOOKUP_CHUNK = 1_000
-
-
-def utcnow() -> datetime:
-    """Now, as the naive UTC datetime the store keeps."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -184,21 +180,21 @@ def deliver_due(
 ) -> DeliverySummary:
     """One worker pass: expire dead leases, then claim, decide, render and send due messages."""
     at = at or utcnow()
-    ensure_store(settings.store_url)
-    summary = DeliverySummary(unknown=expire_leases(store_url=settings.store_url, at=at))
+    ensure_store(settings.storage.store_url)
+    summary = DeliverySummary(unknown=expire_leases(store_url=settings.storage.store_url, at=at))
     sender = _Sender(settings=settings, at=at)
     try:
         while summary.claimed < limit:
             batch = claim_due(
-                store_url=settings.store_url,
+                store_url=settings.storage.store_url,
                 at=at,
                 limit=min(CLAIM_CHUNK, limit - summary.claimed),
-                lease=timedelta(seconds=settings.delivery_lease_seconds),
+                lease=timedelta(seconds=settings.messaging.delivery_lease_seconds),
             )
             if not batch:
                 break
             summary.claimed += len(batch)
-            _save(settings.store_url, sender.process(batch, summary))
+            _save(settings.storage.store_url, sender.process(batch, summary))
     finally:
         sender.close()
     summary.exported = export_deliveries(settings=settings)
@@ -258,14 +254,14 @@ class _Sender:
         self.specs: dict[str, dict[str, Any]] = {}
         # Each sending thread keeps its own connections: while one waits for the server's
         # answer, another sends, so the pass is not bound by round trips.
-        self.pool = ThreadPoolExecutor(max_workers=settings.delivery_connections)
+        self.pool = ThreadPoolExecutor(max_workers=settings.messaging.delivery_connections)
         self.local = threading.local()
         self.opened: list[Channels] = []
         self.opening = threading.Lock()
 
     def process(self, batch: list[Delivery], summary: DeliverySummary) -> list[dict[str, Any]]:
         """The changes to store for ``batch``, after sending what may be sent."""
-        with session_scope(self.settings.store_url) as session:
+        with session_scope(self.settings.storage.store_url) as session:
             facts = gather_facts(
                 session=session,
                 customer_ids=[delivery.customer_id for delivery in batch],
@@ -366,7 +362,7 @@ class _Sender:
         )
 
     def _links(self, delivery: Delivery, language: str) -> dict[str, str]:
-        base = self.settings.public_base_url.rstrip("/")
+        base = self.settings.server.public_base_url.rstrip("/")
         made = {}
         for name, purpose, path in (
             ("unsubscribe_url", UNSUBSCRIBE, "unsubscribe"),
@@ -385,9 +381,9 @@ class _Sender:
 
     def _failed(self, delivery: Delivery, reason: str, *, final: bool) -> dict[str, Any]:
         attempts = delivery.attempts + 1
-        if final or attempts >= self.settings.delivery_max_attempts:
+        if final or attempts >= self.settings.messaging.delivery_max_attempts:
             return {"status": "failed", "attempts": attempts, "last_error": reason[:500]}
-        delay = self.settings.delivery_retry_seconds * 2 ** (attempts - 1)
+        delay = self.settings.messaging.delivery_retry_seconds * 2 ** (attempts - 1)
         return {
             "status": "queued",
             "attempts": attempts,
@@ -408,9 +404,8 @@ class _Sender:
             channels.close()
 
 
-def _language(delivery: Delivery, profile_language: str | None) -> str:
-    chosen = delivery.language or profile_language or "en"
-    return "zh" if chosen.lower().startswith("zh") else chosen.lower()[:2]
+def _language(delivery: Delivery, profile_language: str | None) -> Language:
+    return language_or_default(delivery.language or profile_language)
 
 
 def _count(summary: DeliverySummary, change: dict[str, Any]) -> None:
@@ -467,11 +462,3 @@ def _mark_bounced(session: Session, *, address: str, channel: str, reason: str) 
         return 0
     latest.status, latest.last_error = "bounced", reason[:500]
     return 1
-
-
-@contextmanager
-def store(settings: Settings) -> Iterator[Session]:
-    """A migrated store session for the API and the CLI."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
-        yield session

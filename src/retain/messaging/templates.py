@@ -14,20 +14,19 @@ from typing import Any
 
 import yaml
 from jinja2 import Template, TemplateError, Undefined
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from retain.locales import DEFAULT_LANGUAGE, LANGUAGES, language_or_default, normalise_language
 from retain.messaging.models import MessageTemplate
+from retain.sandbox import BoundedSandbox, load_yaml, render_bounded
 
 TEMPLATES = Path(__file__).parent / "messages"
-LANGUAGES = ("en", "zh")
-FALLBACK_LANGUAGE = "en"
 PARTS = ("subject", "text", "html")
 
 # Text parts (subject, plain text, chat) are not HTML: escaping them would show &amp; to people.
-_text_environment = SandboxedEnvironment(autoescape=False, undefined=Undefined)
-_html_environment = SandboxedEnvironment(autoescape=True, undefined=Undefined)
+_text_environment = BoundedSandbox(autoescape=False, undefined=Undefined)
+_html_environment = BoundedSandbox(autoescape=True, undefined=Undefined)
 
 
 class TemplateProblem(ValueError):
@@ -81,21 +80,35 @@ def load_template(*, session: Session, name: str) -> dict[str, Any]:
 def parse_template(source: str) -> dict[str, Any]:
     """The checked content of a template's YAML: languages each with subject and text."""
     try:
-        spec = yaml.safe_load(source)
+        spec = load_yaml(source)
     except yaml.YAMLError as error:
         raise TemplateProblem(f"the template is not valid YAML: {error}") from None
     languages = spec.get("languages") if isinstance(spec, dict) else None
-    if not isinstance(languages, dict) or FALLBACK_LANGUAGE not in languages:
+    if not isinstance(languages, dict):
         raise TemplateProblem("a template needs languages with at least 'en'")
-    for language, parts in languages.items():
-        if language not in LANGUAGES or not isinstance(parts, dict):
-            raise TemplateProblem(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
+    spec["languages"] = _by_language_tag(languages)
+    if DEFAULT_LANGUAGE not in spec["languages"]:
+        raise TemplateProblem("a template needs languages with at least 'en'")
+    for language, parts in spec["languages"].items():
         if not isinstance(parts.get("subject"), str) or not isinstance(parts.get("text"), str):
             raise TemplateProblem(f"language {language!r} needs a subject and a text")
         for part in PARTS:
             if part in parts:
                 _compile(part, parts[part])  # a syntax error shows when saving, not sending
     return spec
+
+
+def _by_language_tag(languages: dict[Any, Any]) -> dict[str, dict[str, Any]]:
+    """The template's parts keyed by BCP 47 tag: overrides saved before the tags say ``zh``."""
+    tagged: dict[str, dict[str, Any]] = {}
+    for written, parts in languages.items():
+        language = normalise_language(written)
+        if language is None or not isinstance(parts, dict):
+            raise TemplateProblem(f"language {written!r} is not one of {', '.join(LANGUAGES)}")
+        if language in tagged:
+            raise TemplateProblem(f"language {language!r} is written twice")
+        tagged[language] = parts
+    return tagged
 
 
 def save_override(*, session: Session, name: str, source: str, at: datetime) -> dict[str, Any]:
@@ -121,19 +134,24 @@ def render_spec(
     spec: dict[str, Any], *, name: str, language: str, context: dict[str, Any]
 ) -> RenderedMessage:
     """Render a parsed template; the worker calls this with a spec it loaded once per pass."""
-    chosen = language if language in spec["languages"] else FALLBACK_LANGUAGE
+    chosen = language_or_default(language)
+    chosen = chosen if chosen in spec["languages"] else DEFAULT_LANGUAGE
     parts = spec["languages"][chosen]
     try:
-        html = _compile("html", parts["html"]).render(context) if parts.get("html") else None
+        html = _render("html", parts, context) if parts.get("html") else None
         return RenderedMessage(
             template=name,
             language=chosen,
-            subject=_compile("subject", parts["subject"]).render(context).strip(),
-            text=_compile("text", parts["text"]).render(context),
+            subject=_render("subject", parts, context).strip(),
+            text=_render("text", parts, context),
             html=html,
         )
     except TemplateError as error:  # includes SecurityError from the sandbox
         raise TemplateProblem(f"template {name!r} failed to render: {error}") from None
+
+
+def _render(part: str, parts: dict[str, str], context: dict[str, Any]) -> str:
+    return render_bounded(_compile(part, parts[part]), context)
 
 
 @lru_cache(maxsize=512)

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
         CohortQuery,
         MetricsInputError,
         MetricsQuery,
-        Money,
         compute_cohorts,
         compute_metrics,
     )
@@ -25,7 +24,6 @@ __all__ = [
     "CohortQuery",
     "MetricsInputError",
     "MetricsQuery",
-    "Money",
     "compute_cohorts",
     "compute_metrics",
 ]

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from retain.output import FormatOption, OutputFormat, render
+from retain.spreadsheets import safe_frame
 
 if TYPE_CHECKING:
-    from retain.metrics.service import Money
+    from retain.currency.money import Money
 FromOption = Annotated[
     datetime | None,
     typer.Option(
@@ -64,8 +65,8 @@ def metrics(
         period=_choice(period, ("month", "quarter", "year")),
         by=by,
         basis=_choice(basis, ("orders", "subscriptions", "any")),
-        active_window_days=active_window or settings.active_window_days,
-        crr_target=target if target is not None else settings.crr_target,
+        active_window_days=active_window or settings.metrics.active_window_days,
+        crr_target=target if target is not None else settings.metrics.crr_target,
     )
     rows = _run(lambda backend, money: compute_metrics(backend=backend, query=query, money=money))
     _show(
@@ -157,12 +158,16 @@ def _cohort_grid(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _run(work: Callable[[Any, Money], list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    from retain.currency.service import MissingRateError
-    from retain.metrics.service import MetricsInputError, on_warehouse
+    from retain.currency.service import MissingRateError, stored_money
+    from retain.metrics.service import MetricsInputError
     from retain.settings import get_settings
+    from retain.warehouse import on_warehouse
 
+    settings = get_settings()
     try:
-        return on_warehouse(get_settings(), work)
+        return on_warehouse(
+            settings.storage.resolved_warehouse_url, work, stored_money(settings=settings)
+        )
     except (MetricsInputError, MissingRateError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(code=2) from None
@@ -175,7 +180,7 @@ def _export(rows: list[dict[str, Any]], path: Path) -> None:
     if path.suffix == ".parquet":
         frame.to_parquet(path, index=False)
     elif path.suffix == ".csv":
-        frame.to_csv(path, index=False)
+        safe_frame(frame).to_csv(path, index=False)
     else:
         typer.echo(f"{path}: export to .csv or .parquet", err=True)
         raise typer.Exit(code=2)

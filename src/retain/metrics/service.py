@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import ibis
 import ibis.expr.types as ir
-import pandas as pd
 from ibis.backends import BaseBackend
 
-from retain.currency.service import check_rates, list_rates, to_reporting
+from retain.currency.money import Money
+from retain.currency.service import check_rates, to_reporting
 from retain.metrics.activity import ActivitySource, Basis, active_ranges, events
 from retain.metrics.cohorts import CohortMode, CohortValue, cohort_customers, cohort_revenue
 from retain.metrics.feedback import survey_counts
@@ -27,15 +26,16 @@ from retain.metrics.revenue import (
     revenue_retention,
     with_order_history,
 )
-from retain.settings import Settings
-from retain.store import ensure_store, session_scope
-from retain.warehouse import connect
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    # Only for annotations: pandas takes longer to import than a metrics query takes to run,
+    # and the server and the CLI import this module at start (issue 16).
+    import pandas as pd
 DIMENSIONS = ("country", "channel", "language", "plan")
 Row = dict[str, Any]
 Lookup = dict[tuple[str, int], Row]
 ALL = "all"
+CURRENCY_TABLES = ("order", "subscription_change", "return_event")
 
 
 class MetricsInputError(ValueError):
@@ -53,14 +53,6 @@ class MetricsQuery:
     basis: Basis = "any"
     active_window_days: int = 365
     crr_target: float = 0.85
-
-
-@dataclass(frozen=True)
-class Money:
-    """Exchange rates into the reporting currency."""
-
-    rates: dict[str, Decimal]
-    reporting_currency: str = "USD"
 
 
 @dataclass(frozen=True)
@@ -82,7 +74,7 @@ def compute_metrics(
             f"unknown dimension {query.by!r}; choose one of: {', '.join(DIMENSIONS)}"
         )
     _check_currencies(backend, money)
-    tables = prepare_tables(backend, by=query.by, money=money)
+    tables = prepare_tables(backend=backend, by=query.by, money=money)
     grid = _grid(backend, query)
     frames = _measure(tables, grid, query)
     if not _has_data(frames):
@@ -93,7 +85,7 @@ def compute_metrics(
     return _assemble(frames, grid, query)
 
 
-def prepare_tables(backend: BaseBackend, *, by: str | None, money: Money) -> PreparedTables:
+def prepare_tables(*, backend: BaseBackend, by: str | None, money: Money) -> PreparedTables:
     """The canonical tables with a ``dimension`` column and converted amounts."""
     labels = _dimension_labels(backend, by) if by is not None else None
 
@@ -104,7 +96,7 @@ def prepare_tables(backend: BaseBackend, *, by: str | None, money: Money) -> Pre
         return joined.mutate(dimension=joined.dimension.fill_null("unknown"))
 
     def convert(amount: ir.Value, currency: ir.Value) -> ir.FloatingValue:
-        return to_reporting(amount, currency, rates=money.rates)  # type: ignore[arg-type]
+        return to_reporting(amount=amount, currency=currency, rates=money.rates)  # type: ignore[arg-type]
 
     order = backend.table("order")
     orders = order.filter(order.status != "cancelled").select(
@@ -142,12 +134,13 @@ def _dimension_labels(backend: BaseBackend, by: str) -> ir.Table:
 
 
 def _check_currencies(backend: BaseBackend, money: Money) -> None:
-    found: set[str] = set()
-    for name in ("order", "subscription_change", "return_event"):
-        table = backend.table(name)
-        codes = table.filter(table.currency.notnull()).select("currency").distinct().to_pandas()
-        found.update(str(code) for code in codes["currency"])
-    check_rates(found, rates=money.rates, reporting=money.reporting_currency)
+    # One query for the three tables: each query costs more to compile than to run.
+    used = ibis.union(
+        *(backend.table(name).select("currency") for name in CURRENCY_TABLES), distinct=True
+    )
+    codes = used.filter(used.currency.notnull()).to_pandas()
+    found = {str(code) for code in codes["currency"]}
+    check_rates(currencies=found, rates=money.rates, reporting=money.reporting_currency)
 
 
 def _grid(backend: BaseBackend, query: MetricsQuery) -> PeriodGrid:
@@ -160,18 +153,25 @@ def _grid(backend: BaseBackend, query: MetricsQuery) -> PeriodGrid:
 
 
 def _latest_event_day(backend: BaseBackend) -> date:
-    latest = [
-        backend.table("order").ordered_at.max().to_pandas(),  # type: ignore[attr-defined]
-        backend.table("subscription_change").changed_at.max().to_pandas(),  # type: ignore[attr-defined]
-    ]
-    present = [pd.Timestamp(value) for value in latest if value is not None and not pd.isna(value)]
+    return max(_event_days(backend, lambda instants: instants.max()))
+
+
+def _event_days(
+    backend: BaseBackend, pick: Callable[[ir.TimestampColumn], ir.TimestampScalar]
+) -> list[date]:
+    """The days ``pick`` chooses among the order times and among the subscription changes."""
+    order, change = backend.table("order"), backend.table("subscription_change")
+    picked = ibis.union(
+        order.aggregate(at=pick(order.ordered_at)), change.aggregate(at=pick(change.changed_at))
+    )
+    present = [instant.date() for instant in picked.to_pandas()["at"].dropna()]
     if not present:
         raise MetricsInputError("the warehouse holds no orders or subscription changes yet")
-    return max(present).date()
+    return present
 
 
 def metric_expressions(
-    tables: PreparedTables, grid: PeriodGrid, query: MetricsQuery
+    *, tables: PreparedTables, grid: PeriodGrid, query: MetricsQuery
 ) -> dict[str, ir.Table]:
     """Every small result table that compute_metrics reads, as unexecuted Ibis expressions."""
     source = ActivitySource(order=tables.orders, subscription_change=tables.changes)
@@ -201,7 +201,7 @@ def metric_expressions(
 def _measure(
     tables: PreparedTables, grid: PeriodGrid, query: MetricsQuery
 ) -> dict[str, pd.DataFrame]:
-    expressions = metric_expressions(tables, grid, query)
+    expressions = metric_expressions(tables=tables, grid=grid, query=query)
     return {name: expression.to_pandas() for name, expression in expressions.items()}
 
 
@@ -383,7 +383,7 @@ def compute_cohorts(
 ) -> list[dict[str, Any]]:
     """One row per cohort and period since acquisition, as counts (or revenue) and shares."""
     _check_currencies(backend, money)
-    tables = prepare_tables(backend, by=None, money=money)
+    tables = prepare_tables(backend=backend, by=None, money=money)
     end = query.end or _latest_event_day(backend)
     start = query.start or _earliest_event_day(backend)
     try:
@@ -433,27 +433,4 @@ def _cohort_rows(
 
 
 def _earliest_event_day(backend: BaseBackend) -> date:
-    earliest = [
-        backend.table("order").ordered_at.min().to_pandas(),  # type: ignore[attr-defined]
-        backend.table("subscription_change").changed_at.min().to_pandas(),  # type: ignore[attr-defined]
-    ]
-    present = [
-        pd.Timestamp(value) for value in earliest if value is not None and not pd.isna(value)
-    ]
-    if not present:
-        raise MetricsInputError("the warehouse holds no orders or subscription changes yet")
-    return min(present).date()
-
-
-def on_warehouse(settings: Settings, work: Callable[[BaseBackend, Money], T]) -> T:
-    """Run ``work`` on a short-lived warehouse connection with the store's exchange rates."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
-        money = Money(
-            rates=list_rates(session=session), reporting_currency=settings.reporting_currency
-        )
-    backend = connect(settings.resolved_warehouse_url)
-    try:
-        return work(backend, money)
-    finally:
-        backend.disconnect()
+    return min(_event_days(backend, lambda instants: instants.min()))

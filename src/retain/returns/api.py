@@ -7,7 +7,6 @@ authenticates it.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
@@ -17,8 +16,9 @@ from sqlalchemy.orm import Session
 from retain.auth.dependencies import allow
 from retain.auth.roles import ADMINISTER, ANALYSE, SERVE_CUSTOMERS
 from retain.auth.service import Principal, record
-from retain.dependencies import SettingsDep, WarehouseDep, store_answering
-from retain.pagination import Page, PageDep
+from retain.clock import utcnow
+from retain.dependencies import SessionDep, WarehouseDep, answering
+from retain.pagination import Limit, Offset, Page, PageDep
 from retain.returns import credit, report, service, webhooks
 from retain.returns.credit import CreditError
 from retain.returns.policy import PolicyError
@@ -41,7 +41,6 @@ from retain.returns.schemas import (
 from retain.returns.service import ItemRequest, NotFound, ReturnError
 from retain.returns.webhooks import WebhookError
 from retain.returns.workflow import IllegalTransition
-from retain.settings import Settings
 
 router = APIRouter(prefix="/api/v1/returns", tags=["returns"])
 Agent = Annotated[Principal, Depends(allow(SERVE_CUSTOMERS))]
@@ -49,24 +48,20 @@ Analyst = Annotated[Principal, Depends(allow(ANALYSE))]
 Admin = Annotated[Principal, Depends(allow(ADMINISTER))]
 
 
-def _store(settings: Settings) -> AbstractContextManager[Session]:
-    """A store session whose returns errors become HTTP answers."""
-    return store_answering(
-        settings,
-        {
-            NotFound: 404,
-            IllegalTransition: 409,
-            ReturnError: 422,
-            PolicyError: 422,
-            WebhookError: 422,
-            CreditError: 422,
-        },
-    )
+# The returns errors as HTTP answers, subclasses before their bases.
+RETURNS_ERRORS: dict[type[Exception], int] = {
+    NotFound: 404,
+    IllegalTransition: 409,
+    ReturnError: 422,
+    PolicyError: 422,
+    WebhookError: 422,
+    CreditError: 422,
+}
 
 
 def read(request: Any) -> ReturnRead:
     found = ReturnRead.model_validate(request)
-    found.overdue = service.overdue(request, service.now())
+    found.overdue = service.overdue(request=request, at=utcnow())
     return found
 
 
@@ -87,18 +82,18 @@ def _detail(session: Session, return_id: str) -> ReturnDetail:
 
 @router.get("")
 def get_returns(
-    settings: SettingsDep,
+    session: SessionDep,
     _: Agent,
     page: PageDep,
     state: str | None = None,
     overdue: bool = False,
 ) -> Page[ReturnRead]:
     """Return requests, newest first; only one state, or only overdue ones."""
-    with _store(settings) as session:
+    with answering(RETURNS_ERRORS):
         found, total = service.list_returns(
             session=session,
             state=state,
-            overdue_at=service.now() if overdue else None,
+            overdue_at=utcnow() if overdue else None,
             limit=page.limit,
             offset=page.offset,
         )
@@ -113,10 +108,10 @@ def _items(body: ReturnCreate) -> list[ItemRequest]:
 
 @router.post("/preview")
 def post_preview(
-    settings: SettingsDep, backend: WarehouseDep, _: Agent, body: ReturnCreate
+    session: SessionDep, backend: WarehouseDep, _: Agent, body: ReturnCreate
 ) -> PreviewRead:
     """What the request would come to (decision, fees, refund); nothing is written."""
-    with _store(settings) as session:
+    with answering(RETURNS_ERRORS):
         return preview_of(
             session, backend, body.order_id, _items(body), body.reason, body.resolution
         )
@@ -133,11 +128,11 @@ def preview_of(
     seen = service.preview(
         session=session,
         policy=service.load_policy(session=session),
-        order=service.load_order(backend, order_id),
+        order=service.load_order(backend=backend, order_id=order_id),
         items=items,
         reason=reason,
         wanted=wanted,
-        at=service.now(),
+        at=utcnow(),
     )
     return PreviewRead(
         outcome=seen.decision.outcome,
@@ -152,19 +147,19 @@ def preview_of(
 
 @router.post("", status_code=201)
 def post_return(
-    settings: SettingsDep, backend: WarehouseDep, principal: Agent, body: ReturnCreate
+    session: SessionDep, backend: WarehouseDep, principal: Agent, body: ReturnCreate
 ) -> ReturnDetail:
     """Ask for a return for a customer; the policy approves, declines or leaves it for review."""
-    with _store(settings) as session:
+    with answering(RETURNS_ERRORS):
         request = service.request_return(
             session=session,
             policy=service.load_policy(session=session),
-            order=service.load_order(backend, body.order_id),
+            order=service.load_order(backend=backend, order_id=body.order_id),
             items=_items(body),
             reason=body.reason,
             wanted=body.resolution,
             key=body.key,
-            at=service.now(),
+            at=utcnow(),
             actor=principal.label,
             comment=body.comment,
             exchange_for=body.exchange_for,
@@ -174,54 +169,52 @@ def post_return(
 
 
 @router.get("/policy")
-def get_policy(settings: SettingsDep, _: Agent) -> PolicyText:
+def get_policy(session: SessionDep, _: Agent) -> PolicyText:
     """The return policy in force, as YAML."""
-    with _store(settings) as session:
+    with answering(RETURNS_ERRORS):
         return PolicyText(text=service.policy_text(session=session))
 
 
 @router.put("/policy")
-def put_policy(settings: SettingsDep, principal: Admin, body: PolicyText) -> PolicyText:
+def put_policy(session: SessionDep, principal: Admin, body: PolicyText) -> PolicyText:
     """Replace the return policy (checked first; applies to requests from now on)."""
-    with _store(settings) as session:
-        service.save_policy(
-            session=session, text=body.text, actor=principal.label, at=service.now()
-        )
+    with answering(RETURNS_ERRORS):
+        service.save_policy(session=session, text=body.text, actor=principal.label, at=utcnow())
         return body
 
 
 @router.get("/webhook")
-def get_webhook(settings: SettingsDep, _: Admin) -> WebhookRead:
+def get_webhook(session: SessionDep, _: Admin) -> WebhookRead:
     """Where instructions go (the secret is never shown)."""
-    with _store(settings) as session:
+    with answering(RETURNS_ERRORS):
         hook = webhooks.endpoint(session=session)
         return WebhookRead(url=hook.url if hook else None, configured=hook is not None)
 
 
 @router.put("/webhook")
-def put_webhook(settings: SettingsDep, principal: Admin, body: WebhookIn) -> WebhookRead:
+def put_webhook(session: SessionDep, principal: Admin, body: WebhookIn) -> WebhookRead:
     """Set the shop's webhook URL and signing secret."""
-    with _store(settings) as session:
-        hook = webhooks.configure(
-            session=session, url=body.url, secret=body.secret, at=service.now()
-        )
+    with answering(RETURNS_ERRORS):
+        hook = webhooks.configure(session=session, url=body.url, secret=body.secret, at=utcnow())
         record(session=session, actor=principal.label, action="returns.webhook", target=hook.url)
         return WebhookRead(url=hook.url, configured=True)
 
 
 @router.get("/instructions")
 def get_instructions(
-    settings: SettingsDep, _: Agent, status: str | None = None
-) -> list[InstructionRead]:
+    session: SessionDep, _: Agent, status: str | None = None, limit: Limit = 100, offset: Offset = 0
+) -> Page[InstructionRead]:
     """Refund and exchange instructions to the shop, newest first."""
-    with _store(settings) as session:
-        found = webhooks.list_instructions(session=session, status=status)
-        return [InstructionRead.model_validate(item) for item in found]
+    rows, total = webhooks.list_instructions(
+        session=session, status=status, limit=limit, offset=offset
+    )
+    items = [InstructionRead.model_validate(item) for item in rows]
+    return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.post("/instructions/{key}/confirm")
 async def post_confirmation(
-    settings: SettingsDep,
+    session: SessionDep,
     key: str,
     request: Request,
     x_retain_timestamp: Annotated[str, Header()],
@@ -230,14 +223,14 @@ async def post_confirmation(
     """The shop confirms an instruction (signed like the instructions it receives)."""
     body = await request.body()
     try:
-        with _store(settings) as session:
+        with answering(RETURNS_ERRORS):
             news = webhooks.confirm_callback(
                 session=session,
                 key=key,
                 timestamp=x_retain_timestamp,
                 sent=x_retain_signature,
                 body=body,
-                at=service.now(),
+                at=utcnow(),
             )
     except HTTPException as error:
         if error.status_code == 422:  # a bad signature is an authentication failure
@@ -247,9 +240,9 @@ async def post_confirmation(
 
 
 @router.get("/report")
-def get_report(settings: SettingsDep, backend: WarehouseDep, _: Analyst) -> dict[str, Any]:
+def get_report(session: SessionDep, backend: WarehouseDep, _: Analyst) -> dict[str, Any]:
     """Return rates by category and reason, serial returners, retention after a return."""
-    with _store(settings) as session:
+    with answering(RETURNS_ERRORS):
         details = report.processing_details(service.processing_rows(session=session))
     customers = report.rate_by_customer(backend).to_pandas()
     return {
@@ -268,9 +261,9 @@ def _records(frame: Any) -> list[dict[str, Any]]:
 
 
 @router.get("/credit/{customer_id}")
-def get_credit(settings: SettingsDep, _: Agent, customer_id: str) -> CreditRead:
+def get_credit(session: SessionDep, _: Agent, customer_id: str) -> CreditRead:
     """The customer's store-credit balance."""
-    with _store(settings) as session:
+    with answering(RETURNS_ERRORS):
         return CreditRead(
             customer_id=customer_id,
             balance=credit.balance(session=session, customer_id=customer_id),
@@ -278,43 +271,43 @@ def get_credit(settings: SettingsDep, _: Agent, customer_id: str) -> CreditRead:
 
 
 @router.get("/{return_id}")
-def get_return(settings: SettingsDep, _: Agent, return_id: str) -> ReturnDetail:
+def get_return(session: SessionDep, _: Agent, return_id: str) -> ReturnDetail:
     """One return with its lines and history."""
-    with _store(settings) as session:
+    with answering(RETURNS_ERRORS):
         return _detail(session, return_id)
 
 
 @router.post("/{return_id}/approve")
-def post_approve(settings: SettingsDep, principal: Agent, return_id: str) -> ReturnDetail:
+def post_approve(session: SessionDep, principal: Agent, return_id: str) -> ReturnDetail:
     """Approve a request under review."""
-    return _transition(settings, principal, return_id, TransitionIn(to="approved"))
+    return _transition(session, principal, return_id, TransitionIn(to="approved"))
 
 
 @router.post("/{return_id}/receive")
-def post_receive(settings: SettingsDep, principal: Agent, return_id: str) -> ReturnDetail:
+def post_receive(session: SessionDep, principal: Agent, return_id: str) -> ReturnDetail:
     """The items arrived back."""
-    return _transition(settings, principal, return_id, TransitionIn(to="received"))
+    return _transition(session, principal, return_id, TransitionIn(to="received"))
 
 
 @router.post("/{return_id}/transition")
 def post_transition(
-    settings: SettingsDep, principal: Agent, return_id: str, body: TransitionIn
+    session: SessionDep, principal: Agent, return_id: str, body: TransitionIn
 ) -> ReturnDetail:
     """Move the return to another state the workflow allows."""
-    return _transition(settings, principal, return_id, body)
+    return _transition(session, principal, return_id, body)
 
 
 def _transition(
-    settings: Settings, principal: Principal, return_id: str, body: TransitionIn
+    session: Session, principal: Principal, return_id: str, body: TransitionIn
 ) -> ReturnDetail:
-    with _store(settings) as session:
+    with answering(RETURNS_ERRORS):
         service.transition(
             session=session,
             policy=service.load_policy(session=session),
             return_id=return_id,
             to=body.to,
             actor=principal.label,
-            at=service.now(),
+            at=utcnow(),
             note=body.note,
         )
         return _detail(session, return_id)
@@ -322,10 +315,10 @@ def _transition(
 
 @router.post("/{return_id}/decline")
 def post_decline(
-    settings: SettingsDep, principal: Agent, return_id: str, body: DeclineIn
+    session: SessionDep, principal: Agent, return_id: str, body: DeclineIn
 ) -> ReturnDetail:
     """Decline a request with a reason and a note for the customer."""
-    with _store(settings) as session:
+    with answering(RETURNS_ERRORS):
         service.decline(
             session=session,
             policy=service.load_policy(session=session),
@@ -333,23 +326,23 @@ def post_decline(
             reason=body.reason,
             note=body.note,
             actor=principal.label,
-            at=service.now(),
+            at=utcnow(),
         )
         return _detail(session, return_id)
 
 
 @router.post("/{return_id}/resolve")
 def post_resolve(
-    settings: SettingsDep, principal: Agent, return_id: str, body: ResolveIn
+    session: SessionDep, principal: Agent, return_id: str, body: ResolveIn
 ) -> ReturnDetail:
     """Refund, credit or exchange an inspected return (once: repeating changes nothing)."""
-    with _store(settings) as session:
+    with answering(RETURNS_ERRORS):
         service.resolve(
             session=session,
             policy=service.load_policy(session=session),
             return_id=return_id,
             actor=principal.label,
-            at=service.now(),
+            at=utcnow(),
             resolution=body.resolution,
         )
         return _detail(session, return_id)

@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from retain.output import FormatOption, OutputFormat, command_session, refuse, render
+from retain.clock import utcnow
+from retain.output import (
+    FormatOption,
+    OutputFormat,
+    command_on_warehouse,
+    command_session,
+    command_warehouse,
+    refuse,
+    render,
+)
 
 if TYPE_CHECKING:
     from retain.returns.models import ReturnRequest
@@ -43,7 +52,7 @@ def _row(request: ReturnRequest) -> dict[str, Any]:
         "customer_id": request.customer_id,
         "state": request.state,
         "requested_at": request.requested_at,
-        "overdue": service.overdue(request, service.now()),
+        "overdue": service.overdue(request=request, at=utcnow()),
         "reason": request.reason,
         "wanted": request.wanted,
         "auto_approved": request.auto_approved,
@@ -65,7 +74,7 @@ def list_command(
 
     with command_session(*_refused()) as session:
         found, _ = service.list_returns(
-            session=session, state=state, overdue_at=service.now() if overdue else None, limit=limit
+            session=session, state=state, overdue_at=utcnow() if overdue else None, limit=limit
         )
         render([_row(item) for item in found], output_format=output_format, title="Returns")
 
@@ -114,7 +123,7 @@ def _move(
             return_id=return_id,
             to=to,
             actor=actor,
-            at=service.now(),
+            at=utcnow(),
             note=note,
         )
         render([_row(request)], output_format=output_format)
@@ -169,7 +178,7 @@ def decline_command(
             reason=reason,  # type: ignore[arg-type]
             note=note,
             actor=actor,
-            at=service.now(),
+            at=utcnow(),
         )
         render([_row(request)], output_format=output_format)
 
@@ -194,7 +203,7 @@ def resolve_command(
             policy=service.load_policy(session=session),
             return_id=return_id,
             actor=actor,
-            at=service.now(),
+            at=utcnow(),
             resolution=resolution,  # type: ignore[arg-type]
         )
         render([_row(request)], output_format=output_format)
@@ -218,7 +227,7 @@ def policy_command(
             except OSError as error:
                 refuse(f"error: cannot read {load}: {error.strerror}")
             try:
-                service.save_policy(session=session, text=text, actor=actor, at=service.now())
+                service.save_policy(session=session, text=text, actor=actor, at=utcnow())
             except PolicyError as error:
                 refuse(f"error: {load}: {error}")
         typer.echo(service.policy_text(session=session), nl=False)
@@ -232,14 +241,14 @@ def webhook_command(
     ] = False,
 ) -> None:
     """Show or set the shop webhook (the secret is read from standard input, never an argument)."""
-    from retain.returns import service, webhooks
+    from retain.returns import webhooks
 
     with command_session(*_refused()) as session:
         if url is not None:
             if not secret_stdin:
                 refuse("error: give the signing secret on standard input with --secret-stdin")
             secret = typer.get_text_stream("stdin").read().strip()
-            webhooks.configure(session=session, url=url, secret=secret, at=service.now())
+            webhooks.configure(session=session, url=url, secret=secret, at=utcnow())
         hook = webhooks.endpoint(session=session)
         typer.echo(hook.url if hook else "no webhook configured")
 
@@ -281,18 +290,13 @@ def credit_command(customer_id: str, output_format: FormatOption = OutputFormat.
 def export_command() -> None:
     """Copy resolved returns to the warehouse ``return_event`` table (each once)."""
     from retain.returns import events
-    from retain.settings import get_settings
-    from retain.store import ensure_store
-    from retain.warehouse import connect
 
-    settings = get_settings()
-    ensure_store(settings.store_url)
-    backend = connect(settings.resolved_warehouse_url)
-    try:
-        exported = events.export_events(store_url=settings.store_url, backend=backend)
-        typer.echo(f"{exported} new return events")
-    finally:
-        backend.disconnect()
+    exported = command_on_warehouse(
+        lambda settings, backend: events.export_events(
+            store_url=settings.storage.store_url, backend=backend
+        )
+    )
+    typer.echo(f"{exported} new return events")
 
 
 @app.command("report")
@@ -302,14 +306,8 @@ def report_command(
 ) -> None:
     """Return rates, reasons, serial returners, or retention after a return vs similar customers."""
     from retain.returns import report, service
-    from retain.settings import get_settings
-    from retain.store import ensure_store, session_scope
-    from retain.warehouse import connect
 
-    settings = get_settings()
-    ensure_store(settings.store_url)
-    backend = connect(settings.resolved_warehouse_url)
-    try:
+    with command_warehouse() as backend:
         if cut == "rates":
             rows = (
                 report.rate_by_line_field(backend, "category").to_pandas().to_dict(orient="records")
@@ -319,13 +317,11 @@ def report_command(
         elif cut == "customers":
             rows = report.rate_by_customer(backend).to_pandas().to_dict(orient="records")
         elif cut == "retention":
-            with session_scope(settings.store_url) as session:
+            with command_session() as session:
                 details = report.processing_details(service.processing_rows(session=session))
             rows = report.retention_after_return(backend, details=details)
         else:
             refuse(f"error: --cut must be rates, reasons, customers or retention, not {cut!r}")
-    finally:
-        backend.disconnect()
     render(
         [{str(key): value for key, value in row.items()} for row in rows],
         output_format=output_format,

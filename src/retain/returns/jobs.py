@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from retain.clock import utcnow
 from retain.returns import events, service, webhooks
 from retain.returns.models import ReturnInstruction, ReturnRequest
 from retain.settings import Settings
@@ -49,26 +50,21 @@ def close_confirmed(*, store_url: str, at: datetime) -> int:
 
 def run_pass(settings: Settings, *, at: datetime | None = None, export: bool = True) -> ReturnsPass:
     """One pass: deliver due instructions, close confirmed returns, expire, export events."""
-    moment = at or service.now()
-    ensure_store(settings.store_url)
-    delivered = webhooks.deliver_due(store_url=settings.store_url, at=moment)
+    moment = at or utcnow()
+    ensure_store(settings.storage.store_url)
+    delivered = webhooks.deliver_due(store_url=settings.storage.store_url, at=moment)
     result = ReturnsPass(attempted=delivered.attempted, confirmed=delivered.confirmed)
-    result.closed = close_confirmed(store_url=settings.store_url, at=moment)
-    with session_scope(settings.store_url) as session:
+    result.closed = close_confirmed(store_url=settings.storage.store_url, at=moment)
+    with session_scope(settings.storage.store_url) as session:
         result.expired = service.expire_stale(
             session=session, policy=service.load_policy(session=session), at=moment
         )
     if export:
-        backend = connect(settings.resolved_warehouse_url)
+        backend = connect(settings.storage.resolved_warehouse_url)
         try:
-            result.exported = events.export_events(store_url=settings.store_url, backend=backend)
+            result.exported = events.export_events(
+                store_url=settings.storage.store_url, backend=backend
+            )
         finally:
             backend.disconnect()
     return result
-
-
-def register(settings: Settings) -> None:
-    """Have the worker run a returns pass every 30 seconds."""
-    from retain.messaging.worker import register_periodic
-
-    register_periodic("returns", EVERY_SECONDS, lambda current: run_pass(current))

@@ -181,12 +181,3 @@ class ReturnOutboxEvent(Base):
     currency: Mapped[str] = mapped_column(String(3))
     reason: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
-
-
-class ReturnExport(Base):
-    """The last outbox event copied to the warehouse ``return_event`` table."""
-
-    __tablename__ = "return_export"
-
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    last_id: Mapped[int] = mapped_column(BigInteger)

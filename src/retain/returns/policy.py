@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from retain.returns.money import Fee
+from retain.sandbox import load_yaml
 from retain.segments.rules import (
     All,
     AnyOf,
@@ -163,7 +164,7 @@ class Policy(BaseModel):
 def parse_policy(text: str) -> Policy:
     """The policy in YAML ``text``; PolicyError naming the field otherwise."""
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as error:
         raise PolicyError(f"the policy is not valid YAML: {error}") from None
     if not isinstance(data, dict):

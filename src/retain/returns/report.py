@@ -7,7 +7,7 @@ groups are measured from the order date (the returned order, or each order of a 
 never returned), so the windows are alike. Within each stratum the comparison rate is the
 share of non-returners' orders followed by another order within the horizon (repurchase), or
 by any order after it (retained); the returners' strata weights give the expected rate, and the
-difference comes with Newcombe's interval (``retain.engage.lift``), treating the comparison
+difference comes with Newcombe's interval (``retain.stats``), treating the comparison
 orders of the strata used as one sample. Anchors closer than the horizon to the last order in
 the warehouse are left out (censored), not counted as lost.
 """
@@ -24,7 +24,7 @@ import ibis.expr.types as ir
 import pandas as pd
 from ibis.backends import BaseBackend
 
-from retain.engage.lift import difference_interval
+from retain.stats import difference_interval
 
 HORIZONS = (30, 90, 180)
 ORDER_BUCKETS = ((1, "1"), (2, "2"), (5, "3-5"))

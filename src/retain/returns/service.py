@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from retain.auth.service import record
 from retain.customers.models import CustomerProfile
-from retain.loyalty.ledger import utcnow
 from retain.loyalty.models import LoyaltyMember
 from retain.messaging.service import enqueue
 from retain.returns import credit, report, webhooks, workflow
@@ -111,7 +110,7 @@ class Preview:
 # ---------------------------------------------------------------- orders and policy
 
 
-def load_order(backend: BaseBackend, order_id: str) -> OrderFacts:
+def load_order(*, backend: BaseBackend, order_id: str) -> OrderFacts:
     """The order and its lines from the warehouse; NotFound when it is not there."""
     order = backend.table("order")
     found = order.filter(order.order_id == order_id).limit(1).to_pandas()
@@ -630,11 +629,11 @@ def _notify(session: Session, request: ReturnRequest) -> None:
         customer_id=request.customer_id,
         channel="email",
         template=TEMPLATE,
-        context=notification_context(request),
+        context=notification_context(request=request),
     )
 
 
-def notification_context(request: ReturnRequest) -> dict[str, Any]:
+def notification_context(*, request: ReturnRequest) -> dict[str, Any]:
     return {
         "return_id": request.return_id,
         "order_id": request.order_id,
@@ -648,14 +647,9 @@ def notification_context(request: ReturnRequest) -> dict[str, Any]:
     }
 
 
-def overdue(request: ReturnRequest, at: datetime) -> bool:
+def overdue(*, request: ReturnRequest, at: datetime) -> bool:
     """Whether the request has waited in its state longer than the policy's SLA."""
     return request.due_at is not None and request.due_at < at
-
-
-def now() -> datetime:
-    """Now, as the naive UTC datetime the store keeps."""
-    return utcnow()
 
 
 def processing_rows(*, session: Session) -> list[tuple[str, datetime, datetime | None, bool]]:

@@ -2,17 +2,16 @@
 
 An instruction row is written in the transaction that resolves the return, so a resolution has
 exactly one instruction, whatever crashes later. Delivery posts the fixed JSON body with an
-``Idempotency-Key`` (the instruction's key), a timestamp and an HMAC-SHA256 signature of
-``"{timestamp}.{body}"``. A 2xx answer confirms it; otherwise it is retried with exponential
-backoff. The shop may also confirm later through the signed callback route. Each attempt first
-moves ``next_attempt_at`` past a lease and commits, so two workers never post the same
-instruction at once; the receiver dedupes on the key if a worker died mid-post.
+``Idempotency-Key`` (the instruction's key) and the ``X-Retain-Timestamp`` and
+``X-Retain-Signature`` headers every Retain webhook carries (``retain.signatures``). A 2xx
+answer confirms it; otherwise it is retried with exponential backoff. The shop may also confirm
+later through the signed callback route. Each attempt first moves ``next_attempt_at`` past a
+lease and commits, so two workers never post the same instruction at once; the receiver dedupes
+on the key if a worker died mid-post.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 from dataclasses import dataclass
@@ -24,7 +23,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from retain.returns.models import ReturnInstruction, ReturnWebhook
-from retain.store import session_scope
+from retain.signatures import signature_problem, signed_headers
+from retain.store import fetch_page, session_scope
 
 if TYPE_CHECKING:
     import httpx
@@ -35,7 +35,6 @@ SHOP = "shop"
 LEASE = timedelta(seconds=60)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=6)
-TIMESTAMP_TOLERANCE_SECONDS = 300
 BATCH = 100
 
 
@@ -71,22 +70,11 @@ def endpoint(*, session: Session) -> ReturnWebhook | None:
     return session.get(ReturnWebhook, SHOP)
 
 
-def signature(secret: str, timestamp: str, body: bytes) -> str:
-    """HMAC-SHA256 of ``"{timestamp}.{body}"``, hex."""
-    message = timestamp.encode() + b"." + body
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
 def verify(secret: str, timestamp: str, body: bytes, sent: str, *, now: float) -> None:
     """Raise WebhookError unless ``sent`` signs ``body`` at a timestamp close to ``now``."""
-    try:
-        moment = int(timestamp)
-    except ValueError:
-        raise WebhookError("the timestamp is not a number") from None
-    if abs(now - moment) > TIMESTAMP_TOLERANCE_SECONDS:
-        raise WebhookError("the timestamp is too old or in the future")
-    if not hmac.compare_digest(signature(secret, timestamp, body), sent):
-        raise WebhookError("the signature does not match")
+    problem = signature_problem(secret=secret, timestamp=timestamp, sent=sent, body=body, now=now)
+    if problem is not None:
+        raise WebhookError(problem)
 
 
 def add_instruction(
@@ -191,13 +179,11 @@ def _post(
 ) -> tuple[httpx.Response | None, str | None]:
     import httpx
 
-    timestamp = str(int(time.time()))
     raw = body.encode()
     headers = {
         "Content-Type": "application/json",
         "Idempotency-Key": key,
-        "X-Retain-Timestamp": timestamp,
-        "X-Retain-Signature": signature(secret, timestamp, raw),
+        **signed_headers(secret=secret, body=raw),
     }
     try:
         return client.post(url, content=raw, headers=headers), None
@@ -240,9 +226,11 @@ def confirm_callback(
 
 
 def list_instructions(
-    *, session: Session, status: str | None = None, limit: int = 100
-) -> list[ReturnInstruction]:
+    *, session: Session, status: str | None, limit: int, offset: int
+) -> tuple[list[ReturnInstruction], int]:
+    """One page of instructions to the shop, newest first, and how many there are."""
     query = select(ReturnInstruction)
     if status is not None:
         query = query.where(ReturnInstruction.status == status)
-    return list(session.scalars(query.order_by(ReturnInstruction.id.desc()).limit(limit)))
+    query = query.order_by(ReturnInstruction.id.desc())
+    return fetch_page(session, query, limit=limit, offset=offset)

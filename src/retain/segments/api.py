@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from retain.auth.dependencies import allow
 from retain.auth.roles import ANALYSE, READ_CUSTOMERS
+from retain.clock import utcnow_to_the_second
 from retain.dependencies import SessionDep, WarehouseDep
-from retain.pagination import Page, PageDep
+from retain.pagination import Page, PageDep, WholePageDep, page_of
 from retain.problem_details import FieldError, problem_response
 from retain.segments.rules import RuleError
 from retain.segments.schemas import (
@@ -34,9 +33,10 @@ router = APIRouter(prefix="/api/v1/segments", tags=["segments"])
 
 
 @router.get("", dependencies=[Depends(allow(READ_CUSTOMERS))])
-def get_segments(session: SessionDep) -> list[SegmentRead]:
+def get_segments(session: SessionDep, page: WholePageDep) -> Page[SegmentRead]:
     """Every segment: built-in RFM segments first, then rule segments by name."""
-    return [SegmentRead.model_validate(segment) for segment in list_segments(session=session)]
+    found = [SegmentRead.model_validate(segment) for segment in list_segments(session=session)]
+    return page_of(found, page)
 
 
 @router.put(
@@ -95,7 +95,7 @@ def post_refresh(
 ) -> list[SegmentRefreshRead]:
     """Evaluate segments (all, or ``names``) at ``at`` (default now) and record the changes."""
     wanted = body or SegmentRefreshRequest()
-    at = wanted.at or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    at = wanted.at or utcnow_to_the_second()
     try:
         found = refresh_segments(session=session, backend=backend, at=at, names=wanted.names)
     except SegmentNotFound as error:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from retain.output import FormatOption, OutputFormat, command_session, render
+from retain.clock import utcnow_to_the_second
+from retain.output import FormatOption, OutputFormat, command_session, command_warehouse, render
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -102,23 +103,17 @@ def refresh(
 ) -> None:
     """Evaluate segments in the warehouse and record who entered and who left."""
     from retain.segments.service import refresh_segments
-    from retain.settings import get_settings
-    from retain.warehouse import connect
 
-    moment = at or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-    backend = connect(get_settings().resolved_warehouse_url)
-    try:
-        with _session() as session, _progress() as progress:
-            task = progress.add_task("segments", total=None)
+    moment = at or utcnow_to_the_second()
+    with command_warehouse() as backend, _session() as session, _progress() as progress:
+        task = progress.add_task("segments", total=None)
 
-            def on_progress(done: int, total: int, label: str) -> None:
-                progress.update(task, completed=done, total=total, description=label)
+        def on_progress(done: int, total: int, label: str) -> None:
+            progress.update(task, completed=done, total=total, description=label)
 
-            results = refresh_segments(
-                session=session, backend=backend, at=moment, names=names, on_progress=on_progress
-            )
-    finally:
-        backend.disconnect()
+        results = refresh_segments(
+            session=session, backend=backend, at=moment, names=names, on_progress=on_progress
+        )
     rows = [
         {"segment": r.name, "members": r.members, "entered": r.entered, "exited": r.exited}
         for r in results

@@ -165,7 +165,9 @@ def _order_figures(backend: BaseBackend, *, at: datetime, store: StoreInputs | N
         (order.ordered_at < ibis.literal(at))
         & (order.status.isnull() | (order.status != "cancelled"))
     )
-    amount = to_reporting(before.amount, before.currency, rates=rates).fill_null(0.0)  # type: ignore[arg-type]
+    amount = to_reporting(amount=before.amount, currency=before.currency, rates=rates).fill_null(
+        0.0
+    )  # type: ignore[arg-type]
     recent = before.ordered_at >= ibis.literal(at - timedelta(days=FREQUENCY_DAYS))
     return before.group_by("customer_id").aggregate(
         orders=before.count(),

@@ -44,6 +44,11 @@ _OPERATORS: dict[str, Callable[[ir.Value, ir.Value], ir.Value]] = {
 }
 
 
+# Bounds that keep a hostile rule from exhausting the parser (and the SQL it compiles to).
+MAX_RULE_CHARACTERS = 10_000
+MAX_RULE_DEPTH = 32
+
+
 class RuleError(ValueError):
     """A rule that cannot be read or does not fit the table; says where, with a caret line."""
 
@@ -195,9 +200,12 @@ class _Parser:
     """Recursive descent over the tokens, one method per grammar rule."""
 
     def __init__(self, text: str) -> None:
+        if len(text) > MAX_RULE_CHARACTERS:
+            raise RuleError(text, MAX_RULE_CHARACTERS + 1, f"longer than {MAX_RULE_CHARACTERS:,}")
         self.text = text
         self.tokens = tokenize(text)
         self.position = 0
+        self.depth = 0
 
     @property
     def current(self) -> Token:
@@ -240,13 +248,19 @@ class _Parser:
         return operands[0] if len(operands) == 1 else All(tuple(operands))
 
     def negation(self) -> Node:
-        if self.accept("keyword", "not"):
-            return Not(self.negation())
-        if self.accept("operator", "("):
-            inner = self.disjunction()
-            self.expect("operator", ")", "')'")
-            return inner
-        return self.test()
+        self.depth += 1
+        try:
+            if self.depth > MAX_RULE_DEPTH:
+                raise self.fail(f"nested deeper than {MAX_RULE_DEPTH} levels")
+            if self.accept("keyword", "not"):
+                return Not(self.negation())
+            if self.accept("operator", "("):
+                inner = self.disjunction()
+                self.expect("operator", ")", "')'")
+                return inner
+            return self.test()
+        finally:
+            self.depth -= 1
 
     def test(self) -> Test:
         field = self.current

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 import ibis.expr.types as ir
@@ -21,6 +21,7 @@ from ibis.backends import BaseBackend
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from retain.clock import utcnow
 from retain.segments.features import (
     ATTRIBUTES,
     customer_attributes,
@@ -91,7 +92,7 @@ def define_segment(
             f"invalid segment name {name!r}: up to 64 lower-case letters, digits, '_' or '-'"
         )
     check_rule(rule, ATTRIBUTES)
-    now = _now()
+    now = utcnow()
     found = session.get(SegmentDefinition, name)
     if found is None:
         found = SegmentDefinition(name=name, built_in=False, created_at=now)
@@ -133,7 +134,7 @@ def refresh_segments(
     total = len(definitions) + 1
     report(0, total, "evaluating in the warehouse")
     attributes = customer_attributes(backend, at=at, store=read_store_inputs(session=session))
-    members = evaluate_segments(attributes, definitions)
+    members = evaluate_segments(attributes=attributes, definitions=definitions)
     results = []
     for done, definition in enumerate(definitions, start=1):
         report(done, total, f"recording {definition.name}")
@@ -142,7 +143,7 @@ def refresh_segments(
 
 
 def evaluate_segments(
-    attributes: ir.Table, definitions: Iterable[SegmentDefinition]
+    *, attributes: ir.Table, definitions: Iterable[SegmentDefinition]
 ) -> dict[str, set[str]]:
     """The customer ids in each segment, from one query over the attribute table."""
     chosen = list(definitions)
@@ -275,7 +276,3 @@ def segments_of(*, session: Session, customer_id: str) -> list[str]:
             .order_by(SegmentMembership.segment)
         )
     )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from retain.sandbox import BoundedSandbox, render_bounded
 from retain.support.models import CannedReply, Ticket
 from retain.support.service import NotFound, SupportError
 
 # Agents write these texts: a sandbox keeps them from reaching Python internals.
-_environment = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+_environment = BoundedSandbox(autoescape=False, undefined=StrictUndefined)
 
 
 def save_canned_reply(
@@ -63,6 +63,6 @@ def _sample_context() -> dict[str, object]:
 
 def _render(body: str, context: dict[str, object]) -> str:
     try:
-        return _environment.from_string(body).render(context)
+        return render_bounded(_environment.from_string(body), context)
     except TemplateError as error:
         raise SupportError(f"canned reply: {error}") from None

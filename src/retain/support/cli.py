@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from retain.clock import utcnow
 from retain.output import FormatOption, OutputFormat, command_session, refuse, render
 from retain.support.defaults import DEFLECTION_DAYS
 
@@ -70,7 +71,12 @@ def list_command(
 
     with command_session(*_refused()) as session:
         rows, _ = service.list_tickets(
-            session, status=status, priority=priority, customer_id=customer, tag=tag, limit=limit
+            session=session,
+            status=status,
+            priority=priority,
+            customer_id=customer,
+            tag=tag,
+            limit=limit,
         )
         printed = [_ticket_row(ticket) for ticket in rows]
     render(printed, output_format=output_format, title="Tickets")
@@ -84,7 +90,7 @@ def show_command(
     from retain.support import service
 
     with command_session(*_refused()) as session:
-        ticket = service.get_ticket(session, ticket_id=ticket_id)
+        ticket = service.get_ticket(session=session, ticket_id=ticket_id)
         printed = [
             {
                 "at": message.created_at,
@@ -92,7 +98,7 @@ def show_command(
                 "author": message.author,
                 "body": message.body,
             }
-            for message in service.messages(session, ticket_id=ticket.id)
+            for message in service.messages(session=session, ticket_id=ticket.id)
         ]
         title = f"#{ticket.id} {ticket.subject} ({ticket.status}, {ticket.priority})"
     render(printed, output_format=output_format, title=title)
@@ -118,7 +124,7 @@ def open_command(
     settings = get_settings()
     with command_session(*_refused()) as session:
         ticket = service.open_ticket(
-            session,
+            session=session,
             customer_id=customer,
             requester_email=email,
             subject=subject,
@@ -145,16 +151,15 @@ def reply_command(
 ) -> None:
     """Reply to the customer, or add an internal note with --note."""
     from retain.support import canned, service
-    from retain.support.service import utcnow
 
     with command_session(*_refused()) as session:
-        ticket = service.get_ticket(session, ticket_id=ticket_id)
+        ticket = service.get_ticket(session=session, ticket_id=ticket_id)
         if canned_name is not None:
             body = canned.render_canned_reply(session, name=canned_name, ticket=ticket)
         if body is None:
             refuse("error: give the reply's text or --canned NAME")
         service.add_message(
-            session,
+            session=session,
             ticket=ticket,
             author_kind="note" if note else "agent",
             body=body,
@@ -170,14 +175,13 @@ def status_command(ticket_id: TicketArgument, status: str, at: AtOption = None) 
     """Move a ticket to another state (new → open → pending → solved → closed)."""
     from retain.settings import get_settings
     from retain.support import csat, service
-    from retain.support.service import utcnow
 
     settings = get_settings()
     when = at or utcnow()
     with command_session(*_refused()) as session:
-        ticket = service.get_ticket(session, ticket_id=ticket_id)
+        ticket = service.get_ticket(session=session, ticket_id=ticket_id)
         before = ticket.status
-        service.change_status(session, ticket=ticket, status=status, at=when)
+        service.change_status(session=session, ticket=ticket, status=status, at=when)
         if status == "solved":
             session.flush()
             csat.ask_for_ratings(session, settings=settings, at=when)
@@ -192,11 +196,10 @@ def assign_command(
 ) -> None:
     """Give a ticket to an agent and/or a team."""
     from retain.support import service
-    from retain.support.service import utcnow
 
     with command_session(*_refused()) as session:
-        ticket = service.get_ticket(session, ticket_id=ticket_id)
-        service.assign(session, ticket=ticket, assignee_id=user, team=team, at=utcnow())
+        ticket = service.get_ticket(session=session, ticket_id=ticket_id)
+        service.assign(session=session, ticket=ticket, assignee_id=user, team=team, at=utcnow())
     typer.echo(f"ticket {ticket_id}: assigned to user {user}, team {team}")
 
 
@@ -208,7 +211,7 @@ def team_command(
     from retain.support import service
 
     with command_session(*_refused()) as session:
-        service.create_team(session, name=name, member_ids=member or [])
+        service.create_team(session=session, name=name, member_ids=member or [])
     typer.echo(f"team {name}: {len(member or [])} member(s) added")
 
 
@@ -231,14 +234,13 @@ def sla_command(at: AtOption = None, output_format: FormatOption = OutputFormat.
     """Tickets whose SLA targets are at risk or breached."""
     from retain.settings import get_settings
     from retain.support.deadlines import calendar_for, sla_board
-    from retain.support.service import utcnow
 
     settings = get_settings()
     with command_session(*_refused()) as session:
         board = sla_board(
             session,
             calendar=calendar_for(settings),
-            warning=timedelta(hours=settings.support_warning_hours),
+            warning=timedelta(hours=settings.support.warning_hours),
             at=at or utcnow(),
         )
     render([asdict(item) for item in board], output_format=output_format, title="SLA")
@@ -378,7 +380,7 @@ def mail_intake_command(
     from retain.support.mail import mail_server
 
     settings = get_settings()
-    ensure_store(settings.store_url)
+    ensure_store(settings.storage.store_url)
     server = mail_server(settings, host=host, port=port)
     server.start()
     typer.echo(f"filing email sent to {host}:{port} as tickets; Ctrl+C stops")

@@ -30,7 +30,7 @@ SATISFIED = 4  # a 4 or 5 counts as satisfied (the usual CSAT share)
 
 def rating_token(settings: Settings, *, ticket: Ticket, at: datetime) -> str:
     """A token that rates ``ticket`` until ``csat_link_days`` after ``at``."""
-    expires_at = (at + timedelta(days=settings.csat_link_days)).replace(microsecond=0)
+    expires_at = (at + timedelta(days=settings.support.csat_link_days)).replace(microsecond=0)
     return signed_links.sign(
         secret=signing_key(settings),
         purpose=PURPOSE,
@@ -41,7 +41,7 @@ def rating_token(settings: Settings, *, ticket: Ticket, at: datetime) -> str:
 
 def rating_urls(settings: Settings, *, ticket: Ticket, at: datetime) -> dict[str, str]:
     """The five one-click links, ``rate_url_1`` to ``rate_url_5``, for the message template."""
-    base = settings.public_base_url.rstrip("/")
+    base = settings.server.public_base_url.rstrip("/")
     token = rating_token(settings, ticket=ticket, at=at)
     return {f"rate_url_{score}": f"{base}/help/rate/{token}?score={score}" for score in SCORES}
 
@@ -92,7 +92,7 @@ def rate(session: Session, *, ticket: Ticket, score: int, at: datetime) -> Ticke
     ticket.satisfaction = score
     ticket.rated_at = at
     record_event(
-        session,
+        session=session,
         ticket=ticket,
         kind="rated",
         at=at,

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from retain.auth.models import User
 from retain.churn.tasks import TaskDraft, open_tasks
 from retain.settings import Settings
+from retain.store import migrated_session
 from retain.support.models import Ticket
-from retain.support.service import mark_breach, record_event, set_due, store
+from retain.support.service import mark_breach, record_event, set_due
 from retain.support.sla import BusinessCalendar, load_calendar
 
 TARGETS = ("first_response", "resolution")
@@ -30,7 +31,7 @@ WAITING = ("new", "open", "pending")
 
 def calendar_for(settings: Settings) -> BusinessCalendar:
     """The SLA calendar the settings name (re-read when the file changes)."""
-    path = settings.support_calendar
+    path = settings.support.calendar
     stamp = path.stat().st_mtime_ns if path is not None and path.exists() else None
     return _cached_calendar(path, stamp)
 
@@ -68,7 +69,7 @@ def check_deadlines(
         Ticket.resolution_due_at.is_(None),
     )
     for ticket in session.scalars(undated):
-        set_due(ticket, calendar)
+        set_due(ticket=ticket, calendar=calendar)
     session.flush()
     query = select(Ticket).where(
         Ticket.status.in_(WAITING),
@@ -80,14 +81,14 @@ def check_deadlines(
             if due is None or getattr(ticket, f"{target}_breached_at") is not None:
                 continue
             if at >= due:
-                mark_breach(session, ticket=ticket, target=target, at=at)
+                mark_breach(session=session, ticket=ticket, target=target, at=at)
                 summary.breached += 1
             elif getattr(ticket, f"{target}_warned_at") is None and (
                 calendar.elapsed(at, due) <= warning
             ):
                 setattr(ticket, f"{target}_warned_at", at)
                 record_event(
-                    session,
+                    session=session,
                     ticket=ticket,
                     kind="sla_warning",
                     at=at,
@@ -118,11 +119,11 @@ def _warning_task(session: Session, ticket: Ticket, target: str, due: datetime) 
 
 def run_deadline_check(settings: Settings, at: datetime) -> DeadlineSummary:
     """One check against the settings' store and calendar (the worker's hook)."""
-    with store(settings) as session:
+    with migrated_session(settings.storage.store_url) as session:
         return check_deadlines(
             session,
             calendar=calendar_for(settings),
-            warning=timedelta(hours=settings.support_warning_hours),
+            warning=timedelta(hours=settings.support.warning_hours),
             at=at,
         )
 

@@ -1,4 +1,4 @@
-"""Ticket events copied to the warehouse ``ticket_event`` table, each exactly once.
+"""Ticket events as warehouse ``ticket_event`` rows, copied once each by the warehouse outbox.
 
 The warehouse speaks the vocabulary of imported helpdesk data, which the churn features, the
 "ticket resolved" trigger and the customer-360 page read: ``opened``, ``replied``,
@@ -19,95 +19,28 @@ from typing import Any
 import pandas as pd
 from ibis.backends import BaseBackend
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from retain.store import session_scope, upsert
-from retain.support.models import Ticket, TicketEvent, TicketExport
-from retain.warehouse.load import MergePlan, merge_frame
-
-EXPORT = "ticket_event"
-COLUMNS = (
-    "event_id",
-    "ticket_id",
-    "customer_id",
-    "occurred_at",
-    "kind",
-    "channel",
-    "priority",
-    "subject",
-    "satisfaction",
-)
-PLAN = MergePlan(table="ticket_event", key=("event_id",), columns=COLUMNS)
-CHUNK = 50_000
+from retain.support.models import Ticket, TicketEvent
+from retain.warehouse.outbox import ROW_ID, Source, export_from_store
 
 
 def export_events(*, store_url: str, backend: BaseBackend) -> int:
-    """Append the events written since the last export; how many were new to the warehouse.
-
-    The cursor moves only after the warehouse committed. If the process dies in between, the
-    next export stages the same events again and the merge skips them (same key, same content).
-    """
-    exported = 0
-    while True:
-        with session_scope(store_url) as session:
-            cursor = session.get(TicketExport, EXPORT)
-            after = cursor.last_event_id if cursor else 0
-            frame = _events_after(session, after)
-        if frame.empty:
-            return exported
-        known = frame[frame["customer_id"].notna() & frame["kind"].notna()]
-        if not known.empty:
-            exported += _merge(backend, known)
-        with session_scope(store_url) as session:
-            last = int(frame["row_id"].max())
-            upsert(session, TicketExport, [{"name": EXPORT, "last_event_id": last}])
+    """Copy the events written since the last export; how many were new to the warehouse."""
+    return export_from_store(store_url=store_url, backend=backend, sources=[SOURCE])[SOURCE.table]
 
 
-def _events_after(session: Session, after: int) -> pd.DataFrame:
-    rows = session.execute(
-        select(
-            TicketEvent.id,
-            TicketEvent.ticket_id,
-            Ticket.customer_id,
-            TicketEvent.occurred_at,
-            TicketEvent.kind,
-            Ticket.channel,
-            Ticket.priority,
-            Ticket.subject,
-            TicketEvent.detail,
-        )
-        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .where(TicketEvent.id > after)
-        .order_by(TicketEvent.id)
-        .limit(CHUNK)
-    ).all()
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "row_id",
-            "ticket_id",
-            "customer_id",
-            "occurred_at",
-            "kind",
-            "channel",
-            "priority",
-            "subject",
-            "detail",
-        ],
+def _to_warehouse(rows: pd.DataFrame) -> pd.DataFrame:
+    rows = rows.assign(
+        event_id="RTE-" + rows[ROW_ID].astype(str), ticket_id="RT-" + rows["ticket_id"].astype(str)
     )
-    frame.insert(0, "event_id", "RTE-" + frame["row_id"].astype(str))
-    frame["ticket_id"] = "RT-" + frame["ticket_id"].astype(str)
+    events = list(zip(rows["kind"], rows["detail"], strict=True))
     # A rating event carries its score (CSAT 1..5) in its detail.
-    frame["satisfaction"] = [
-        detail.get("score") if kind == "rated" else None
-        for kind, detail in zip(frame["kind"], frame["detail"], strict=True)
-    ]
-    frame["satisfaction"] = frame["satisfaction"].astype("Int64")
-    frame["kind"] = [
-        warehouse_kind(kind, detail)
-        for kind, detail in zip(frame["kind"], frame["detail"], strict=True)
-    ]
-    return frame.drop(columns=["detail"])
+    rows["satisfaction"] = pd.array(
+        [detail.get("score") if kind == "rated" else None for kind, detail in events],
+        dtype="Int64",
+    )
+    rows["kind"] = [warehouse_kind(kind, detail) for kind, detail in events]
+    return rows[rows["customer_id"].notna() & rows["kind"].notna()]
 
 
 def warehouse_kind(kind: str, detail: dict[str, Any]) -> str | None:
@@ -125,12 +58,19 @@ def warehouse_kind(kind: str, detail: dict[str, Any]) -> str | None:
     return None
 
 
-def _merge(backend: BaseBackend, frame: pd.DataFrame) -> int:
-    return merge_frame(
-        backend,
-        frame.drop(columns=["row_id"]),
-        plan=PLAN,
-        projection="event_id, ticket_id, customer_id, "
-        "CAST(occurred_at AS TIMESTAMP) AS occurred_at, kind, channel, priority, subject, "
-        "CAST(satisfaction AS BIGINT) AS satisfaction",
-    )
+SOURCE = Source(
+    table="ticket_event",
+    key=("event_id",),
+    rows=select(
+        TicketEvent.ticket_id,
+        Ticket.customer_id,
+        TicketEvent.occurred_at,
+        TicketEvent.kind,
+        Ticket.channel,
+        Ticket.priority,
+        Ticket.subject,
+        TicketEvent.detail,
+    ).join(Ticket, Ticket.id == TicketEvent.ticket_id),
+    row_id=TicketEvent.id,
+    to_warehouse=_to_warehouse,
+)

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from retain.sandbox import load_yaml
 from retain.support import knowledge
 from retain.support.models import Article
 from retain.support.schemas import ArticleCreate
@@ -37,7 +38,7 @@ def read_articles(path: Path) -> list[ArticleCreate]:
     """The articles in ``path``, each checked; ImportProblem at the first bad row."""
     try:
         text = path.read_text(encoding="utf-8")
-        raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        raw = json.loads(text) if path.suffix.lower() == ".json" else load_yaml(text)
     except (OSError, ValueError, yaml.YAMLError) as error:
         raise ImportProblem(f"{path}: cannot read ({error})") from None
     if not isinstance(raw, list):

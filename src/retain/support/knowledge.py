@@ -24,14 +24,15 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from retain.clock import utcnow
+from retain.locales import LANGUAGES
 from retain.support.defaults import DEFLECTION_DAYS
 from retain.support.models import Article, ArticleUse, Ticket
-from retain.support.service import NotFound, SupportError, utcnow
+from retain.support.service import NotFound, SupportError
 
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-LANGUAGES = ("en", "zh-CN")
 ARTICLE_STATES = ("draft", "published")
 USE_SOURCES = ("help_centre", "assistant")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,159}$")

@@ -30,8 +30,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from retain.clock import utcnow
 from retain.customers.models import CustomerProfile
 from retain.settings import Settings
+from retain.store import migrated_session
 from retain.support import service
 from retain.support.deadlines import calendar_for
 from retain.support.models import Ticket, TicketMessage
@@ -75,7 +77,7 @@ def receive_email(
     ticket = _thread(session, message, sender=sender, subject=subject)
     if ticket is not None and ticket.status != "closed":
         service.add_message(
-            session,
+            session=session,
             ticket=ticket,
             author_kind="customer",
             body=body,
@@ -88,7 +90,7 @@ def receive_email(
         select(CustomerProfile.customer_id).where(CustomerProfile.email == sender).limit(1)
     )
     ticket = service.open_ticket(
-        session,
+        session=session,
         customer_id=customer_id,
         requester_email=sender,
         subject=TICKET_TAG.sub("", subject).strip() or "(no subject)",
@@ -141,11 +143,11 @@ class SupportMailHandler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         try:
-            with service.store(self.settings) as store_session:
+            with migrated_session(self.settings.storage.store_url) as store_session:
                 receive_email(
                     store_session,
                     raw=envelope.content,
-                    at=service.utcnow(),
+                    at=utcnow(),
                     calendar=calendar_for(self.settings),
                 )
         except service.SupportError as error:
@@ -207,19 +209,23 @@ def reply_email(
 def send_pending_replies(settings: Settings, *, at: datetime) -> int:
     """Send the waiting replies over SMTP; how many left. Stops at the first failure."""
     sent = 0
-    with service.store(settings) as session:
+    with migrated_session(settings.storage.store_url) as session:
         waiting = pending_replies(session)
         if not waiting:
             return 0
         try:
-            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as client:
-                if settings.smtp_starttls:
+            with smtplib.SMTP(
+                settings.email.smtp_host, settings.email.smtp_port, timeout=30
+            ) as client:
+                if settings.email.smtp_starttls:
                     client.starttls()
-                if settings.smtp_user and settings.smtp_password:
-                    client.login(settings.smtp_user, settings.smtp_password.get_secret_value())
+                if settings.email.smtp_user and settings.email.smtp_password:
+                    client.login(
+                        settings.email.smtp_user, settings.email.smtp_password.get_secret_value()
+                    )
                 for ticket, message in waiting:
                     email = reply_email(
-                        session, ticket=ticket, message=message, sender=settings.mail_from
+                        session, ticket=ticket, message=message, sender=settings.email.mail_from
                     )
                     client.send_message(email)
                     message.email_message_id = str(email["Message-ID"])

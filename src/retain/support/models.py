@@ -153,12 +153,3 @@ class ArticleUse(Base):
     used_at: Mapped[datetime] = mapped_column(DateTime)
     # None for a view; True/False for a "was this helpful?" answer.
     helpful: Mapped[bool | None] = mapped_column(Boolean)
-
-
-class TicketExport(Base):
-    """The last ticket event copied to the warehouse ``ticket_event`` table."""
-
-    __tablename__ = "ticket_export"
-
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    last_event_id: Mapped[int] = mapped_column(BigInteger)

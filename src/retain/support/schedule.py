@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from retain.messaging.worker import register_periodic
+from retain.clock import utcnow
 from retain.settings import Settings
+from retain.store import migrated_session
 from retain.support import csat
 from retain.support.deadlines import DeadlineSummary, run_deadline_check
 from retain.support.events import export_events
 from retain.support.mail import send_pending_replies
-from retain.support.service import store, utcnow
 from retain.warehouse import connect
 
 
@@ -27,13 +27,13 @@ def run_support_jobs(settings: Settings) -> SupportRun:
     """One pass: record SLA warnings and breaches, ask solved tickets for CSAT, export events."""
     at = utcnow()
     deadlines = run_deadline_check(settings, at)
-    with store(settings) as session:
+    with migrated_session(settings.storage.store_url) as session:
         asked = csat.ask_for_ratings(session, settings=settings, at=at)
     emailed = send_pending_replies(settings, at=at)
     # Short-lived warehouse connection: DuckDB allows one writing process.
-    backend = connect(settings.resolved_warehouse_url)
+    backend = connect(settings.storage.resolved_warehouse_url)
     try:
-        exported = export_events(store_url=settings.store_url, backend=backend)
+        exported = export_events(store_url=settings.storage.store_url, backend=backend)
     finally:
         backend.disconnect()
     return SupportRun(
@@ -42,8 +42,3 @@ def run_support_jobs(settings: Settings) -> SupportRun:
         replies_emailed=emailed,
         events_exported=exported,
     )
-
-
-def register(settings: Settings) -> None:
-    """Have the worker run the support jobs every ``support_check_seconds``."""
-    register_periodic("support", settings.support_check_seconds, run_support_jobs)

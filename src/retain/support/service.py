@@ -7,17 +7,16 @@ after which a customer's message opens a new ticket instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from retain.auth.models import User
-from retain.settings import Settings
-from retain.store import ensure_store, session_scope
+from retain.clock import utcnow
+from retain.locales import language_or_default
 from retain.support.models import (
     SupportTeam,
     SupportTeamMember,
@@ -38,7 +37,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 PRIORITIES = ("low", "normal", "high", "urgent")
 CHANNELS = ("api", "web", "email", "assistant", "agent")
 AUTHOR_KINDS = ("customer", "agent", "assistant", "note")
-LANGUAGES = ("en", "zh-CN")
 MAX_TAGS = 20
 
 
@@ -54,22 +52,9 @@ class IllegalTransition(SupportError):
     """A state change the ticket's life cycle does not allow."""
 
 
-def utcnow() -> datetime:
-    """Now as a naive UTC datetime, as the store keeps times."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-@contextmanager
-def store(settings: Settings) -> Iterator[Session]:
-    """A migrated store session that commits on success."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
-        yield session
-
-
 def open_ticket(
-    session: Session,
     *,
+    session: Session,
     customer_id: str | None,
     requester_email: str | None,
     subject: str,
@@ -89,7 +74,7 @@ def open_ticket(
     """
     _check_choice("channel", channel, CHANNELS)
     _check_choice("priority", priority, PRIORITIES)
-    language = _language(language)
+    language = language_or_default(language)
     subject = subject.strip()
     if not subject:
         raise SupportError("a ticket needs a subject")
@@ -107,11 +92,11 @@ def open_ticket(
         status="new",
         priority=priority,
         language=language,
-        tags=normalise_tags(tags),
+        tags=normalise_tags(tags=tags),
         created_at=at,
         updated_at=at,
     )
-    set_due(ticket, calendar)
+    set_due(ticket=ticket, calendar=calendar)
     session.add(ticket)
     session.flush()
     author_kind = "assistant" if channel == "assistant" else "customer"
@@ -124,11 +109,11 @@ def open_ticket(
             created_at=at,
         )
     )
-    record_event(session, ticket=ticket, kind="created", at=at, detail={"channel": channel})
+    record_event(session=session, ticket=ticket, kind="created", at=at, detail={"channel": channel})
     return ticket
 
 
-def set_due(ticket: Ticket, calendar: BusinessCalendar | None) -> None:
+def set_due(*, ticket: Ticket, calendar: BusinessCalendar | None) -> None:
     """Set the SLA due instants of the ticket's priority from its creation, in business time."""
     target = calendar.target(ticket.priority) if calendar else None
     if calendar is None or target is None:
@@ -139,8 +124,8 @@ def set_due(ticket: Ticket, calendar: BusinessCalendar | None) -> None:
 
 
 def record_event(
-    session: Session,
     *,
+    session: Session,
     ticket: Ticket,
     kind: str,
     at: datetime,
@@ -152,14 +137,14 @@ def record_event(
     return event
 
 
-def mark_breach(session: Session, *, ticket: Ticket, target: str, at: datetime) -> None:
+def mark_breach(*, session: Session, ticket: Ticket, target: str, at: datetime) -> None:
     """Record that ``target`` was missed (once)."""
     if getattr(ticket, f"{target}_breached_at") is not None:
         return
     setattr(ticket, f"{target}_breached_at", at)
     due = getattr(ticket, f"{target}_due_at")
     record_event(
-        session,
+        session=session,
         ticket=ticket,
         kind="sla_breach",
         at=at,
@@ -167,17 +152,17 @@ def mark_breach(session: Session, *, ticket: Ticket, target: str, at: datetime) 
     )
 
 
-def mark_late_answers(session: Session, *, ticket: Ticket) -> None:
+def mark_late_answers(*, session: Session, ticket: Ticket) -> None:
     """After a reply or a solve: record a breach if it came after its target."""
     answered, due = ticket.first_response_at, ticket.first_response_due_at
     if answered is not None and due is not None and answered > due:
-        mark_breach(session, ticket=ticket, target="first_response", at=answered)
+        mark_breach(session=session, ticket=ticket, target="first_response", at=answered)
     solved, due = ticket.solved_at, ticket.resolution_due_at
     if solved is not None and due is not None and solved > due:
-        mark_breach(session, ticket=ticket, target="resolution", at=solved)
+        mark_breach(session=session, ticket=ticket, target="resolution", at=solved)
 
 
-def get_ticket(session: Session, *, ticket_id: int) -> Ticket:
+def get_ticket(*, session: Session, ticket_id: int) -> Ticket:
     """The ticket, or NotFound."""
     ticket = session.get(Ticket, ticket_id)
     if ticket is None:
@@ -186,8 +171,8 @@ def get_ticket(session: Session, *, ticket_id: int) -> Ticket:
 
 
 def list_tickets(
-    session: Session,
     *,
+    session: Session,
     status: str | None = None,
     priority: str | None = None,
     assignee_id: int | None = None,
@@ -218,7 +203,7 @@ def list_tickets(
 
 
 def change_status(
-    session: Session, *, ticket: Ticket, status: str, actor: str | None = None, at: datetime
+    *, session: Session, ticket: Ticket, status: str, actor: str | None = None, at: datetime
 ) -> Ticket:
     """Move the ticket to ``status``; IllegalTransition when its life cycle forbids it."""
     _check_choice("status", status, STATES)
@@ -237,19 +222,19 @@ def change_status(
     elif status == "open" and before == "solved":
         ticket.solved_at = None
     record_event(
-        session,
+        session=session,
         ticket=ticket,
         kind="status",
         at=at,
         detail={"from": before, "to": status, "by": actor},
     )
-    mark_late_answers(session, ticket=ticket)
+    mark_late_answers(session=session, ticket=ticket)
     return ticket
 
 
 def add_message(
-    session: Session,
     *,
+    session: Session,
     ticket: Ticket,
     author_kind: str,
     body: str,
@@ -281,17 +266,19 @@ def add_message(
         if ticket.first_response_at is None and author_kind == "agent":
             ticket.first_response_at = at
         if ticket.status == "new":
-            change_status(session, ticket=ticket, status="open", actor=author, at=at)
+            change_status(session=session, ticket=ticket, status="open", actor=author, at=at)
     elif author_kind == "customer" and ticket.status in ("pending", "solved"):
-        change_status(session, ticket=ticket, status="open", actor=author, at=at)
+        change_status(session=session, ticket=ticket, status="open", actor=author, at=at)
     kind = "note" if author_kind == "note" else "replied"
-    record_event(session, ticket=ticket, kind=kind, at=at, detail={"author_kind": author_kind})
-    mark_late_answers(session, ticket=ticket)
+    record_event(
+        session=session, ticket=ticket, kind=kind, at=at, detail={"author_kind": author_kind}
+    )
+    mark_late_answers(session=session, ticket=ticket)
     return message
 
 
 def messages(
-    session: Session, *, ticket_id: int, include_notes: bool = True
+    *, session: Session, ticket_id: int, include_notes: bool = True
 ) -> list[TicketMessage]:
     """The ticket's messages, oldest first; without internal notes for the customer's eyes."""
     query = select(TicketMessage).where(TicketMessage.ticket_id == ticket_id)
@@ -301,8 +288,8 @@ def messages(
 
 
 def assign(
-    session: Session,
     *,
+    session: Session,
     ticket: Ticket,
     assignee_id: int | None = None,
     team: str | None = None,
@@ -322,29 +309,33 @@ def assign(
     ticket.team = team
     ticket.updated_at = at
     record_event(
-        session, ticket=ticket, kind="assigned", at=at, detail={"user": assignee_id, "team": team}
+        session=session,
+        ticket=ticket,
+        kind="assigned",
+        at=at,
+        detail={"user": assignee_id, "team": team},
     )
     return ticket
 
 
-def set_priority(session: Session, *, ticket: Ticket, priority: str, at: datetime) -> Ticket:
+def set_priority(*, session: Session, ticket: Ticket, priority: str, at: datetime) -> Ticket:
     """Change the priority (the SLA due instants stay as first set)."""
     _check_choice("priority", priority, PRIORITIES)
     ticket.priority = priority
     ticket.updated_at = at
-    record_event(session, ticket=ticket, kind="priority", at=at, detail={"to": priority})
+    record_event(session=session, ticket=ticket, kind="priority", at=at, detail={"to": priority})
     return ticket
 
 
-def set_tags(session: Session, *, ticket: Ticket, tags: Sequence[str], at: datetime) -> Ticket:
+def set_tags(*, session: Session, ticket: Ticket, tags: Sequence[str], at: datetime) -> Ticket:
     """Replace the ticket's tags."""
-    ticket.tags = normalise_tags(tags)
+    ticket.tags = normalise_tags(tags=tags)
     ticket.updated_at = at
-    record_event(session, ticket=ticket, kind="tagged", at=at, detail={"tags": ticket.tags})
+    record_event(session=session, ticket=ticket, kind="tagged", at=at, detail={"tags": ticket.tags})
     return ticket
 
 
-def normalise_tags(tags: Sequence[str]) -> list[str]:
+def normalise_tags(*, tags: Sequence[str]) -> list[str]:
     """Lower-case, trimmed, unique tags in the order given; SupportError past MAX_TAGS."""
     cleaned = list(dict.fromkeys(tag.strip().lower() for tag in tags if tag.strip()))
     if len(cleaned) > MAX_TAGS or any(len(tag) > 64 for tag in cleaned):
@@ -352,7 +343,7 @@ def normalise_tags(tags: Sequence[str]) -> list[str]:
     return cleaned
 
 
-def create_team(session: Session, *, name: str, member_ids: Sequence[int] = ()) -> SupportTeam:
+def create_team(*, session: Session, name: str, member_ids: Sequence[int] = ()) -> SupportTeam:
     """A team with its members (users of retain.auth); adding to an existing team is fine."""
     if not name.strip() or len(name) > 64:
         raise SupportError("a team name is 1 to 64 characters")
@@ -371,20 +362,12 @@ def _check_choice(field: str, value: str, choices: Sequence[str]) -> None:
         raise SupportError(f"{field} must be one of {', '.join(choices)}, not {value!r}")
 
 
-def _language(value: str | None) -> str:
-    if value is None:
-        return "en"
-    if value.lower().startswith("zh"):
-        return "zh-CN"
-    return "en"
-
-
-def team_names(session: Session) -> list[str]:
+def team_names(*, session: Session) -> list[str]:
     """Every team's name, sorted."""
     return list(session.scalars(select(SupportTeam.name).order_by(SupportTeam.name)))
 
 
-def counts_by_state(session: Session) -> dict[str, dict[str, int]]:
+def counts_by_state(*, session: Session) -> dict[str, dict[str, int]]:
     """Tickets not yet closed, counted by state and priority."""
     counts: dict[str, dict[str, int]] = {
         state: dict.fromkeys(PRIORITIES, 0) for state in STATES if state != "closed"

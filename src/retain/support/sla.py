@@ -27,6 +27,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from retain.sandbox import load_yaml
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PRIORITIES = ("low", "normal", "high", "urgent")
 # Searching further than this for opening hours means the calendar has none.
@@ -157,7 +159,7 @@ def load_calendar(path: Path | None) -> BusinessCalendar:
 def parse_calendar(text: str, *, source: str) -> BusinessCalendar:
     """A calendar from YAML text; CalendarError names ``source`` and the field at fault."""
     try:
-        raw = yaml.safe_load(text) or {}
+        raw = load_yaml(text) or {}
     except yaml.YAMLError as error:
         raise CalendarError(f"{source}: not valid YAML ({error})") from None
     if not isinstance(raw, dict):

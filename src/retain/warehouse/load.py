@@ -35,6 +35,8 @@ class MergePlan:
     columns: tuple[str, ...]
     # (column, table, table column, reason): values that must exist in another table.
     references: tuple[tuple[str, str, str, str], ...] = ()
+    # A staged row replaces the stored row of its key instead of conflicting with it.
+    replace: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,11 @@ def _merge(
     execute: Execute, plan: MergePlan, limit: int, before_commit: Callable[[], None] | None
 ) -> MergeResult:
     staged = execute(f"SELECT count(*) FROM {STAGE}")[0][0]
+    if plan.replace:
+        execute(
+            f"DELETE FROM {_quote(plan.table)} WHERE EXISTS "
+            f"(SELECT 1 FROM {STAGE} s WHERE {_key_match(plan, stored=_quote(plan.table))})"
+        )
     findings, total = _findings(execute, plan, limit)
     if findings:
         raise _Rollback(MergeResult(0, 0, findings, total))
@@ -144,8 +151,8 @@ def _conflict_sql(plan: MergePlan) -> str:
     )
 
 
-def _key_match(plan: MergePlan) -> str:
-    return " AND ".join(f"t.{_quote(column)} = s.{_quote(column)}" for column in plan.key)
+def _key_match(plan: MergePlan, *, stored: str = "t") -> str:
+    return " AND ".join(f"{stored}.{_quote(column)} = s.{_quote(column)}" for column in plan.key)
 
 
 @contextmanager
@@ -189,6 +196,12 @@ def _postgres_transaction(
         )
         _copy_stage(cursor, staging, plan, on_progress)
         cursor.execute(f"ANALYZE {STAGE}")
+        # Merges into one table take turns, so that each one's checks see what the one before
+        # it stored: two imports of one file store it once. Held until the transaction ends.
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('retain.warehouse.merge'), hashtext(%s))",
+            (plan.table,),
+        )
 
         def execute(sql: str) -> list[tuple[Any, ...]]:
             cursor.execute(sql)
@@ -225,6 +238,16 @@ def _copy_stage(
                     on_progress(sent / size)
 
 
+def staging_connection(backend: BaseBackend) -> duckdb.DuckDBPyConnection:
+    """Where a stage is built: a DuckDB warehouse's own connection, else a DuckDB in memory.
+
+    A DuckDB warehouse then merges without copying; PostgreSQL receives the stage by COPY.
+    """
+    if backend.name == "duckdb":
+        return backend.con
+    return duckdb.connect()
+
+
 def merge_frame(
     backend: BaseBackend, frame: pd.DataFrame, *, plan: MergePlan, projection: str = "*"
 ) -> int:
@@ -234,8 +257,7 @@ def merge_frame(
     them (timestamps, decimals, nullable integers). A row that differs from the stored row of
     its key is a bug upstream, not bad input, so it raises.
     """
-    # A DuckDB warehouse merges from its own connection; PostgreSQL receives the stage by COPY.
-    staging = backend.con if backend.name == "duckdb" else duckdb.connect()
+    staging = staging_connection(backend)
     view = f"_{plan.table}_frame"
     staging.register(view, frame.reset_index(drop=True).reset_index(names="_row"))
     try:

@@ -140,3 +140,19 @@ CANONICAL_TABLES["review_event"] = ibis.schema(
         "posted_at": dt.Timestamp(nullable=False),
     }
 )
+
+# The key that names one fact in each table: one row per key, whoever writes it. PostgreSQL
+# enforces it with a unique index; DuckDB has one writer at a time, so the merge's check suffices.
+NATURAL_KEYS: dict[str, tuple[str, ...]] = {
+    "customer": ("customer_id",),
+    "order": ("order_id",),
+    "order_line": ("order_id", "line_number"),
+    "subscription_change": ("change_id",),
+    "usage_event": ("event_id",),
+    "delivery": ("delivery_id",),
+    "survey_response": ("response_id",),
+    "ticket_event": ("event_id",),
+    "loyalty_event": ("event_id",),
+    "return_event": ("return_id",),
+    "review_event": ("item_id",),
+}

@@ -22,38 +22,6 @@ NAMED_LOCATIONS = frozenset({"query", "path", "body", "header", "cookie"})
 
 ErrorPage = Callable[[Request, int, list[str], Mapping[str, str] | None], HTMLResponse]
 
-ERROR_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "error_title": "Error {status}",
-        "error_invalid": "Some values on this page are not valid.",
-        "error_invalid_fields": "Check these and try again:",
-        "error_without_values": "Show the page without these values",
-        "error_unauthorized": "Please sign in first.",
-        "error_forbidden": "You may not open this page.",
-        "error_not_found": "This page does not exist.",
-        "error_gone": "This link has expired.",
-        "error_too_large": "What you sent is too large.",
-        "error_too_many": "Too many attempts. Wait a minute, then try again.",
-        "error_unavailable": "The service is busy. Try again shortly.",
-        "error_internal": "Something went wrong on our side. Please try again later.",
-        "error_other": "The request could not be completed.",
-    },
-    "zh-CN": {
-        "error_title": "错误 {status}",
-        "error_invalid": "此页面中的部分值无效。",
-        "error_invalid_fields": "请检查以下各项后重试：",
-        "error_without_values": "不带这些值显示此页面",
-        "error_unauthorized": "请先登录。",
-        "error_forbidden": "您无权打开此页面。",
-        "error_not_found": "此页面不存在。",
-        "error_gone": "此链接已过期。",
-        "error_too_large": "您提交的内容过大。",
-        "error_too_many": "尝试次数过多，请稍等一分钟后再试。",
-        "error_unavailable": "服务正忙，请稍后再试。",
-        "error_internal": "我们这边出了问题，请稍后再试。",
-        "error_other": "请求无法完成。",
-    },
-}
 MESSAGE_KEYS = {
     400: "error_invalid",
     401: "error_unauthorized",
@@ -69,7 +37,7 @@ MESSAGE_KEYS = {
 
 
 def message_key(status: int) -> str:
-    """The ERROR_TEXT key that says what went wrong for ``status``."""
+    """The key of the ``errors`` text section that says what went wrong for ``status``."""
     return MESSAGE_KEYS.get(status, "error_other")
 
 

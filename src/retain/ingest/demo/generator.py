@@ -72,6 +72,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from retain.clock import utcnow
 from retain.ingest.demo.vocabulary import (
     CATALOGUE,
     CHANGE_KINDS,
@@ -444,7 +445,7 @@ class _Sink:
 
 
 def _current_month_start() -> datetime:
-    now = datetime.now(UTC)
+    now = utcnow()
     return datetime(now.year, now.month, 1)
 
 

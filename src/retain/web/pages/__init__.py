@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 
+from retain.locales import ui_text
 from retain.web import access, errors
 from retain.web.pages import (
     assistant,
@@ -58,7 +59,7 @@ def _error_page(
         request,
         "error.html",
         status=status,
-        words=errors.ERROR_TEXT[page_language(request)],
+        words=ui_text("errors", page_language(request)),
         message=errors.message_key(status),
         code=status,
         fields=fields,

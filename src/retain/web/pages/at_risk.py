@@ -17,7 +17,7 @@ from retain.dependencies import SettingsDep
 from retain.settings import Settings
 from retain.store import ensure_store, session_scope
 from retain.web.access import CustomerReader
-from retain.web.pages.base import page_language, render_page
+from retain.web.pages.base import render_page
 
 router = APIRouter()
 RISK_BINS = 10
@@ -26,8 +26,8 @@ RISK_BINS = 10
 @router.get("/at-risk", response_class=HTMLResponse)
 def at_risk(request: Request, settings: SettingsDep, principal: CustomerReader) -> HTMLResponse:
     """Customers by churn risk with reasons, usage alerts, renewals in 90 days, tasks by owner."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         scores = [ChurnScoreRead.model_validate(s) for s in list_scores(session=session, limit=50)]
         alerts = [UsageAlertRead.model_validate(a) for a in list_alerts(session=session, limit=50)]
         tasks = [TaskRead.model_validate(t) for t in list_tasks(session=session, limit=200)]
@@ -51,7 +51,6 @@ def at_risk(request: Request, settings: SettingsDep, principal: CustomerReader) 
         problem=problem,
         owners=owners,
         chart=chart,
-        reason_key="zh" if page_language(request, principal) == "zh-CN" else "en",
     )
 
 

@@ -3,7 +3,6 @@ warehouse reads that show a message instead of an error page."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable
 from datetime import date
@@ -14,12 +13,14 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BeforeValidator
 
 from retain.auth.service import Principal
-from retain.currency.service import MissingRateError
+from retain.currency.service import MissingRateError, stored_money
 from retain.lifetime.service import ClvInputError
-from retain.locales import Language, choose_language, normalise_language
-from retain.metrics.service import MetricsInputError, on_warehouse
+from retain.locales import Language, choose_language, normalise_language, ui_text
+from retain.metrics.service import MetricsInputError
 from retain.settings import Settings
-from retain.web.i18n import TEXT, Formatter
+from retain.spreadsheets import write_rows
+from retain.warehouse import on_warehouse
+from retain.web.i18n import Formatter
 from retain.web.rendering import render
 
 
@@ -57,7 +58,7 @@ def render_page(
         name,
         status=status,
         request=request,
-        t=TEXT[language],
+        t=ui_text("dashboard", language),
         lang=language,
         other="en" if language != "en" else "zh-CN",
         fmt=Formatter(language),
@@ -73,10 +74,7 @@ def render_page(
 def csv_download(rows: list[dict[str, Any]], filename: str) -> Response:
     """``rows`` as a CSV attachment named ``filename``."""
     buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(buffer, rows)
     return Response(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",
@@ -89,7 +87,8 @@ def warehouse_rows(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Rows of ``work``, or none and the text key of why not."""
     try:
-        return on_warehouse(settings, work), None
+        money = stored_money(settings=settings)
+        return on_warehouse(settings.storage.resolved_warehouse_url, work, money), None
     except (MetricsInputError, ClvInputError, MissingRateError):
         return [], "no_data"
     except Exception:  # a locked or unreachable warehouse shows a message, not an error page

@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from retain.customers.service import customer_360, list_customers
+from retain.customer360.service import customer_360
+from retain.customers.service import list_customers
 from retain.dependencies import SettingsDep, WarehouseDep
 from retain.pagination import MAX_OFFSET
 from retain.store import ensure_store, session_scope
@@ -31,8 +32,8 @@ def customers(
 ) -> HTMLResponse:
     """A searchable customer list; HTMX requests get only the rows."""
     limit = 50
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         items, total = list_customers(
             session=session,
             limit=limit,
@@ -51,7 +52,7 @@ def customers(
         limit=limit,
         offset=offset,
         query={"q": q or "", "country": country or "", "sort": sort},
-        reporting_currency=settings.reporting_currency,
+        reporting_currency=settings.region.reporting_currency,
     )
 
 
@@ -64,8 +65,8 @@ def customer_page(
     principal: CustomerReader,
 ) -> HTMLResponse:
     """Everything about one customer."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         found = customer_360(session=session, backend=backend, customer_id=customer_id)
     if found is None:
         return render_page(request, "not_found.html", principal=principal, status=404)
@@ -79,7 +80,7 @@ def customer_page(
         principal=principal,
         c=found,
         chart=chart,
-        reporting_currency=settings.reporting_currency,
+        reporting_currency=settings.region.reporting_currency,
     )
 
 
@@ -88,8 +89,8 @@ def customer_usage_csv(
     customer_id: str, settings: SettingsDep, backend: WarehouseDep, _: CustomerReader
 ) -> Response:
     """The customer's weekly usage as CSV."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         found = customer_360(session=session, backend=backend, customer_id=customer_id)
     weeks = [week.model_dump() for week in found.usage_weekly] if found else []
     return csv_download(weeks, f"retain-usage-{re.sub(r'[^A-Za-z0-9_-]', '_', customer_id)}.csv")

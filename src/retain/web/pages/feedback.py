@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from retain.clock import utcnow
 from retain.dependencies import SettingsDep, WarehouseDep
 from retain.locales import Language, vocab
 from retain.store import ensure_store, session_scope
@@ -32,11 +32,11 @@ def feedback_page(
     """NPS and CSAT with intervals, topic trends, products with regret and verbatim search."""
     from retain.feedback import regret, report
 
-    ensure_store(settings.store_url)
+    ensure_store(settings.storage.store_url)
     scores = report.survey_scores(backend, period="month")
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utcnow()
     ranked = regret.rank_regret(backend, at=now, min_orders=20, limit=10)
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         topics = report.topic_trends(session=session, period="month")
         verbatims = (
             report.search_verbatims(session=session, query=q, limit=50)

@@ -47,7 +47,7 @@ def lifetime(
         tracking=tracking,
         problem=problem,
         chart=chart,
-        reporting_currency=settings.reporting_currency,
+        reporting_currency=settings.region.reporting_currency,
     )
 
 
@@ -68,8 +68,8 @@ def lifetime_tracking_csv(
 
 def _clv_histogram(settings: Settings) -> list[dict[str, Any]]:
     """Customers per CLV range; the last range collects the top 1% so outliers don't flatten it."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         values = np.array(list_predicted_values(session=session), dtype=float)
     if values.size == 0:
         return []

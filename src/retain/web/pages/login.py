@@ -18,10 +18,10 @@ from retain.auth.sessions import (
     login_token_valid,
 )
 from retain.dependencies import SettingsDep
+from retain.locales import ui_text
 from retain.settings import Settings
 from retain.store import ensure_store, session_scope
 from retain.web.access import Reader
-from retain.web.i18n import TEXT
 from retain.web.pages.base import page_language, render_page
 
 router = APIRouter()
@@ -61,18 +61,18 @@ def login(
     """Check the password; on success set the session cookie and go where the user was going."""
     client = request.client.host if request.client else "unknown"
     enforce(
-        storage_url=settings.rate_limit_storage,
-        limit=settings.login_rate_limit,
+        storage_url=settings.server.rate_limit_storage,
+        limit=settings.auth.login_rate_limit,
         scope="sign-in",
         key=f"{client}:{username.lower()}",
     )
-    t = TEXT[page_language(request)]
+    t = ui_text("dashboard", page_language(request))
     if not login_token_valid(
         settings, cookie=request.cookies.get(LOGIN_CSRF_COOKIE), form=csrf_token
     ):
         return _login_form(request, settings, next_path=next, error=t["bad_form"])
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         user = auth_service.authenticate_user(session=session, username=username, password=password)
         outcome = "user.sign_in" if user else "user.sign_in_failed"
         auth_service.record(
@@ -87,7 +87,7 @@ def login(
     response.set_cookie(
         SESSION_COOKIE,
         ticket[0],
-        max_age=settings.session_hours * 3600,
+        max_age=settings.auth.session_hours * 3600,
         httponly=True,
         samesite="lax",
         secure=request.url.scheme == "https",
@@ -104,7 +104,7 @@ def logout(
 ) -> RedirectResponse:
     """End every session of the user (the cookie alone is not trusted to be forgotten)."""
     check_csrf(csrf_token, principal)
-    with session_scope(settings.store_url) as session:
+    with session_scope(settings.storage.store_url) as session:
         user = auth_service.get_user(session=session, username=principal.name)
         if user is not None:
             auth_service.end_sessions(session=session, user=user)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from retain.clock import utcnow
 from retain.dependencies import SettingsDep
 from retain.lifetime.service import list_predicted_values
 from retain.metrics.service import MetricsQuery, compute_metrics
@@ -31,8 +31,8 @@ def metrics_query(
         start=start,
         end=end,
         period=period,
-        active_window_days=settings.active_window_days,
-        crr_target=settings.crr_target,
+        active_window_days=settings.metrics.active_window_days,
+        crr_target=settings.metrics.crr_target,
     )
 
 
@@ -58,7 +58,7 @@ def overview(
         "series": {name: [row.get(name) for row in rows] for name in OVERVIEW_SERIES},
         "revenue": [row.get("revenue") for row in rows],
         "mrr_end": [row.get("mrr_end") for row in rows],
-        "target": settings.crr_target,
+        "target": settings.metrics.crr_target,
     }
     return render_page(
         request,
@@ -83,13 +83,13 @@ def overview_csv(settings: SettingsDep, _: Reader, query: MetricsQueryDep) -> Re
 
 def _last_complete(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The newest period that has ended (the running one would show half a month as a trend)."""
-    today = datetime.now(UTC).replace(tzinfo=None)
+    today = utcnow()
     ended = [row for row in rows if row["period_end"] <= today]
     return ended[-1] if ended else (rows[-1] if rows else None)
 
 
 def _average_clv(settings: Settings) -> float | None:
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         values = list_predicted_values(session=session)
     return float(np.mean(values)) if values else None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from retain.clock import utcnow
 from retain.dependencies import SettingsDep, WarehouseDep
 from retain.engage.service import playbook_report
 from retain.locales import vocab
@@ -68,8 +68,6 @@ def playbooks_csv(settings: SettingsDep, backend: WarehouseDep, _: Reader) -> Re
 def _playbook_rows(
     settings: Settings, backend: Any
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, dict[str, int]]]]:
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
-        return playbook_report(
-            session=session, backend=backend, at=datetime.now(UTC).replace(tzinfo=None)
-        )
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
+        return playbook_report(session=session, backend=backend, at=utcnow())

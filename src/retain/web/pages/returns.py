@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from retain.clock import utcnow
 from retain.dependencies import SettingsDep, WarehouseDep
 from retain.locales import vocab
 from retain.returns import service as returns_service
@@ -20,11 +21,9 @@ def returns_page(
     request: Request, settings: SettingsDep, backend: WarehouseDep, principal: CustomerReader
 ) -> HTMLResponse:
     """Return rates by category and reason, serial returners, retention after a return."""
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
-        overview = returns_service.returns_overview(
-            session=session, backend=backend, at=returns_service.now()
-        )
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
+        overview = returns_service.returns_overview(session=session, backend=backend, at=utcnow())
     language = page_language(request, principal)
     return render_page(
         request,

@@ -8,8 +8,10 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from retain.clock import utcnow
 from retain.dependencies import SettingsDep
 from retain.locales import vocab
+from retain.store import migrated_session
 from retain.support import csat, knowledge
 from retain.support import service as support_service
 from retain.support.deadlines import calendar_for, sla_board
@@ -27,13 +29,13 @@ def support(
     reads_customer_words: ReadsCustomerWords,
 ) -> HTMLResponse:
     """Open tickets by state and priority, SLA at risk and breached, CSAT, deflecting articles."""
-    with support_service.store(settings) as session:
-        counts = support_service.counts_by_state(session)
+    with migrated_session(settings.storage.store_url) as session:
+        counts = support_service.counts_by_state(session=session)
         board = sla_board(
             session,
             calendar=calendar_for(settings),
-            warning=timedelta(hours=settings.support_warning_hours),
-            at=support_service.utcnow(),
+            warning=timedelta(hours=settings.support.warning_hours),
+            at=utcnow(),
         )
         ratings = csat.csat_report(session)
         deflecting = knowledge.deflecting_articles(session, limit=10)

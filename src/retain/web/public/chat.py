@@ -7,39 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from retain.locales import choose_language
+from retain.locales import choose_language, ui_text
 from retain.web.rendering import render
 
 router = APIRouter(tags=["assistant pages"])
-
-CHAT_TEXT = {
-    "en": {
-        "title": "Chat with us",
-        "placeholder": "Type your question…",
-        "send": "Send",
-        "email": "Your e-mail (so a person can reply)",
-        "rate": "Was this helpful?",
-        "thanks": "Thank you for your rating.",
-        "switch": "中文",
-        "error": "Something went wrong; please try again.",
-        "typing": "The assistant is typing…",
-        "helpful": "Helpful",
-        "not_helpful": "Not helpful",
-    },
-    "zh-CN": {
-        "title": "在线咨询",
-        "placeholder": "请输入您的问题…",
-        "send": "发送",
-        "email": "您的邮箱（以便工作人员回复）",
-        "rate": "这对您有帮助吗？",
-        "thanks": "感谢您的评价。",
-        "switch": "English",
-        "error": "出错了，请重试。",
-        "typing": "助手正在输入…",
-        "helpful": "有帮助",
-        "not_helpful": "没有帮助",
-    },
-}
 
 
 @router.get("/chat", response_class=HTMLResponse)
@@ -56,7 +27,7 @@ def chat_page(
     )
     return render(
         "chat/chat.html",
-        text=CHAT_TEXT[language],
+        text=ui_text("chat_widget", language),
         language=language,
         other="en" if language == "zh-CN" else "zh-CN",
         token=token or "",

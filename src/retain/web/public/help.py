@@ -18,13 +18,15 @@ from sqlalchemy.orm import Session
 
 from retain import signed_links
 from retain.auth.ratelimit import enforce
+from retain.clock import utcnow
 from retain.dependencies import SettingsDep
-from retain.locales import Language, choose_language
+from retain.locales import Language, choose_language, ui_text
 from retain.settings import Settings
+from retain.store import migrated_session
 from retain.support import csat, knowledge, service
 from retain.support.deadlines import calendar_for
 from retain.support.models import Article, Ticket
-from retain.support.service import NotFound, SupportError, utcnow
+from retain.support.service import NotFound, SupportError
 from retain.web.rendering import render
 
 router = APIRouter(prefix="/help", tags=["help centre"])
@@ -46,7 +48,7 @@ def page_language(request: Request, requested: str | None, stored: str | None = 
 def _render(
     request: Request, name: str, *, language: str, status_code: int = 200, **values: Any
 ) -> HTMLResponse:
-    text = TEXT[language]
+    text = ui_text("help_centre", language)
     # The language switch reloads the page by GET: a form's answer switches to the page it
     # came from (the article of a vote), never to the POST-only address.
     here = values.pop("here", request.url.path)
@@ -89,7 +91,7 @@ def help_index(
 ) -> HTMLResponse:
     """Published articles by category, or the search results for ``q``."""
     language = page_language(request, lang)
-    with service.store(settings) as session:
+    with migrated_session(settings.storage.store_url) as session:
         if q.strip():
             hits = knowledge.search_articles(session, q, language=language, limit=10)
             return _render(request, "index.html", language=language, query=q, hits=hits)
@@ -105,7 +107,7 @@ def help_article(
     request: Request, settings: SettingsDep, slug: str, lang: LanguageQuery = None
 ) -> HTMLResponse:
     """A published article; the view is recorded for the deflection report."""
-    with service.store(settings) as session:
+    with migrated_session(settings.storage.store_url) as session:
         article = _published(session, slug)
         knowledge.record_article_use(
             session, article_id=article.id, source="help_centre", visitor=_visitor(request)
@@ -122,7 +124,7 @@ def help_feedback(
     lang: LanguageQuery = None,
 ) -> HTMLResponse:
     """A "was this helpful?" answer."""
-    with service.store(settings) as session:
+    with migrated_session(settings.storage.store_url) as session:
         article = _published(session, slug)
         knowledge.record_article_feedback(
             session, article_id=article.id, visitor=_visitor(request), helpful=helpful == "yes"
@@ -177,21 +179,21 @@ def help_contact_send(
     language = page_language(request, lang)
     client = request.client.host if request.client else "unknown"
     enforce(
-        storage_url=settings.rate_limit_storage,
-        limit=settings.help_contact_rate_limit,
+        storage_url=settings.server.rate_limit_storage,
+        limit=settings.support.help_contact_rate_limit,
         scope="help-contact",
         key=client,
     )
     form = {"email": email, "subject": subject, "message": message}
     if "@" not in email or email.startswith("@") or email.endswith("@"):
-        problem = TEXT[language]["bad_email"]
+        problem = ui_text("help_centre", language)["bad_email"]
         return _render(
             request, "contact.html", language=language, form=form, problem=problem, status_code=422
         )
     try:
-        with service.store(settings) as session:
+        with migrated_session(settings.storage.store_url) as session:
             ticket = service.open_ticket(
-                session,
+                session=session,
                 customer_id=None,
                 requester_email=email.strip(),
                 subject=subject,
@@ -223,7 +225,7 @@ def help_rate(
     lang: LanguageQuery = None,
 ) -> HTMLResponse:
     """The rating page a CSAT link opens, the score chosen in the message preselected."""
-    with service.store(settings) as session:
+    with migrated_session(settings.storage.store_url) as session:
         ticket = _rated_ticket(session, settings, token)
         language = page_language(request, lang, ticket.language)
         return _render(
@@ -240,7 +242,7 @@ def help_rate_send(
     lang: LanguageQuery = None,
 ) -> HTMLResponse:
     """Record the rating for the ticket the link was made for."""
-    with service.store(settings) as session:
+    with migrated_session(settings.storage.store_url) as session:
         ticket = _rated_ticket(session, settings, token)
         try:
             csat.rate(session, ticket=ticket, score=score, at=utcnow())
@@ -253,72 +255,8 @@ def help_rate_send(
 def _rated_ticket(session: Session, settings: Settings, token: str) -> Ticket:
     try:
         ticket_id = csat.read_rating_token(settings, token=token, at=utcnow())
-        return service.get_ticket(session, ticket_id=ticket_id)
+        return service.get_ticket(session=session, ticket_id=ticket_id)
     except signed_links.BadLink as error:
         raise HTTPException(status_code=403, detail=str(error)) from None
     except NotFound as error:
         raise HTTPException(status_code=404, detail=str(error)) from None
-
-
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "help_title": "Help centre",
-        "switch": "中文",
-        "contact": "Contact us",
-        "search": "Search",
-        "search_placeholder": "Describe your question…",
-        "results_for": "Results for",
-        "no_results": "No article matches your question.",
-        "browse": "Browse articles",
-        "no_articles": "No articles yet.",
-        "was_helpful": "Was this article helpful?",
-        "yes": "Yes",
-        "no": "No",
-        "thanks_feedback": "Thank you for your feedback.",
-        "still_need_help": "Still need help?",
-        "email": "Your email",
-        "subject": "Subject",
-        "message": "How can we help?",
-        "send": "Send",
-        "bad_email": "Please enter a valid email address.",
-        "contact_sent": "Thank you. Request #{ticket} is with our team; we will reply by email.",
-        "rate_title": "Rate our help",
-        "rate_ask": "How satisfied are you with our help on “{subject}”?",
-        "rated": "Thank you: your rating is recorded.",
-        "score_5": "Very satisfied",
-        "score_4": "Satisfied",
-        "score_3": "Neutral",
-        "score_2": "Dissatisfied",
-        "score_1": "Very dissatisfied",
-    },
-    "zh-CN": {
-        "help_title": "帮助中心",
-        "switch": "English",
-        "contact": "联系我们",
-        "search": "搜索",
-        "search_placeholder": "请描述您的问题…",
-        "results_for": "搜索结果：",
-        "no_results": "没有找到相关文章。",
-        "browse": "浏览文章",
-        "no_articles": "暂无文章。",
-        "was_helpful": "这篇文章对您有帮助吗？",
-        "yes": "有帮助",
-        "no": "没有帮助",
-        "thanks_feedback": "感谢您的反馈。",
-        "still_need_help": "仍需要帮助？",
-        "email": "您的邮箱",
-        "subject": "主题",
-        "message": "我们能为您做什么？",
-        "send": "提交",
-        "bad_email": "请输入有效的邮箱地址。",
-        "contact_sent": "谢谢！您的请求 #{ticket} 已提交给我们的团队，我们会通过邮件回复您。",
-        "rate_title": "评价我们的服务",
-        "rate_ask": "您对我们就“{subject}”提供的帮助满意吗？",
-        "rated": "谢谢！您的评价已记录。",
-        "score_5": "非常满意",
-        "score_4": "满意",
-        "score_3": "一般",
-        "score_2": "不满意",
-        "score_1": "非常不满意",
-    },
-}

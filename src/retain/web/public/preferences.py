@@ -8,10 +8,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from retain.auth.sessions import signing_key
-from retain.dependencies import SettingsDep
-from retain.locales import language_or_default, vocab
+from retain.clock import utcnow
+from retain.dependencies import SessionDep, SettingsDep
+from retain.locales import language_or_default, ui_text, vocab
 from retain.messaging import consent, preferences
-from retain.messaging.service import store, utcnow
 from retain.settings import Settings
 from retain.web.rendering import render_html
 
@@ -26,46 +26,45 @@ def get_unsubscribe(settings: SettingsDep, token: str) -> HTMLResponse:
 
 
 @router.post("/m/unsubscribe/{token}", response_class=HTMLResponse)
-def post_unsubscribe(settings: SettingsDep, token: str) -> HTMLResponse:
+def post_unsubscribe(settings: SettingsDep, session: SessionDep, token: str) -> HTMLResponse:
     """Unsubscribe at once: the confirmation button and RFC 8058 one-click POSTs alike."""
     claims = _claims(settings, consent.UNSUBSCRIBE, token)
-    with store(settings) as session:
-        consent.set_consent(
-            session=session,
-            customer_id=claims["c"],
-            channel=claims["ch"],
-            granted=False,
-            source="unsubscribe link",
-            at=utcnow(),
-        )
+    consent.set_consent(
+        session=session,
+        customer_id=claims["c"],
+        channel=claims["ch"],
+        granted=False,
+        source="unsubscribe link",
+        at=utcnow(),
+    )
     return HTMLResponse(render_unsubscribe(claims=claims, token=token, done=True))
 
 
 @router.get("/m/preferences/{token}", response_class=HTMLResponse)
-def get_preferences(settings: SettingsDep, token: str) -> HTMLResponse:
+def get_preferences(settings: SettingsDep, session: SessionDep, token: str) -> HTMLResponse:
     """Per-channel toggles for the customer who holds the link."""
     claims = _claims(settings, consent.PREFERENCES, token)
-    with store(settings) as session:
-        choices = preferences.channel_choices(settings, session=session, customer_id=claims["c"])
+    choices = preferences.channel_choices(settings, session=session, customer_id=claims["c"])
     return HTMLResponse(render_preferences(claims=claims, choices=choices, saved=False))
 
 
 @router.post("/m/preferences/{token}", response_class=HTMLResponse)
-async def post_preferences(request: Request, settings: SettingsDep, token: str) -> HTMLResponse:
+async def post_preferences(
+    request: Request, settings: SettingsDep, session: SessionDep, token: str
+) -> HTMLResponse:
     """Save the toggles: a ticked channel is granted, an unticked one revoked."""
     claims = _claims(settings, consent.PREFERENCES, token)
     ticked = set((await request.form()).getlist("channel"))
-    with store(settings) as session:
-        for channel in preferences.channel_names(settings):
-            consent.set_consent(
-                session=session,
-                customer_id=claims["c"],
-                channel=channel,
-                granted=channel in ticked,
-                source="preferences page",
-                at=utcnow(),
-            )
-        choices = preferences.channel_choices(settings, session=session, customer_id=claims["c"])
+    for channel in preferences.channel_names(settings):
+        consent.set_consent(
+            session=session,
+            customer_id=claims["c"],
+            channel=channel,
+            granted=channel in ticked,
+            source="preferences page",
+            at=utcnow(),
+        )
+    choices = preferences.channel_choices(settings, session=session, customer_id=claims["c"])
     return HTMLResponse(render_preferences(claims=claims, choices=choices, saved=True))
 
 
@@ -83,7 +82,7 @@ def render_unsubscribe(*, claims: dict[str, str], token: str, done: bool) -> str
     language = language_or_default(claims["l"])
     return render_html(
         "preferences/unsubscribe.html",
-        text=TEXT[language],
+        text=ui_text("message_preferences", language),
         language=language,
         token=token,
         done=done,
@@ -101,34 +100,8 @@ def render_preferences(
     ]
     return render_html(
         "preferences/preferences.html",
-        text=TEXT[language],
+        text=ui_text("message_preferences", language),
         language=language,
         choices=labelled,
         saved=saved,
     )
-
-
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "unsubscribe_title": "Unsubscribe",
-        "unsubscribe_ask": "Stop receiving {channel} messages from us?",
-        "unsubscribe_button": "Unsubscribe",
-        "unsubscribed": "Done: you will receive no more {channel} messages from us.",
-        "preferences_link": "Choose which messages you receive",
-        "preferences_title": "Your message preferences",
-        "preferences_help": "Tick the ways we may contact you.",
-        "save": "Save",
-        "saved": "Your preferences are saved.",
-    },
-    "zh-CN": {
-        "unsubscribe_title": "退订",
-        "unsubscribe_ask": "不再接收我们的{channel}消息？",
-        "unsubscribe_button": "确认退订",
-        "unsubscribed": "已退订：您将不再收到我们的{channel}消息。",
-        "preferences_link": "选择您希望接收的消息",
-        "preferences_title": "消息偏好设置",
-        "preferences_help": "勾选我们可以联系您的方式。",
-        "save": "保存",
-        "saved": "您的偏好已保存。",
-    },
-}

@@ -20,8 +20,9 @@ from starlette.datastructures import FormData, UploadFile
 
 from retain.auth.ratelimit import enforce
 from retain.auth.sessions import signing_key
+from retain.clock import utcnow
 from retain.dependencies import SettingsDep
-from retain.locales import Language, choose_language, language_or_default
+from retain.locales import Language, choose_language, language_or_default, ui_text
 from retain.returns import service
 from retain.returns.policy import Policy
 from retain.returns.service import ItemRequest, NotFound, OrderFacts, ReturnError
@@ -38,75 +39,6 @@ MAX_PHOTOS = 5
 IMAGE_TYPES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png", b"RIFF": "webp"}
 router = APIRouter(tags=["return portal"])
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Return items",
-        "start": "Find your order",
-        "order": "Order number",
-        "email": "E-mail address",
-        "find": "Continue",
-        "not_found": "We could not find an order with that number and e-mail address.",
-        "expired": "This link has expired or is not valid. Start again from your order number.",
-        "pick_items": "What would you like to return?",
-        "quantity": "Quantity",
-        "condition": "Condition",
-        "reason": "Reason",
-        "comment": "Comment (optional)",
-        "photos": "Photos (optional, up to 5, JPEG/PNG/WebP)",
-        "resolution": "What would you like?",
-        "refund": "Refund to the original payment",
-        "credit": "Store credit",
-        "bonus": "bonus",
-        "exchange": "Exchange for another size, colour or product",
-        "exchange_for": "Which one?",
-        "preview": "Preview",
-        "submit": "Submit return",
-        "outcome": "Outcome",
-        "items_value": "Items",
-        "fees": "Fees",
-        "refund_total": "You get back",
-        "done": "Your return is registered",
-        "number": "Return number",
-        "state": "Status",
-        "earlier": "Earlier returns of this order",
-        "none_left": "Every item of this order has been returned already.",
-        "pick": "Pick at least one item.",
-    },
-    "zh-CN": {
-        "title": "退货",
-        "start": "查找您的订单",
-        "order": "订单号",
-        "email": "电子邮箱",
-        "find": "继续",
-        "not_found": "找不到与该订单号和邮箱匹配的订单。",
-        "expired": "该链接已过期或无效，请通过订单号重新开始。",
-        "pick_items": "您想退回哪些商品？",
-        "quantity": "数量",
-        "condition": "商品状况",
-        "reason": "退货原因",
-        "comment": "备注（可选）",
-        "photos": "照片（可选，最多 5 张，JPEG/PNG/WebP）",
-        "resolution": "您希望如何处理？",
-        "refund": "原路退款",
-        "credit": "商店余额",
-        "bonus": "奖励",
-        "exchange": "换成其他尺码、颜色或商品",
-        "exchange_for": "换成哪一款？",
-        "preview": "预览",
-        "submit": "提交退货",
-        "outcome": "处理结果",
-        "items_value": "商品金额",
-        "fees": "费用",
-        "refund_total": "您将获得",
-        "done": "您的退货已登记",
-        "number": "退货编号",
-        "state": "状态",
-        "earlier": "该订单之前的退货",
-        "none_left": "该订单的所有商品都已退回。",
-        "pick": "请至少选择一件商品。",
-    },
-}
-
 
 def portal_link(settings: Settings, *, order_id: str, customer_id: str, language: str) -> str:
     """The signed portal link for an order, to put in an order message."""
@@ -114,9 +46,9 @@ def portal_link(settings: Settings, *, order_id: str, customer_id: str, language
         secret=signing_key(settings),
         purpose=PURPOSE,
         claims={"o": order_id, "c": customer_id, "l": language_or_default(language)},
-        expires_at=service.now() + timedelta(days=LINK_DAYS),
+        expires_at=utcnow() + timedelta(days=LINK_DAYS),
     )
-    return f"{settings.public_base_url.rstrip('/')}/r/{token}"
+    return f"{settings.server.public_base_url.rstrip('/')}/r/{token}"
 
 
 def _language(request: Request, lang: str | None, stored: object = None) -> Language:
@@ -132,7 +64,11 @@ def _language(request: Request, lang: str | None, stored: object = None) -> Lang
 
 def _render(name: str, language: Language, status: int = 200, **context: Any) -> HTMLResponse:
     return render(
-        f"return_portal/{name}", status=status, t=TEXT[language], language=language, **context
+        f"return_portal/{name}",
+        status=status,
+        t=ui_text("return_portal", language),
+        language=language,
+        **context,
     )
 
 
@@ -147,8 +83,8 @@ async def post_start(request: Request, settings: SettingsDep) -> Response:
     """Find the order; the same answer for a wrong number and a wrong address."""
     client = request.client.host if request.client else "unknown"
     enforce(
-        storage_url=settings.rate_limit_storage,
-        limit=settings.returns_start_rate_limit,
+        storage_url=settings.server.rate_limit_storage,
+        limit=settings.returns.start_rate_limit,
         scope="return portal",
         key=client,
     )
@@ -161,7 +97,7 @@ async def post_start(request: Request, settings: SettingsDep) -> Response:
     if customer_id is None:
         return _render("start.html", language, 404, error=True, order_id=order_id, email=email)
     link = portal_link(settings, order_id=order_id, customer_id=customer_id, language=language)
-    return RedirectResponse(link.removeprefix(settings.public_base_url.rstrip("/")), 303)
+    return RedirectResponse(link.removeprefix(settings.server.public_base_url.rstrip("/")), 303)
 
 
 def _match(settings: Settings, order_id: str, email: str) -> str | None:
@@ -170,16 +106,16 @@ def _match(settings: Settings, order_id: str, email: str) -> str | None:
     order = _order(settings, order_id)
     if order is None:
         return None
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         matches = service.email_matches_order(session=session, order=order, email=email)
     return order.customer_id if matches else None
 
 
 def _order(settings: Settings, order_id: str) -> OrderFacts | None:
-    backend = connect(settings.resolved_warehouse_url, create_tables=False)
+    backend = connect(settings.storage.resolved_warehouse_url, create_tables=False)
     try:
-        return service.load_order(backend, order_id)
+        return service.load_order(backend=backend, order_id=order_id)
     except NotFound:
         return None
     finally:
@@ -195,7 +131,7 @@ class Link:
 
 def _link(request: Request, settings: Settings, token: str, lang: str | None) -> Link | None:
     try:
-        claims = read(secret=signing_key(settings), purpose=PURPOSE, token=token, at=service.now())
+        claims = read(secret=signing_key(settings), purpose=PURPOSE, token=token, at=utcnow())
     except BadLink:
         return None
     return Link(str(claims["o"]), str(claims["c"]), _language(request, lang, claims.get("l")))
@@ -223,8 +159,8 @@ def _form(
     error: str | None,
     status: int = 200,
 ) -> HTMLResponse:
-    ensure_store(settings.store_url)
-    with session_scope(settings.store_url) as session:
+    ensure_store(settings.storage.store_url)
+    with session_scope(settings.storage.store_url) as session:
         policy = service.load_policy(session=session)
         taken = service.returned_units(session=session, order_id=order.order_id)
         earlier = service.returns_of_order(session=session, order_id=order.order_id)
@@ -266,9 +202,18 @@ async def post_portal(
     chosen = _chosen(form, order)
     items = _items(chosen, order)
     if not items:
-        return _form(settings, link, order, token, chosen, None, TEXT[link.language]["pick"], 422)
+        return _form(
+            settings,
+            link,
+            order,
+            token,
+            chosen,
+            None,
+            ui_text("return_portal", link.language)["pick"],
+            422,
+        )
     try:
-        with session_scope(settings.store_url) as session:
+        with session_scope(settings.storage.store_url) as session:
             policy = service.load_policy(session=session)
             if chosen["reason"] not in policy.reasons:
                 raise ReturnError("pick a reason from the list")
@@ -284,7 +229,7 @@ async def post_portal(
                 reason=chosen["reason"],
                 wanted=chosen["resolution"],
                 key=f"portal:{chosen['key']}",
-                at=service.now(),
+                at=utcnow(),
                 actor=f"customer:{link.customer_id}",
                 comment=chosen["comment"] or None,
                 exchange_for=chosen["exchange_for"] or None,
@@ -310,7 +255,7 @@ def _preview(
         items=items,
         reason=chosen["reason"],
         wanted=chosen["resolution"],
-        at=service.now(),
+        at=utcnow(),
     )
 
 
@@ -357,16 +302,16 @@ async def _save_photos(settings: Settings, form: FormData) -> list[str]:
         raise ReturnError(f"at most {MAX_PHOTOS} photos")
     checked = []
     for upload in uploads:
-        data = await upload.read(settings.returns_photo_max_bytes + 1)
-        if len(data) > settings.returns_photo_max_bytes:
+        data = await upload.read(settings.returns.photo_max_bytes + 1)
+        if len(data) > settings.returns.photo_max_bytes:
             raise ReturnError(
-                f"{upload.filename}: larger than {settings.returns_photo_max_bytes} bytes"
+                f"{upload.filename}: larger than {settings.returns.photo_max_bytes} bytes"
             )
         kind = next((ext for magic, ext in IMAGE_TYPES.items() if data.startswith(magic)), None)
         if kind is None or (kind == "webp" and data[8:12] != b"WEBP"):
             raise ReturnError(f"{upload.filename}: not a JPEG, PNG or WebP image")
         checked.append((data, kind))
-    folder = settings.data_dir / "returns" / "photos"
+    folder = settings.storage.data_dir / "returns" / "photos"
     folder.mkdir(parents=True, exist_ok=True)
     names = []
     for data, kind in checked:

@@ -11,37 +11,18 @@ from sqlalchemy.orm import Session
 
 from retain import signed_links
 from retain.auth.sessions import signing_key
-from retain.dependencies import SettingsDep, store_answering
-from retain.feedback import service, surveys
+from retain.clock import utcnow
+from retain.dependencies import SessionDep, SettingsDep, answering
+from retain.feedback import surveys
 from retain.feedback.models import Survey
 from retain.feedback.surveys import SCALES
-from retain.locales import language_or_default
+from retain.locales import language_or_default, ui_text
 from retain.settings import Settings
 from retain.web.rendering import render_html
 
 router = APIRouter(prefix="/s", tags=["survey pages"])
 # What opening and answering a survey may raise, as HTTP statuses (subclasses first).
 ERROR_STATUSES: dict[type[Exception], int] = {surveys.UnknownSurvey: 404, surveys.SurveyError: 409}
-TEXT = {
-    "en": {
-        "title": "Your opinion",
-        "why": "Why? (optional)",
-        "send": "Send",
-        "low": "Not at all",
-        "high": "Very",
-        "thanks": "Thank you! We read every answer.",
-        "answered": "You have already answered this survey. Thank you!",
-    },
-    "zh-CN": {
-        "title": "您的意见",
-        "why": "原因是？（可选）",
-        "send": "提交",
-        "low": "完全不",
-        "high": "非常",
-        "thanks": "谢谢！我们会认真阅读每一条回答。",
-        "answered": "您已经回答过这份问卷，谢谢！",
-    },
-}
 
 
 def render_survey_page(
@@ -53,7 +34,7 @@ def render_survey_page(
     return render_html(
         "survey/survey.html",
         language=page_language,
-        text=TEXT[page_language],
+        text=ui_text("survey_page", page_language),
         question=survey.question_zh if page_language == "zh-CN" else survey.question_en,
         scale=range(low, high + 1),
         answered=answered,
@@ -64,16 +45,16 @@ def render_survey_page(
 def _invitation(settings: Settings, session: Session, token: str) -> Any:
     try:
         return surveys.open_link(
-            session=session, secret=signing_key(settings), token=token, at=service.utcnow()
+            session=session, secret=signing_key(settings), token=token, at=utcnow()
         )
     except signed_links.BadLink as error:
         raise HTTPException(status_code=403, detail=str(error)) from None
 
 
 @router.get("/{token}", response_class=HTMLResponse)
-def get_survey_page(settings: SettingsDep, token: str) -> HTMLResponse:
+def get_survey_page(settings: SettingsDep, session: SessionDep, token: str) -> HTMLResponse:
     """The survey form of a signed personal link."""
-    with store_answering(settings, ERROR_STATUSES) as session:
+    with answering(ERROR_STATUSES):
         invitation, survey = _invitation(settings, session, token)
         page = render_survey_page(
             survey=survey,
@@ -86,12 +67,13 @@ def get_survey_page(settings: SettingsDep, token: str) -> HTMLResponse:
 @router.post("/{token}", response_class=HTMLResponse)
 def post_survey_page(
     settings: SettingsDep,
+    session: SessionDep,
     token: str,
     score: Annotated[int, Form()],
     comment: Annotated[str | None, Form(max_length=5000)] = None,
 ) -> HTMLResponse:
     """Record the answer of a signed personal link, once."""
-    with store_answering(settings, ERROR_STATUSES) as session:
+    with answering(ERROR_STATUSES):
         invitation, survey = _invitation(settings, session, token)
         if invitation.answered_at is not None:
             page = render_survey_page(survey=survey, language=invitation.language, answered=True)
@@ -102,7 +84,7 @@ def post_survey_page(
             token=token,
             score=score,
             comment=comment,
-            at=service.utcnow(),
+            at=utcnow(),
         )
         page = render_survey_page(survey=survey, language=invitation.language, done=True)
     return HTMLResponse(page)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from retain.customers.service import billing_months, next_renewal
+from retain.customer360.service import billing_months, next_renewal
 
 TODAY = datetime(2026, 12, 3, 9, 30)
 
@@ -50,6 +50,6 @@ def test_the_billing_period_comes_from_the_start_of_the_subscription() -> None:
     ]
     yearly = [change("reactivation", datetime(2025, 5, 2), datetime(2026, 5, 2))]
     unknown = [change("expansion", datetime(2026, 3, 9), datetime(2026, 4, 1))]
-    assert billing_months(monthly) == 1
-    assert billing_months(yearly) == 12
-    assert billing_months(unknown) == 1
+    assert billing_months(changes=monthly) == 1
+    assert billing_months(changes=yearly) == 12
+    assert billing_months(changes=unknown) == 1

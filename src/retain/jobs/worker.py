@@ -1,11 +1,12 @@
-"""``retain worker``: delivery passes, other domains' periodic hooks, and queued one-off tasks.
+"""The worker's loop: delivery passes, every domain's periodic jobs, and queued one-off tasks.
 
 Why Huey: it is small (one pure-Python package), stores its queue in a SQLite file next to the
 embedded store or in Redis in production (RETAIN_QUEUE_URL), so embedded Retain needs no extra
 server. The loop here drives it: each tick runs a delivery pass, the registered periodic hooks
-that are due, and then the one-off tasks queued in Huey (``request_pass`` asks for a delivery
-pass now instead of at the next tick). Delivery state lives in the store, not in the queue, so
-a killed worker loses nothing that a restart does not pick up.
+that are due (``retain.jobs.periodic`` lists them), and then the one-off tasks queued in Huey
+(``request_pass`` asks for a delivery pass now instead of at the next tick). Delivery state
+lives in the store, not in the queue, so a killed worker loses nothing that a restart does not
+pick up.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def task_queue(queue_url: str | None, data_dir: str) -> Huey:
 
 
 def _queue(settings: Settings) -> Huey:
-    return task_queue(settings.queue_url, str(settings.data_dir))
+    return task_queue(settings.storage.queue_url, str(settings.storage.data_dir))
 
 
 def request_pass(settings: Settings) -> None:

@@ -1,0 +1,10 @@
+"""Simplified Chinese (``zh-CN``): all the words Retain shows."""
+
+from __future__ import annotations
+
+from retain.locales.zh_cn import dashboard, messages, public
+from retain.locales.zh_cn.vocabulary import VOCABULARY
+
+TEXT: dict[str, dict[str, str]] = {**dashboard.TEXT, **public.TEXT, **messages.TEXT}
+
+__all__ = ["TEXT", "VOCABULARY"]
