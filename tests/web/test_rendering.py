@@ -9,11 +9,17 @@ import pytest
 from jinja2.exceptions import SecurityError
 
 import retain
+from retain.locales import ui_text
 from retain.web.rendering import TEMPLATES_DIR, environment, render_html
 
 SOURCES = Path(retain.__file__).parent
-# Messages are rendered apart: text and HTML with their own escaping, not pages.
-MESSAGE_RENDERERS = {SOURCES / "messaging" / "templates.py", SOURCES / "support" / "canned.py"}
+# Messages are rendered apart, by the bounded sandbox: text and HTML with their own escaping,
+# not pages.
+MESSAGE_RENDERERS = {
+    SOURCES / "sandbox.py",
+    SOURCES / "messaging" / "templates.py",
+    SOURCES / "support" / "canned.py",
+}
 
 
 def test_what_a_customer_typed_is_escaped() -> None:
@@ -46,7 +52,7 @@ def test_every_template_compiles() -> None:
 
 
 def test_no_page_builds_its_own_jinja_environment() -> None:
-    building = re.compile(r"(Environment|Jinja2Templates)\(")
+    building = re.compile(r"(Environment|Jinja2Templates|BoundedSandbox)\(")
     found = {
         path for path in SOURCES.rglob("*.py") if building.search(path.read_text(encoding="utf-8"))
     }
@@ -54,5 +60,7 @@ def test_no_page_builds_its_own_jinja_environment() -> None:
 
 
 def test_render_html_fills_a_public_page() -> None:
-    page = render_html("reorder/reorder.html", items=[], language="en")
+    page = render_html(
+        "reorder/reorder.html", items=[], language="en", text=ui_text("reorder_page", "en")
+    )
     assert "<html" in page
