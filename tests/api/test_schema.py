@@ -15,7 +15,7 @@ from retain.auth.roles import Role
 from retain.settings import Settings, StorageSettings
 from tests.api.conftest import auth
 
-schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", create_app())
+schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", create_app(api_docs=True))
 
 
 @pytest.fixture
