@@ -19,7 +19,7 @@ from retain.engage.models import Enrollment, PlaybookRecord
 from retain.engage.runner import Progress, RunSummary, advance, enter_triggered
 from retain.settings import Settings
 from retain.stats import Interval
-from retain.store import get_engine
+from retain.store import get_engine, insert_if_absent
 
 
 class UnknownPlaybook(LookupError):
@@ -39,17 +39,11 @@ def shipped_playbooks() -> dict[str, str]:
 
 def install_shipped(*, session: Session, at: datetime) -> list[str]:
     """Save each shipped playbook not saved yet (disabled: a business turns on what it wants)."""
-    saved = set(session.scalars(select(PlaybookRecord.name)))
     installed = []
     for name, text in shipped_playbooks().items():
-        if name not in saved:
-            session.add(
-                PlaybookRecord(
-                    name=name, definition=text, enabled=False, built_in=True, updated_at=at
-                )
-            )
+        record = {"name": name, "definition": text, "enabled": False, "built_in": True}
+        if insert_if_absent(session, PlaybookRecord, {**record, "updated_at": at}):
             installed.append(name)
-    session.flush()
     return installed
 
 

@@ -1,0 +1,39 @@
+"""Named regressions from an attack on the API: each answered as bad input or once, never a 500."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from retain.auth.roles import Role
+from retain.engage.service import shipped_playbooks
+from tests.api.conftest import auth
+from tests.helpers import race
+
+
+def test_two_installs_of_the_shipped_playbooks_at_once_install_them_once(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    answers: list[tuple[int, list[str]]] = []
+
+    def install(_: int) -> None:
+        answer = client.post("/api/v1/playbooks/shipped", headers=auth(tokens[Role.analyst]))
+        answers.append((answer.status_code, answer.json()))
+
+    assert race(install, threads=2) == []
+
+    assert [status for status, _ in answers] == [201, 201]
+    installed = [name for _, names in answers for name in names]
+    assert sorted(installed) == sorted(shipped_playbooks())
+
+
+def test_a_loyalty_adjustment_too_large_to_store_is_refused(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    answer = client.post(
+        "/api/v1/loyalty/members/C1/adjustments",
+        json={"points": 10**23, "key": "k", "note": "n"},
+        headers=auth(tokens[Role.admin]),
+    )
+
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["location"] == "body.points"
