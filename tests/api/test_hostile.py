@@ -37,3 +37,23 @@ def test_a_loyalty_adjustment_too_large_to_store_is_refused(
 
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["location"] == "body.points"
+
+
+def test_a_saved_playbook_and_an_edited_template_can_be_deleted(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    headers = auth(tokens[Role.analyst])
+    assert client.post("/api/v1/playbooks/shipped", headers=headers).status_code == 201
+    shipped = client.get("/api/v1/templates/winback-miss-you", headers=headers).json()
+    edited = "languages: {en: {subject: 'Edited', text: 'Come back'}}"
+    put = client.put("/api/v1/templates/winback-miss-you", json={"source": edited}, headers=headers)
+    assert put.status_code == 200, put.text
+
+    assert client.delete("/api/v1/playbooks/win-back", headers=headers).status_code == 204
+    assert client.get("/api/v1/playbooks/win-back", headers=headers).status_code == 404
+    assert client.delete("/api/v1/playbooks/win-back", headers=headers).status_code == 404
+    deleted = client.delete("/api/v1/templates/winback-miss-you", headers=headers)
+    assert deleted.status_code == 204
+    assert client.get("/api/v1/templates/winback-miss-you", headers=headers).json() == shipped
+    again = client.delete("/api/v1/templates/winback-miss-you", headers=headers)
+    assert again.status_code == 404

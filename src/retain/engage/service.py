@@ -85,6 +85,13 @@ def get_record(*, session: Session, name: str) -> PlaybookRecord:
     return record
 
 
+def delete_playbook(*, session: Session, name: str) -> None:
+    """Remove a saved playbook; its past entries and sends stay, so its lift can still be read.
+    A shipped playbook comes back with the next install of the shipped ones."""
+    session.delete(get_record(session=session, name=name))
+    session.flush()
+
+
 def list_records(*, session: Session) -> list[PlaybookRecord]:
     """Every saved playbook, by name."""
     return list(session.scalars(select(PlaybookRecord).order_by(PlaybookRecord.name)))
