@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from retain.auth.roles import Role
+from retain.cli import app
 from retain.engage.service import shipped_playbooks
 from tests.api.conftest import auth
 from tests.helpers import race
@@ -57,3 +59,15 @@ def test_a_saved_playbook_and_an_edited_template_can_be_deleted(
     assert client.get("/api/v1/templates/winback-miss-you", headers=headers).json() == shipped
     again = client.delete("/api/v1/templates/winback-miss-you", headers=headers)
     assert again.status_code == 404
+
+
+def test_the_commands_delete_a_playbook_and_reset_a_template(environment: object) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["playbooks", "install"]).exit_code == 0
+
+    deleted = runner.invoke(app, ["playbooks", "delete", "win-back"])
+    unknown = runner.invoke(app, ["templates", "reset", "winback-miss-you"])
+
+    assert deleted.exit_code == 0, deleted.output
+    assert "win-back" not in runner.invoke(app, ["playbooks", "list", "--format", "csv"]).output
+    assert unknown.exit_code == 2 and "no edited template" in unknown.output
