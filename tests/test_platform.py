@@ -120,7 +120,7 @@ def test_overview_page_speaks_english_and_chinese(environment: Settings, tmp_pat
 
 
 def test_openapi_schema_is_served() -> None:
-    schema = TestClient(create_app()).get("/api/v1/openapi.json").json()
+    schema = TestClient(create_app(api_docs=True)).get("/api/v1/openapi.json").json()
 
     assert schema["info"]["title"] == "Retain" and "/health" in schema["paths"]
 

@@ -46,13 +46,22 @@ class Health(BaseModel):
     warehouse: ComponentHealth
 
 
-def create_app() -> FastAPI:
-    """A new application; settings are read per request through the SettingsDep dependency."""
+OPENAPI_URL = "/api/v1/openapi.json"
+
+
+def create_app(*, api_docs: bool | None = None) -> FastAPI:
+    """A new application; settings are read per request through the SettingsDep dependency.
+
+    The API description and its interactive docs are served only when ``api_docs`` (default:
+    the ``RETAIN_API_DOCS`` setting) says so: they map every route for anyone who asks.
+    """
+    documented = get_settings().server.api_docs if api_docs is None else api_docs
     app = FastAPI(
         title="Retain",
         version=__version__,
-        docs_url="/docs",
-        openapi_url="/api/v1/openapi.json",
+        docs_url="/docs" if documented else None,
+        redoc_url="/redoc" if documented else None,
+        openapi_url=OPENAPI_URL if documented else None,
         dependencies=[Depends(refuse_nul)],
     )
 
@@ -109,12 +118,22 @@ def _check_warehouse(settings: Settings) -> ComponentHealth:
     return ComponentHealth(status="ok")
 
 
-def serve(*, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the application with uvicorn until interrupted."""
+def serve(*, host: str = "127.0.0.1", port: int = 8000, dev: bool = False) -> None:
+    """Run the application with uvicorn until interrupted; ``dev`` serves the API docs too."""
     import uvicorn
 
     follow_served_address(host=host, port=port)
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    proxies = get_settings().server.trusted_proxies.strip()
+    uvicorn.run(
+        create_app(api_docs=True if dev else None),
+        host=host,
+        port=port,
+        log_level="info",
+        # Forwarded headers name the client only when a configured proxy sent them: anyone
+        # else could pick a new address per request and never meet a rate limit.
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
+    )
 
 
 def follow_served_address(*, host: str, port: int) -> None:

@@ -123,8 +123,11 @@ def warehouse_index() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    dev: Annotated[
+        bool, typer.Option("--dev", help="Also serve the API docs (/docs, OpenAPI) to anyone.")
+    ] = False,
 ) -> None:
     """Serve the dashboard and the API."""
     from retain.api import serve as serve_api
 
-    serve_api(host=host, port=port)
+    serve_api(host=host, port=port, dev=dev)

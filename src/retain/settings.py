@@ -169,6 +169,21 @@ class ServerSettings(Concern):
     intake_rate_limit: str = Field(
         default="1200/minute", description="Event-intake requests allowed per API key or user."
     )
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses of the reverse proxies in front of Retain, whose "
+            "X-Forwarded-For headers name the client (rate limits count per client). Empty: "
+            "no header is trusted and the connecting address is the client."
+        ),
+    )
+    api_docs: bool = Field(
+        default=False,
+        description=(
+            "Serve the interactive API docs (/docs, /redoc) and /api/v1/openapi.json to anyone; "
+            "retain serve --dev turns them on too."
+        ),
+    )
 
 
 class AuthSettings(Concern):

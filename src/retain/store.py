@@ -85,9 +85,12 @@ def _insert(session: Session, model: type[Base]) -> PostgresqlInsert | SqliteIns
     return postgresql_insert(model) if dialect == "postgresql" else sqlite_insert(model)
 
 
-def insert_if_absent(session: Session, model: type[Base], values: dict[str, object]) -> None:
-    """Insert ``values`` unless they clash with a stored row's primary or unique key."""
-    session.execute(_insert(session, model).values(values).on_conflict_do_nothing())
+def insert_if_absent(session: Session, model: type[Base], values: dict[str, object]) -> bool:
+    """Insert ``values`` unless they clash with a stored row's primary or unique key; whether
+    they were inserted. Two sessions inserting the same key at once both succeed, one adds it."""
+    keys = sa_inspect(model).primary_key
+    statement = _insert(session, model).values(values).on_conflict_do_nothing().returning(*keys)
+    return session.execute(statement).first() is not None
 
 
 def upsert(session: Session, model: type[Base], rows: list[dict[str, object]]) -> None:

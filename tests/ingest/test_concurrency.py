@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import duckdb
 import psycopg
@@ -111,8 +111,9 @@ def wait_until(condition: Callable[[], bool], *, seconds: float = 60) -> bool:
     return False
 
 
-@pytest.mark.parametrize("settings", ["embedded"], indirect=True)
-def test_a_held_duckdb_warehouse_is_reported_busy_in_one_line(environment: Settings) -> None:
+@pytest.fixture
+def held_warehouse(environment: Settings) -> Iterator[Callable[[], None]]:
+    """Another process holding the DuckDB warehouse; calling the yielded function lets go."""
     path = environment.storage.resolved_warehouse_url.split("://", 1)[1].removeprefix("/")
     connect(environment.storage.resolved_warehouse_url).disconnect()
     holder = subprocess.Popen(
@@ -121,15 +122,27 @@ def test_a_held_duckdb_warehouse_is_reported_busy_in_one_line(environment: Setti
         stdout=subprocess.PIPE,
         text=True,
     )
+
+    def let_go() -> None:
+        if holder.returncode is None:
+            holder.communicate(input="")
+
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
-        with pytest.raises(WarehouseBusy):
-            connect(environment.storage.resolved_warehouse_url, busy_wait_seconds=0.2)
-
-        command = retain("warehouse", "status")
-        _, error = command.communicate(timeout=120)
+        yield let_go
     finally:
-        holder.communicate(input="")
+        let_go()
+
+
+@pytest.mark.parametrize("settings", ["embedded"], indirect=True)
+def test_a_held_duckdb_warehouse_is_reported_busy_in_one_line(
+    environment: Settings, held_warehouse: Callable[[], None]
+) -> None:
+    with pytest.raises(WarehouseBusy):
+        connect(environment.storage.resolved_warehouse_url, busy_wait_seconds=0.2)
+
+    command = retain("warehouse", "status")
+    _, error = command.communicate(timeout=120)
 
     assert command.returncode == WarehouseBusy.exit_code
     last_line = error.strip().splitlines()[-1]
@@ -139,20 +152,13 @@ def test_a_held_duckdb_warehouse_is_reported_busy_in_one_line(environment: Setti
 
 
 @pytest.mark.parametrize("settings", ["embedded"], indirect=True)
-def test_a_command_waits_for_a_warehouse_released_soon(environment: Settings) -> None:
-    path = environment.storage.resolved_warehouse_url.split("://", 1)[1].removeprefix("/")
-    connect(environment.storage.resolved_warehouse_url).disconnect()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_WAREHOUSE, path],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+def test_a_command_waits_for_a_warehouse_released_soon(
+    environment: Settings, held_warehouse: Callable[[], None]
+) -> None:
     command = retain("warehouse", "status")
     assert command.stderr is not None
     said = command.stderr.readline()
-    holder.communicate(input="")  # let go only once the command says it waits
+    held_warehouse()  # let go only once the command says it waits
 
     _, error = command.communicate(timeout=120)
 

@@ -110,3 +110,55 @@ def test_a_date_alone_is_read_in_the_given_time_zone(settings: Settings, tmp_pat
 
     signups = [row["signup_at"] for row in warehouse_rows(settings, "customer", "customer_id")]
     assert signups == [datetime(2025, 3, 1, 16), datetime(2025, 3, 1, 16), datetime(2025, 3, 2, 2)]
+
+
+def test_a_quoted_field_first_seen_late_in_the_file_is_read(
+    settings: Settings, tmp_path: Path
+) -> None:
+    rows = [f"C{number},2025-01-01,plain" for number in range(40_000)]
+    path = write_csv(
+        tmp_path / "customers.csv",
+        "customer_id,signup_at,note",
+        *rows,
+        'C40000,2025-01-01,"quoted, with a comma"',
+    )
+
+    assert ingest_file(kind="customers", path=path, settings=settings).rows_inserted == 40_001
+
+
+def test_an_unclosed_quote_is_a_located_problem(settings: Settings, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "customers.csv",
+        "customer_id,signup_at,name",
+        'C1,2025-01-01,"Bob',
+        "C2,2025-01-01,Ann",
+    )
+
+    row, _, reason = refused(settings, path, "customers", "customer")
+
+    assert row == 2
+    assert "quote" in reason
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        ("customer_id,signup_at,Customer_ID", "names this column twice"),
+        ("customer_id,signup_at," + ",".join(f"c{n}" for n in range(10_000)), "10,002 columns"),
+    ],
+)
+def test_an_unusable_header_is_refused_at_line_one(
+    settings: Settings, tmp_path: Path, header: str, reason: str
+) -> None:
+    path = write_csv(tmp_path / "customers.csv", header, "C1,2025-01-01,x")
+
+    row, _, found = refused(settings, path, "customers", "customer")
+
+    assert row == 1
+    assert reason in found
+
+
+def test_a_semicolon_separated_export_is_read(settings: Settings, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "customers.csv", "customer_id;signup_at", "C1;2025-01-01")
+
+    assert ingest_file(kind="customers", path=path, settings=settings).rows_inserted == 1

@@ -9,6 +9,7 @@ import pytest
 
 from retain.churn.models import ChurnScore
 from retain.segments.features import customer_attributes, read_store_inputs
+from retain.segments.models import SegmentDefinition
 from retain.segments.rules import compile_rule
 from retain.segments.service import (
     SegmentError,
@@ -183,3 +184,27 @@ def test_definitions_are_checked_and_built_ins_stay(shop: Settings) -> None:
             define_segment(session=session, name="typo", rule="cvl > 1")
         with pytest.raises(SegmentError, match="built in"):
             delete_segment(session=session, name="rfm:champions")
+
+
+def test_a_stored_rule_the_data_no_longer_fits_fails_alone(shop: Settings) -> None:
+    backend = connect(shop.storage.resolved_warehouse_url)
+    try:
+        with session_scope(shop.storage.store_url) as session:
+            define_segment(session=session, name="risky", rule=RISKY)
+            define_segment(session=session, name="renamed", rule="clv > 100")
+        with session_scope(shop.storage.store_url) as session:
+            # As if a field the rule reads had since been renamed: saved rules are not re-checked.
+            stored = session.get(SegmentDefinition, "renamed")
+            assert stored is not None
+            stored.rule = "lifetime_value > 100"
+        with session_scope(shop.storage.store_url) as session:
+            results = {
+                result.name: result
+                for result in refresh_segments(session=session, backend=backend, at=AT)
+            }
+    finally:
+        backend.disconnect()
+
+    assert "lifetime_value" in (results["renamed"].error or "")
+    assert results["risky"].error is None
+    assert results["risky"].members == len(_selected(shop, RISKY)) > 0

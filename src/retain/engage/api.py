@@ -111,6 +111,13 @@ def get_stats(session: SessionDep, backend: WarehouseDep, name: str) -> StatsRea
     return StatsRead.model_validate(asdict(stats))
 
 
+@router.delete("/{name}", dependencies=[Depends(allow(ANALYSE))], status_code=204)
+def delete_playbook(session: SessionDep, name: str) -> None:
+    """Remove a saved playbook (its history of entries and sends stays)."""
+    _record(session, name)
+    service.delete_playbook(session=session, name=name)
+
+
 def _record(session: SessionDep, name: str) -> service.PlaybookRecord:
     try:
         return service.get_record(session=session, name=name)

@@ -133,6 +133,16 @@ def disable_command(name: str) -> None:
     typer.echo(f"playbook {name!r} is off")
 
 
+@playbooks_app.command("delete")
+def delete_command(name: str) -> None:
+    """Remove a saved playbook (its past entries and sends stay, for its lift)."""
+    from retain.engage import service
+
+    with _session() as session:
+        _guard(lambda: service.delete_playbook(session=session, name=name))
+    typer.echo(f"playbook {name!r} deleted")
+
+
 @playbooks_app.command("run")
 def run_command(
     names: Annotated[

@@ -20,7 +20,7 @@ from retain.engage.models import Enrollment, PlaybookRecord
 from retain.engage.runner import Progress, RunSummary, advance, enter_triggered
 from retain.settings import Settings
 from retain.stats import Interval
-from retain.store import get_engine
+from retain.store import get_engine, insert_if_absent
 
 
 class UnknownPlaybook(LookupError):
@@ -40,17 +40,11 @@ def shipped_playbooks() -> dict[str, str]:
 
 def install_shipped(*, session: Session, at: datetime) -> list[str]:
     """Save each shipped playbook not saved yet (disabled: a business turns on what it wants)."""
-    saved = set(session.scalars(select(PlaybookRecord.name)))
     installed = []
     for name, text in shipped_playbooks().items():
-        if name not in saved:
-            session.add(
-                PlaybookRecord(
-                    name=name, definition=text, enabled=False, built_in=True, updated_at=at
-                )
-            )
+        record = {"name": name, "definition": text, "enabled": False, "built_in": True}
+        if insert_if_absent(session, PlaybookRecord, {**record, "updated_at": at}):
             installed.append(name)
-    session.flush()
     return installed
 
 
@@ -90,6 +84,13 @@ def get_record(*, session: Session, name: str) -> PlaybookRecord:
     if record is None:
         raise UnknownPlaybook(f"no playbook named {name!r}; 'retain playbooks list' shows them")
     return record
+
+
+def delete_playbook(*, session: Session, name: str) -> None:
+    """Remove a saved playbook; its past entries and sends stay, so its lift can still be read.
+    A shipped playbook comes back with the next install of the shipped ones."""
+    session.delete(get_record(session=session, name=name))
+    session.flush()
 
 
 def list_records(*, session: Session) -> list[PlaybookRecord]:

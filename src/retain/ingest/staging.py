@@ -8,6 +8,7 @@ holding the row number and the typed columns of the kind, deduplicated by key.
 from __future__ import annotations
 
 import codecs
+import csv
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -45,6 +46,11 @@ LATEST_OFFSET_HOURS = 14
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2200
 MONEY_DECIMALS = 2
+# CSV files: the delimiters a header may use, how much of it is read to tell which, and how
+# many columns a file may have (a 10,000-column header once exhausted the import's memory).
+DELIMITERS = ",;\t|"
+HEADER_CHARACTERS = 1 << 20
+MAX_COLUMNS = 1_000
 # ISO 4217's currencies with no minor unit (CLDR's display digits differ: HUF, IDR, COP…).
 CURRENCIES_WITHOUT_MINOR_UNITS = frozenset(
     [
@@ -189,9 +195,14 @@ def _read_raw(
     literal = _string_literal(str(path))
     if file_format == "csv":
         encoding = NATIVE_ENCODINGS.get(codecs.lookup(options.encoding).name, "utf-8")
+        delimiter, names = _csv_header(path, options.encoding, file_name)
+        # Declared, not guessed from a sample: a quoted field first seen on row 30,001 reads
+        # like any other, and an unclosed quote is a located problem instead of a value.
+        columns = ", ".join(f"{_string_literal(name)}: 'VARCHAR'" for name in names)
         source = (
-            f"read_csv({literal}, all_varchar = true, header = true, store_rejects = true, "
-            f"encoding = {_string_literal(encoding)})"
+            f"read_csv({literal}, auto_detect = false, columns = {{{columns}}}, header = true, "
+            f"delim = {_string_literal(delimiter)}, quote = '\"', escape = '\"', "
+            f"store_rejects = true, encoding = {_string_literal(encoding)})"
         )
     elif file_format == "parquet":
         source = f"(SELECT COLUMNS(*)::VARCHAR FROM read_parquet({literal}))"
@@ -205,6 +216,40 @@ def _read_raw(
         raise IngestError([Problem(file_name, None, None, _first_line(error))]) from error
     if file_format == "csv":
         _raise_rejected_lines(con, file_name, options)
+
+
+def _csv_header(path: Path, encoding: str, file_name: str) -> tuple[str, list[str]]:
+    """The delimiter and the column names of a CSV file's header, refused when unusable."""
+    python_encoding = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+    with path.open(encoding=python_encoding, errors="replace", newline="") as file:
+        first_line = file.readline(HEADER_CHARACTERS)
+        try:
+            delimiter = csv.Sniffer().sniff(first_line, delimiters=DELIMITERS).delimiter
+        except csv.Error:
+            delimiter = ","
+        file.seek(0)
+        names = next(csv.reader(file, delimiter=delimiter), [])
+    _refuse_bad_header(names, file_name)
+    return delimiter, names
+
+
+def _refuse_bad_header(names: list[str], file_name: str) -> None:
+    if not names:
+        raise IngestError([Problem(file_name, 1, None, "the file has no header line")])
+    if len(names) > MAX_COLUMNS:
+        reason = f"the header has {len(names):,} columns; at most {MAX_COLUMNS:,} are read"
+        raise IngestError([Problem(file_name, 1, None, reason)])
+    _refuse_unreadable_names(names, file_name)
+    seen: dict[str, str] = {}
+    problems = []
+    for name in names:
+        folded = name.strip().casefold()
+        if folded in seen:
+            reason = f"the header names this column twice (as {seen[folded]!r} too)"
+            problems.append(Problem(file_name, 1, name, reason))
+        seen.setdefault(folded, name)
+    if problems:
+        raise IngestError(problems)
 
 
 def _raise_rejected_lines(

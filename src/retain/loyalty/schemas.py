@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from retain.loyalty.rules import Event
 
+# Far above any real adjustment, far below what the store's 64-bit integers overflow at.
+MAX_ADJUSTMENT = 1_000_000_000
+
 
 class _Read(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -58,7 +61,11 @@ class EventCreate(BaseModel):
 
 
 class AdjustmentCreate(BaseModel):
-    points: int = Field(description="Positive adds a lot; negative deducts, oldest points first.")
+    points: int = Field(
+        ge=-MAX_ADJUSTMENT,
+        le=MAX_ADJUSTMENT,
+        description="Positive adds a lot; negative deducts, oldest points first.",
+    )
     key: str = Field(min_length=1, max_length=200)
     note: str = Field(min_length=1)
 

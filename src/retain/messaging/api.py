@@ -65,6 +65,13 @@ def get_template(session: SessionDep, name: str) -> TemplateRead:
     return TemplateRead(name=name, template=_loaded(session=session, name=name))
 
 
+@router.delete("/templates/{name}", dependencies=[Depends(allow(ANALYSE))], status_code=204)
+def delete_template(session: SessionDep, name: str) -> None:
+    """Remove an edited template: the shipped one of that name applies again."""
+    if not templates.delete_override(session=session, name=name):
+        raise HTTPException(status_code=404, detail=f"no edited template named {name!r}")
+
+
 @router.put("/templates/{name}", dependencies=[Depends(allow(ANALYSE))])
 def put_template(session: SessionDep, name: str, body: TemplateSource) -> TemplateRead:
     """Store an edited template that overrides the shipped one of the same name."""

@@ -8,7 +8,14 @@ from typing import Annotated
 import typer
 
 from retain.clock import utcnow
-from retain.output import FormatOption, OutputFormat, command_session, command_warehouse, render
+from retain.output import (
+    FormatOption,
+    OutputFormat,
+    command_session,
+    command_warehouse,
+    refuse,
+    render,
+)
 
 messages_app = typer.Typer(help="The delivery log: list, reconcile, bounces.", no_args_is_help=True)
 templates_app = typer.Typer(help="Message templates.", no_args_is_help=True)
@@ -98,6 +105,18 @@ def list_templates(output_format: FormatOption = OutputFormat.table) -> None:
     for row in rows:
         row["languages"] = ", ".join(row["languages"])
     render(rows, output_format=output_format, title="Templates")
+
+
+@templates_app.command("reset")
+def reset_template(name: str) -> None:
+    """Remove the edited version of a template: the shipped one applies again."""
+    from retain.messaging import templates
+
+    with command_session() as session:
+        found = templates.delete_override(session=session, name=name)
+    if not found:
+        refuse(f"no edited template named {name!r}")
+    typer.echo(f"template {name!r} is the shipped one again")
 
 
 @templates_app.command("preview")

@@ -111,6 +111,16 @@ def _by_language_tag(languages: dict[Any, Any]) -> dict[str, dict[str, Any]]:
     return tagged
 
 
+def delete_override(*, session: Session, name: str) -> bool:
+    """Remove the stored edit of template ``name`` (the shipped file applies again); whether
+    there was one."""
+    found = session.get(MessageTemplate, name)
+    if found is not None:
+        session.delete(found)
+        session.flush()
+    return found is not None
+
+
 def save_override(*, session: Session, name: str, source: str, at: datetime) -> dict[str, Any]:
     """Store an edited template under ``name``; it replaces the shipped file from now on."""
     spec = parse_template(source)

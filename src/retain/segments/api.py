@@ -89,7 +89,8 @@ def get_members(session: SessionDep, name: str, page: PageDep) -> Page[MemberRea
     )
 
 
-@router.post("/refresh", dependencies=[Depends(allow(ANALYSE))])
+# A segment that could not be evaluated says why in ``error``; the others leave it out.
+@router.post("/refresh", dependencies=[Depends(allow(ANALYSE))], response_model_exclude_none=True)
 def post_refresh(
     session: SessionDep, backend: WarehouseDep, body: SegmentRefreshRequest | None = None
 ) -> list[SegmentRefreshRead]:

@@ -119,6 +119,11 @@ def refresh(
         for r in results
     ]
     render(rows, output_format=output_format, title=f"Segments at {moment:%Y-%m-%d %H:%M}")
+    failed = [r for r in results if r.error is not None]
+    for result in failed:
+        typer.echo(f"segment {result.name} not refreshed: {result.error}", err=True)
+    if failed:
+        raise typer.Exit(1)
 
 
 @contextmanager

@@ -58,3 +58,4 @@ class SegmentRefreshRead(BaseModel):
     members: int
     entered: int
     exited: int
+    error: str | None = None

@@ -9,6 +9,7 @@ nothing.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_\-]{0,63}")
 CHUNK = 5_000
 Progress = Callable[[int, int, str], None]
 
+logger = logging.getLogger(__name__)
+
 
 class SegmentError(ValueError):
     """A request about segments that cannot be met (unknown name, built-in, out of order)."""
@@ -54,6 +57,8 @@ class SegmentRefresh:
     members: int
     entered: int
     exited: int
+    # Why this segment could not be evaluated; its memberships were left as they were.
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,12 +139,36 @@ def refresh_segments(
     total = len(definitions) + 1
     report(0, total, "evaluating in the warehouse")
     attributes = customer_attributes(backend, at=at, store=read_store_inputs(session=session))
-    members = evaluate_segments(attributes=attributes, definitions=definitions)
+    members, errors = _evaluate_each_failing_alone(attributes, definitions)
     results = []
     for done, definition in enumerate(definitions, start=1):
         report(done, total, f"recording {definition.name}")
+        if definition.name in errors:
+            failed = SegmentRefresh(definition.name, at, 0, 0, 0, errors[definition.name])
+            results.append(failed)
+            continue
         results.append(_record(session, definition, members[definition.name], at))
     return results
+
+
+def _evaluate_each_failing_alone(
+    attributes: ir.Table, definitions: list[SegmentDefinition]
+) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """Members of every segment, in one query while all evaluate; otherwise segment by segment,
+    so that one stored rule the data no longer fits (a renamed field, a type it cannot compare)
+    fails alone, named in the log and in the result, and the others still refresh."""
+    try:
+        return evaluate_segments(attributes=attributes, definitions=definitions), {}
+    except Exception:  # any rule or backend error: find which segment it was
+        members: dict[str, set[str]] = {}
+        errors: dict[str, str] = {}
+        for definition in definitions:
+            try:
+                members |= evaluate_segments(attributes=attributes, definitions=[definition])
+            except Exception as error:  # reported per segment, as the docstring says
+                errors[definition.name] = str(error).strip().splitlines()[0][:500]
+                logger.warning("segment %s not refreshed: %s", definition.name, error)
+        return members, errors
 
 
 def evaluate_segments(
