@@ -30,7 +30,9 @@ CHINESE_ALLOWED = {
     "ingest/kinds.py": "example values of the data contract, printed in docs/data.md",
     "support/knowledge.py": "Chinese stop words of the help-centre search index",
     "feedback/aspects.py": "Chinese clause breaks of the aspect splitter",
-    "web/templates/return_portal/_layout.html": "the language switch names each language in that language",
+    "web/templates/return_portal/_layout.html": (
+        "the language switch names each language in that language"
+    ),
 }
 SECTION_USE = re.compile(r"""ui_text\(\s*["'](\w+)["']""")
 OTHER_LANGUAGES = [language for language in LANGUAGES if language != "en"]
