@@ -22,8 +22,8 @@ _API: dict[str, str] = {
     # retain ingest
     "ingest_file": "retain.ingest.service",
     # retain metrics, retain cohorts
-    "Money": "retain.metrics.service",
-    "store_money": "retain.metrics.service",
+    "Money": "retain.currency.money",
+    "store_money": "retain.currency.service",
     "MetricsQuery": "retain.metrics.service",
     "compute_metrics": "retain.metrics.service",
     "CohortQuery": "retain.metrics.service",

@@ -118,7 +118,7 @@ def test_tiny_cohorts_are_grey_off_the_colour_scale_and_the_page_says_so(
 ) -> None:
     page = pages(viewport=DESKTOP)
     page.goto(f"{server}/cohorts")
-    rows = api(page, "/api/v1/cohorts")
+    rows = api(page, "/api/v1/cohorts")["items"]
     tiny = {row["cohort"][:10] for row in rows if row["cohort_size"] < MIN_COHORT_SIZE}
     assert tiny, "the demo has no cohort under the minimum size"
     option = chart_option(page, "heatmap")
@@ -149,7 +149,7 @@ def test_every_row_names_its_cohort_size_and_every_cell_its_percentage(
 ) -> None:
     page = pages(viewport=DESKTOP)
     page.goto(f"{server}/cohorts?lang={language}")
-    rows = api(page, "/api/v1/cohorts")
+    rows = api(page, "/api/v1/cohorts")["items"]
     texts = drawn_texts(page, "heatmap")
     assert_rows_named(texts, rows)
     assert len(cell_percentages(page, texts)) == len(rows)
@@ -160,7 +160,7 @@ def test_percentages_that_do_not_fit_a_phone_are_left_out(
 ) -> None:
     page = pages(viewport=PHONE, is_mobile=True)
     page.goto(f"{server}/cohorts")
-    rows = api(page, "/api/v1/cohorts")
+    rows = api(page, "/api/v1/cohorts")["items"]
     texts = drawn_texts(page, "heatmap")
     assert_rows_named(texts, rows)
     assert cell_percentages(page, texts) == []

@@ -101,12 +101,12 @@ def test_every_page_renders_its_charts_in_both_languages(
 
 def test_charts_show_the_numbers_the_api_gives(browser: Browser, server: str) -> None:
     page = signed_in(browser, server)
-    metrics = api(page, "/api/v1/metrics")
+    metrics = api(page, "/api/v1/metrics")["items"]
     trend = chart_option(page, "trend")
     assert trend["series"][0]["data"] == [row["crr"] for row in metrics]
     assert trend["xAxis"][0]["data"] == [row["period_start"][:10] for row in metrics]
     page.goto(f"{server}/cohorts")
-    cohorts = api(page, "/api/v1/cohorts")
+    cohorts = api(page, "/api/v1/cohorts")["items"]
     heatmap = chart_option(page, "heatmap")
     cells = [cell for series in heatmap["series"] for cell in series["data"]]
     assert sorted(cell[2] for cell in cells) == sorted(row["share"] for row in cohorts)
@@ -164,7 +164,7 @@ def test_viewers_do_not_see_customers(browser: Browser, server: str) -> None:
 def test_the_riskiest_customer_is_followed_to_the_360_page(browser: Browser, server: str) -> None:
     page = signed_in(browser, server)
     page.goto(f"{server}/at-risk")
-    scores = api(page, "/api/v1/churn/scores?limit=50")
+    scores = api(page, "/api/v1/churn/scores?limit=50")["items"]
     rows = page.locator("#risk-table tbody tr")
     expect(rows).to_have_count(len(scores))
     first = scores[0]
