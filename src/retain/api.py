@@ -112,7 +112,8 @@ def _check_store(settings: Settings) -> ComponentHealth:
 
 def _check_warehouse(settings: Settings) -> ComponentHealth:
     try:
-        connect(settings.storage.resolved_warehouse_url, create_tables=False).disconnect()
+        url = settings.storage.resolved_warehouse_url
+        connect(url, create_tables=False, busy_wait_seconds=0).disconnect()
     except Exception as error:  # a locked DuckDB file or a refused connection alike
         return ComponentHealth(status="unavailable", detail=type(error).__name__)
     return ComponentHealth(status="ok")

@@ -49,7 +49,8 @@ class WarehousePool:
                 return self._idle.pop()
             ensure = not self._tables_ensured
         try:
-            backend = connect(self.url, create_tables=ensure)
+            # A request answers 503 at once rather than wait out another process's import.
+            backend = connect(self.url, create_tables=ensure, busy_wait_seconds=0)
         except BaseException:
             with self._lock:
                 self._leased -= 1
