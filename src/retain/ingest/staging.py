@@ -343,8 +343,7 @@ def _whole_units_check(column: Column, value: str, currency: str) -> ColumnCheck
     """Amounts in a currency without minor units (JPY, KRW…) are whole numbers (ISO 4217)."""
     codes = ", ".join(_string_literal(code) for code in sorted(CURRENCIES_WITHOUT_MINOR_UNITS))
     return ColumnCheck(
-        f"upper({currency}) IN ({codes}) AND TRY_CAST({value} AS DECIMAL(38, 10)) "
-        f"<> trunc(TRY_CAST({value} AS DECIMAL(38, 10)))",
+        f"upper({currency}) IN ({codes}) AND {_exact(value)} <> trunc({_exact(value)})",
         column.name,
         value,
         "this currency has no minor units: the amount must be a whole number",
@@ -493,19 +492,22 @@ def _unguarded_range_checks(column: Column, value: str, typed: str) -> list[Colu
     if column.type == "number":
         return [ColumnCheck(f"NOT isfinite({typed})", name, value, "must be a finite number")]
     if column.type == "integer":
-        exact = f"TRY_CAST({value} AS DECIMAL(38, 10))"
-        return [ColumnCheck(f"{exact} <> {typed}", name, value, "must be a whole number")]
+        return [ColumnCheck(f"{_exact(value)} <> {typed}", name, value, "must be a whole number")]
     if column.type == "decimal":
-        exact = f"TRY_CAST({value} AS DECIMAL(38, 10))"
         return [
             ColumnCheck(
-                f"{exact} <> {typed}",
+                f"{_exact(value)} <> {typed}",
                 name,
                 value,
                 f"has more than {MONEY_DECIMALS} decimal places",
             )
         ]
     return []
+
+
+def _exact(value: str) -> str:
+    """``value`` as a number without the rounding its column type would apply."""
+    return f"TRY_CAST({value} AS DECIMAL(38, 10))"
 
 
 def _unreadable(column: Column) -> str:
